@@ -1,0 +1,255 @@
+//! Users of the API (`users.json`) and the rules for changing them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::config_dir::ConfigDir;
+use crate::crypto;
+use crate::names::{is_valid_email, is_valid_name};
+use crate::timestamp::Timestamp;
+use crate::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "viewer" => Some(Role::Viewer),
+            "operator" => Some(Role::Operator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A bcrypt hash; kept out of `Debug` output.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PasswordHash(String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(***)")
+    }
+}
+
+impl PasswordHash {
+    /// Hashes `password` (slow: keep it off async threads and outside store locks).
+    pub fn new(password: &str) -> Result<PasswordHash> {
+        crypto::hash_password(password).map(PasswordHash)
+    }
+
+    pub fn verify(&self, password: &str) -> bool {
+        crypto::verify_password(password, &self.0)
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One entry of `users.json`. Only `login`, `password` and `role` are required (the minimal form
+/// hand-written entries use); fields pgmon does not know are kept as they are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct User {
+    pub login: String,
+    pub password: PasswordHash,
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+    #[serde(default)]
+    pub last_login: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl User {
+    fn is_active_admin(&self) -> bool {
+        self.is_active && self.role == Role::Admin
+    }
+}
+
+/// A user to create. The password is plaintext here and hashed before the store is locked.
+#[derive(Debug)]
+pub struct NewUser {
+    pub login: String,
+    pub password: String,
+    pub role: Role,
+    pub email: Option<String>,
+}
+
+/// A partial change; `None` leaves a field as it is. An empty e-mail clears it.
+#[derive(Debug, Default)]
+pub struct UserChange {
+    pub password: Option<String>,
+    pub role: Option<Role>,
+    pub email: Option<String>,
+    pub is_active: Option<bool>,
+}
+
+fn check_email(email: &Option<String>) -> Result<()> {
+    match email {
+        Some(e) if !e.is_empty() && !is_valid_email(e) => {
+            Err(Error::invalid(format!("Invalid email address: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn normalise_email(email: Option<String>) -> Option<String> {
+    email.filter(|e| !e.is_empty())
+}
+
+fn position(users: &[User], login: &str) -> Result<usize> {
+    users
+        .iter()
+        .position(|u| u.login == login)
+        .ok_or_else(|| Error::not_found("User not found"))
+}
+
+/// A valid cost-12 hash of a random string, checked against when the login is unknown.
+const UNKNOWN_USER_HASH: &str = "$2b$12$c3Mha4DJwM2Mr6EKhjS7zuAak0fH4/9h0Aan/hLQYEFLCnjCihvy.";
+
+const LAST_ADMIN: &str = "Cannot remove or demote the last active admin";
+
+impl ConfigDir {
+    pub fn list_users(&self) -> Result<Vec<User>> {
+        Ok(self.users.load()?.to_vec())
+    }
+
+    pub fn get_user(&self, login: &str) -> Result<User> {
+        let users = self.users.load()?;
+        Ok(users[position(&users, login)?].clone())
+    }
+
+    pub fn create_user(&self, new: NewUser) -> Result<User> {
+        if !is_valid_name(&new.login) {
+            return Err(Error::invalid("Invalid login"));
+        }
+        check_email(&new.email)?;
+        let hash = PasswordHash::new(&new.password)?;
+        let now = Timestamp::now();
+        let user = User {
+            login: new.login,
+            password: hash,
+            role: new.role,
+            email: normalise_email(new.email),
+            created_at: Some(now),
+            is_active: true,
+            last_login: None,
+            updated_at: None,
+            extra: Map::new(),
+        };
+        self.users.update(|users| {
+            if users.iter().any(|u| u.login == user.login) {
+                return Err(Error::invalid("User already exists"));
+            }
+            users.push(user.clone());
+            Ok(user)
+        })
+    }
+
+    /// Applies a partial change. Refuses to leave the service without an active admin.
+    pub fn update_user(&self, login: &str, change: UserChange) -> Result<User> {
+        check_email(&change.email)?;
+        let hash = change
+            .password
+            .as_deref()
+            .map(PasswordHash::new)
+            .transpose()?;
+        self.users.update(|users| {
+            let i = position(users, login)?;
+            let had_admin = users.iter().any(User::is_active_admin);
+            let u = &mut users[i];
+            if let Some(h) = hash {
+                u.password = h;
+            }
+            if let Some(r) = change.role {
+                u.role = r;
+            }
+            if let Some(e) = change.email {
+                u.email = normalise_email(Some(e));
+            }
+            if let Some(a) = change.is_active {
+                u.is_active = a;
+            }
+            u.updated_at = Some(Timestamp::now());
+            let updated = u.clone();
+            if had_admin && !users.iter().any(User::is_active_admin) {
+                return Err(Error::invalid(LAST_ADMIN));
+            }
+            Ok(updated)
+        })
+    }
+
+    /// Deletes a user. `actor` is the caller when there is one (the API); nobody deletes
+    /// themselves, and the last active admin stays.
+    pub fn delete_user(&self, login: &str, actor: Option<&str>) -> Result<()> {
+        if actor == Some(login) {
+            return Err(Error::invalid("Cannot delete yourself"));
+        }
+        self.users.update(|users| {
+            let i = position(users, login)?;
+            let had_admin = users.iter().any(User::is_active_admin);
+            users.remove(i);
+            if had_admin && !users.iter().any(User::is_active_admin) {
+                return Err(Error::invalid(LAST_ADMIN));
+            }
+            Ok(())
+        })
+    }
+
+    /// Checks a login and password. Inactive users and unknown logins fail alike.
+    pub fn authenticate(&self, login: &str, password: &str) -> Result<User> {
+        let user = self.users.load()?.iter().find(|u| u.login == login).cloned();
+        match user {
+            Some(u) if u.password.verify(password) && u.is_active => Ok(u),
+            Some(_) => Err(Error::invalid("Invalid credentials")),
+            None => {
+                // Spend the same bcrypt time as for a real user, so timing does not tell which
+                // logins exist.
+                crypto::verify_password(password, UNKNOWN_USER_HASH);
+                Err(Error::invalid("Invalid credentials"))
+            }
+        }
+    }
+
+    /// Records a successful login.
+    pub fn touch_last_login(&self, login: &str) -> Result<()> {
+        self.users.update(|users| {
+            let i = position(users, login)?;
+            users[i].last_login = Some(Timestamp::now());
+            Ok(())
+        })
+    }
+}
