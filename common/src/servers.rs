@@ -78,7 +78,7 @@ impl Server {
 
 /// The body of a create or full update (the API's `Server` model). Secrets are plaintext; on
 /// update an absent or empty secret keeps the stored one.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct ServerInput {
     pub name: String,
     pub host: String,
@@ -101,6 +101,25 @@ pub struct ServerInput {
     pub ssh_key_id: Option<String>,
     #[serde(default)]
     pub ssh_key_passphrase: Option<String>,
+}
+
+impl Default for ServerInput {
+    fn default() -> ServerInput {
+        ServerInput {
+            name: String::new(),
+            host: String::new(),
+            stats_db: None,
+            user: String::new(),
+            password: None,
+            port: default_pg_port(),
+            ssh_user: None,
+            ssh_password: None,
+            ssh_port: default_ssh_port(),
+            ssh_auth_type: SshAuthType::Password,
+            ssh_key_id: None,
+            ssh_key_passphrase: None,
+        }
+    }
 }
 
 impl ServerInput {

@@ -1,0 +1,147 @@
+//! The command line grammar (SPEC C). Doc comments double as `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pgmon_common::users::Role;
+
+#[derive(Parser, Debug)]
+#[command(name = "pgmonctl", version, about = "Administer pgmon: users, monitored servers and statistics")]
+pub struct Cli {
+    /// Config directory to work on directly (local mode)
+    #[arg(long, global = true, env = "PGMON_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for people
+    Table,
+    /// Exactly the API's JSON, for scripts
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Manage API users
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage monitored servers
+    #[command(subcommand)]
+    Servers(ServersCommand),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsersCommand {
+    /// List users
+    List,
+    /// Show one user
+    Show { login: String },
+    /// Add a user (password from a TTY prompt or --password-stdin)
+    Add {
+        login: String,
+        #[arg(long, value_parser = parse_role, default_value = "viewer")]
+        role: Role,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role, e-mail, active flag or password
+    Update {
+        login: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// New e-mail ("" clears it)
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, value_name = "true|false")]
+        active: Option<bool>,
+        /// Read a new password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Delete a user
+    Delete { login: String },
+    /// Set a user's password
+    Passwd {
+        login: String,
+        /// Read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServersCommand {
+    /// List servers
+    List,
+    /// Show one server
+    Show { name: String },
+    /// Add a server
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: ServerFields,
+        /// Add it even if host:port does not answer now
+        #[arg(long)]
+        no_check: bool,
+    },
+    /// Change a server; flags not given keep their value
+    Update {
+        name: String,
+        /// Rename the server
+        #[arg(long, value_name = "NAME")]
+        new_name: Option<String>,
+        #[command(flatten)]
+        fields: ServerFields,
+    },
+    /// Remove a server
+    Remove { name: String },
+}
+
+/// Connection settings of a server. With both `--password-stdin` and `--ssh-password-stdin`,
+/// standard input holds the PostgreSQL password on its first line and the SSH password on
+/// its second.
+#[derive(Args, Debug, Default)]
+pub struct ServerFields {
+    #[arg(long)]
+    pub host: Option<String>,
+    #[arg(long)]
+    pub port: Option<u16>,
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Read the PostgreSQL password from standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Database holding the history tables ("" for none)
+    #[arg(long, value_name = "DB")]
+    pub stats_db: Option<String>,
+    #[arg(long)]
+    pub ssh_user: Option<String>,
+    #[arg(long)]
+    pub ssh_port: Option<u16>,
+    /// SSH key (id or unique name) to log in with instead of a password
+    #[arg(long, value_name = "KEY")]
+    pub ssh_key: Option<String>,
+    /// Read the SSH password from standard input
+    #[arg(long)]
+    pub ssh_password_stdin: bool,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| format!("unknown role {text:?} (admin, operator or viewer)"))
+}
