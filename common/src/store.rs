@@ -8,7 +8,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -241,9 +241,11 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    fs::create_dir_all(dir).map_err(Error::io("creating folder", dir))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
-        .map_err(Error::io("setting mode of", dir))
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+        .map_err(Error::io("creating folder", dir))
 }
 
 /// `dir/.<file name><suffix>`: hidden helpers beside a data file.
@@ -280,6 +282,8 @@ fn is_read_only(e: &std::io::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     fn store(dir: &Path) -> JsonStore<serde_json::Value> {

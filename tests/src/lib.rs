@@ -1,1 +1,14 @@
+//! Test harness for pgmon's end-to-end tests: throwaway PostgreSQL clusters and sshd servers on
+//! loopback, the real `pgmond` and `pgmonctl` binaries, and copies of the shared fixtures.
+//!
+//! The harness panics with a message saying what to install or build when something it needs is
+//! missing: a test that cannot run its real parts fails rather than passing vacuously.
 
+pub mod bins;
+pub mod cleanup;
+pub mod daemon;
+pub mod fixtures;
+pub mod net;
+pub mod postgres;
+pub mod python;
+pub mod sshd;

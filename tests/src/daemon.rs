@@ -1,0 +1,122 @@
+//! The real `pgmond` binary on a temp config dir and a free port, and `pgmonctl` runs.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::bins;
+use crate::net::{free_port, wait_until};
+
+pub struct Daemon {
+    child: Option<Child>,
+    pub port: u16,
+    pub config_dir: PathBuf,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `pgmond` on `config_dir` with extra environment, and waits for `/api/health`.
+    pub fn start(config_dir: &Path, env: &[(&str, &str)]) -> Daemon {
+        let port = free_port();
+        let log = config_dir.with_extension("pgmond.log");
+        let log_file = File::create(&log).expect("creating pgmond log");
+        let mut cmd = Command::new(bins::pgmond());
+        cmd.arg("--config-dir")
+            .arg(config_dir)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .env_remove("PGMON_ADMIN_PASSWORD")
+            .env_remove("SECRET_KEY")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file);
+        let child = cmd.spawn().expect("starting pgmond");
+        let d = Daemon {
+            child: Some(child),
+            port,
+            config_dir: config_dir.to_owned(),
+            log,
+        };
+        wait_until(
+            Duration::from_secs(20),
+            "pgmond answering /api/health",
+            || http_get_status(port, "/api/health") == Some(200),
+            || d.log(),
+        );
+        d
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        child.wait().ok()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A bare HTTP/1.1 GET, for readiness checks that must not depend on a client library.
+fn http_get_status(port: u16, path: &str) -> Option<u16> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `pgmonctl --config-dir DIR <args>` with `stdin` fed in, and returns its output.
+pub fn pgmonctl(config_dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(bins::pgmonctl())
+        .arg("--config-dir")
+        .arg(config_dir)
+        .args(args)
+        .env_remove("PGMON_CONFIG_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting pgmonctl");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .ok();
+    child.wait_with_output().expect("waiting for pgmonctl")
+}
+
+/// Runs `pgmonctl` and parses its standard output as JSON, panicking with its stderr on
+/// failure.
+pub fn pgmonctl_json(config_dir: &Path, args: &[&str], stdin: &str) -> serde_json::Value {
+    let mut full = vec!["--output", "json"];
+    full.extend_from_slice(args);
+    let out = pgmonctl(config_dir, &full, stdin);
+    assert!(
+        out.status.success(),
+        "pgmonctl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("pgmonctl printed invalid JSON")
+}

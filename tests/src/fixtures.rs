@@ -1,0 +1,57 @@
+//! The shared fixtures (`../shared/fixtures` beside the repository), copied before use: they are
+//! read-only and must never change.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use tempfile::TempDir;
+
+/// The fixtures folder: `$PGMON_FIXTURES`, else `shared/fixtures` beside the repository.
+pub fn fixtures_dir() -> PathBuf {
+    let dir = std::env::var_os("PGMON_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/fixtures")
+                .canonicalize()
+                .unwrap_or_default()
+        });
+    assert!(
+        dir.join("seed-config").is_dir(),
+        "fixtures not found at {}: set PGMON_FIXTURES to the shared/fixtures folder",
+        dir.display()
+    );
+    dir
+}
+
+/// A writable copy of `seed-config` in a temp dir, with the modes pgmon expects (files 0600,
+/// folders 0700; git keeps neither). The config dir is `<tempdir>/config`.
+pub fn seed_config() -> (TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("creating a temp dir");
+    let dst = tmp.path().join("config");
+    copy_tree(&fixtures_dir().join("seed-config"), &dst);
+    (tmp, dst)
+}
+
+/// An empty temp dir and the path of a not yet existing config dir inside it.
+pub fn empty_config() -> (TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("creating a temp dir");
+    let dst = tmp.path().join("config");
+    (tmp, dst)
+}
+
+fn copy_tree(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).expect("creating fixture copy");
+    fs::set_permissions(dst, fs::Permissions::from_mode(0o700)).unwrap();
+    for entry in fs::read_dir(src).expect("reading fixtures") {
+        let entry = entry.unwrap();
+        let target = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copying a fixture file");
+            fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+}

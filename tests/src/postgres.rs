@@ -1,0 +1,224 @@
+//! Throwaway PostgreSQL clusters: `initdb` into a temp dir and `postgres` on a free loopback
+//! port, from the installed server binaries. Run as root (CI), both are started as the
+//! `postgres` user, since they refuse to run as root.
+
+use std::fs::{self, File};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use nix::unistd::{Gid, Uid, User, chown};
+use tempfile::TempDir;
+
+use crate::cleanup;
+use crate::net::{free_port, is_listening, wait_until};
+
+const INSTALL_HINT: &str = "install the Debian package `postgresql` (initdb and postgres)";
+
+pub struct TestCluster {
+    dir: TempDir,
+    bindir: PathBuf,
+    owner: Option<(Uid, Gid)>,
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl TestCluster {
+    /// A new cluster, initialised and running, with trust authentication on 127.0.0.1.
+    pub fn start() -> TestCluster {
+        let bindir = find_bindir();
+        let dir = tempfile::Builder::new()
+            .prefix("pgmon-pg-")
+            .tempdir()
+            .expect("creating a temp dir for PostgreSQL");
+        let owner = postgres_owner();
+        if let Some((uid, gid)) = owner {
+            chown(dir.path(), Some(uid), Some(gid)).expect("giving the cluster dir to postgres");
+        }
+        let mut cluster = TestCluster {
+            dir,
+            bindir,
+            owner,
+            port: free_port(),
+            child: None,
+        };
+        cluster.initdb();
+        cluster.start_server();
+        cluster
+    }
+
+    /// The cluster every test of this binary shares (stopped when the process exits); tests
+    /// that stop or break a server start their own.
+    pub fn shared() -> &'static TestCluster {
+        static SHARED: OnceLock<TestCluster> = OnceLock::new();
+        SHARED.get_or_init(|| {
+            let c = TestCluster::start();
+            let pid = c.child.as_ref().map(Child::id).unwrap_or_default();
+            cleanup::at_exit(pid, c.dir.path().to_owned());
+            c
+        })
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("postgres.log")
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(self.bindir.join(program));
+        if let Some((uid, gid)) = self.owner {
+            cmd.uid(uid.as_raw()).gid(gid.as_raw());
+        }
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+
+    fn initdb(&self) {
+        let out = self
+            .command("initdb")
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+            .arg(self.data_dir())
+            .output()
+            .unwrap_or_else(|e| panic!("running initdb: {e}; {INSTALL_HINT}"));
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts `postgres` (again, after [`stop`](Self::stop)) on the same port and data dir.
+    pub fn start_server(&mut self) {
+        assert!(self.child.is_none(), "PostgreSQL already running");
+        let log = File::create(self.log_path()).expect("creating postgres.log");
+        if let Some((uid, gid)) = self.owner {
+            chown(&self.log_path(), Some(uid), Some(gid)).ok();
+        }
+        let child = self
+            .command("postgres")
+            .arg("-D")
+            .arg(self.data_dir())
+            .args(["-p", &self.port.to_string()])
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .arg("-c")
+            .arg(format!("unix_socket_directories={}", self.dir.path().display()))
+            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+            .args(["-c", "shared_buffers=16MB", "-c", "max_connections=200"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("cloning log handle"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting postgres: {e}; {INSTALL_HINT}"));
+        self.child = Some(child);
+        let port = self.port;
+        wait_until(
+            Duration::from_secs(30),
+            "PostgreSQL accepting connections",
+            || self.is_ready(),
+            || self.log_tail(),
+        );
+        assert!(is_listening(port));
+    }
+
+    fn is_ready(&self) -> bool {
+        Command::new(self.bindir.join("pg_isready"))
+            .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Stops the server (fast shutdown: sessions are cut, as in a real outage) and waits.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+            let _ = child.wait();
+        }
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = fs::read_to_string(self.log_path()).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// `host=127.0.0.1 port=... user=postgres dbname=<db>`.
+    pub fn conninfo(&self, db: &str) -> String {
+        format!("host=127.0.0.1 port={} user=postgres dbname={db}", self.port)
+    }
+
+    /// A client on database `db`; its connection task runs on the current runtime.
+    pub async fn client(&self, db: &str) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.conninfo(db), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to test cluster: {e}\n{}", self.log_tail()));
+        tokio::spawn(conn);
+        client
+    }
+
+    /// A database of its own for one test, so tests sharing the cluster do not meet.
+    pub async fn create_database(&self, name: &str) {
+        let c = self.client("postgres").await;
+        for sql in ["DROP DATABASE IF EXISTS", "CREATE DATABASE"] {
+            c.batch_execute(&format!("{sql} \"{name}\""))
+                .await
+                .expect("creating a test database");
+        }
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The folder of `initdb` and `postgres`: `pg_config --bindir`, else the newest
+/// `/usr/lib/postgresql/<major>/bin`.
+fn find_bindir() -> PathBuf {
+    let from_pg_config = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let mut candidates: Vec<PathBuf> = from_pg_config.into_iter().collect();
+    let mut majors: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    majors.sort_by_key(|p| {
+        p.parent()
+            .and_then(|m| m.file_name())
+            .and_then(|m| m.to_str())
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    candidates.extend(majors.into_iter().rev());
+    candidates
+        .into_iter()
+        .find(|d| has_server_binaries(d))
+        .unwrap_or_else(|| panic!("PostgreSQL server binaries not found: {INSTALL_HINT}"))
+}
+
+fn has_server_binaries(dir: &Path) -> bool {
+    ["initdb", "postgres", "pg_isready"]
+        .iter()
+        .all(|b| dir.join(b).exists())
+}
+
+/// When running as root, the `postgres` user to run the server as.
+fn postgres_owner() -> Option<(Uid, Gid)> {
+    if !Uid::effective().is_root() {
+        return None;
+    }
+    let user = User::from_name("postgres")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("running as root needs a `postgres` user: {INSTALL_HINT}"));
+    Some((user.uid, user.gid))
+}

@@ -1,0 +1,23 @@
+//! Interop checks run with the Python libraries the old backend used (`cryptography`,
+//! `bcrypt`), so compatibility is proven by the other side itself.
+
+use std::process::Command;
+
+const INSTALL_HINT: &str = "install Python 3 with `python3 -m pip install cryptography bcrypt`";
+
+/// Runs a Python script with `args` (available as `sys.argv[1:]`) and returns its stdout.
+pub fn run(script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running python3: {e}; {INSTALL_HINT}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("ModuleNotFoundError"),
+        "Python modules missing: {INSTALL_HINT}\n{stderr}"
+    );
+    assert!(out.status.success(), "python3 failed: {stderr}");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
