@@ -43,9 +43,10 @@ impl ConfigDir {
         match fs::metadata(&root) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
-                return Err(Error::io("opening config dir", &root)(
-                    std::io::Error::new(ErrorKind::NotADirectory, "not a directory"),
-                ));
+                return Err(Error::io("opening config dir", &root)(std::io::Error::new(
+                    ErrorKind::NotADirectory,
+                    "not a directory",
+                )));
             }
             Err(e) => return Err(Error::io("opening config dir", &root)(e)),
         }

@@ -372,7 +372,11 @@ mod tests {
         let backups = dir.path().join("backups");
         create_private_dir(&backups).unwrap();
         for i in 0..BACKUPS_KEPT + 5 {
-            fs::write(backups.join(format!("items_20000101_0000{i:02}.json")), "[]").unwrap();
+            fs::write(
+                backups.join(format!("items_20000101_0000{i:02}.json")),
+                "[]",
+            )
+            .unwrap();
         }
         let s = store(dir.path());
         fs::write(s.path(), "[]").unwrap();

@@ -94,13 +94,20 @@ mod tests {
                 .to_isoformat(),
             "2025-07-01T12:30:00.500000+00:00"
         );
-        assert_eq!(Timestamp::parse("2026-01-02T03:04:05Z").unwrap().to_api(), "2026-01-02T03:04:05Z");
         assert_eq!(
-            Timestamp::parse("2026-01-02T03:04:05").unwrap().to_isoformat(),
+            Timestamp::parse("2026-01-02T03:04:05Z").unwrap().to_api(),
+            "2026-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            Timestamp::parse("2026-01-02T03:04:05")
+                .unwrap()
+                .to_isoformat(),
             "2026-01-02T03:04:05+00:00"
         );
         assert_eq!(
-            Timestamp::parse("2026-01-02T03:04:05+02:00").unwrap().to_api(),
+            Timestamp::parse("2026-01-02T03:04:05+02:00")
+                .unwrap()
+                .to_api(),
             "2026-01-02T03:04:05+02:00"
         );
         assert!(Timestamp::parse("yesterday").is_none());

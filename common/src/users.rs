@@ -231,7 +231,12 @@ impl ConfigDir {
 
     /// Checks a login and password. Inactive users and unknown logins fail alike.
     pub fn authenticate(&self, login: &str, password: &str) -> Result<User> {
-        let user = self.users.load()?.iter().find(|u| u.login == login).cloned();
+        let user = self
+            .users
+            .load()?
+            .iter()
+            .find(|u| u.login == login)
+            .cloned();
         match user {
             Some(u) if u.password.verify(password) && u.is_active => Ok(u),
             Some(_) => Err(Error::invalid("Invalid credentials")),

@@ -6,7 +6,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use pgmon_common::users::Role;
 
 #[derive(Parser, Debug)]
-#[command(name = "pgmonctl", version, about = "Administer pgmon: users, monitored servers and statistics")]
+#[command(
+    name = "pgmonctl",
+    version,
+    about = "Administer pgmon: users, monitored servers and statistics"
+)]
 pub struct Cli {
     /// Config directory to work on directly (local mode)
     #[arg(long, global = true, env = "PGMON_CONFIG_DIR", value_name = "DIR")]

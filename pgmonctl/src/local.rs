@@ -1,11 +1,11 @@
 //! Local mode: commands run directly on a config directory, under the same file locks as the
 //! daemon. File work is synchronous here: a CLI process has nothing else to serve meanwhile.
 
+use pgmon_common::ConfigDir;
 use pgmon_common::api::{Message, ServerStatus, UserResponse};
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
 use pgmon_common::servers::{ServerInput, SshAuthType};
 use pgmon_common::users::{NewUser, UserChange};
-use pgmon_common::ConfigDir;
 
 use crate::cli::{ServerFields, ServersCommand, UsersCommand};
 use crate::error::CliError;
@@ -63,9 +63,7 @@ pub fn users(dir: &ConfigDir, cmd: UsersCommand, out: &Printer) -> Result<(), Cl
             active,
             password_stdin,
         } => {
-            let password = password_stdin
-                .then(|| stdin.next("password"))
-                .transpose()?;
+            let password = password_stdin.then(|| stdin.next("password")).transpose()?;
             let change = UserChange {
                 password,
                 role,
@@ -123,7 +121,9 @@ pub async fn servers(dir: &ConfigDir, cmd: ServersCommand, out: &Printer) -> Res
                 ..ServerInput::default()
             };
             let (Some(_), Some(_)) = (&fields.host, &fields.user) else {
-                return Err(CliError::Usage("servers add needs --host and --user".into()));
+                return Err(CliError::Usage(
+                    "servers add needs --host and --user".into(),
+                ));
             };
             apply_fields(dir, &mut input, fields, true)?;
             if !no_check && !is_reachable(&input.host, input.port, CONNECT_TIMEOUT).await {

@@ -22,7 +22,9 @@ pub fn prepare(root: &Path) -> anyhow::Result<ConfigDir> {
         tracing::info!("created JWT secret key");
     }
     if dir.list_users()?.is_empty() {
-        let given = std::env::var(ADMIN_PASSWORD_ENV).ok().filter(|p| !p.is_empty());
+        let given = std::env::var(ADMIN_PASSWORD_ENV)
+            .ok()
+            .filter(|p| !p.is_empty());
         let password = given
             .clone()
             .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 20));

@@ -7,7 +7,11 @@ use clap::Parser;
 use pgmon_common::config_dir::DEFAULT_CONFIG_DIR;
 
 #[derive(Parser, Debug, Clone)]
-#[command(name = "pgmond", version, about = "pgmon daemon: PostgreSQL activity monitor and REST API")]
+#[command(
+    name = "pgmond",
+    version,
+    about = "pgmon daemon: PostgreSQL activity monitor and REST API"
+)]
 pub struct Settings {
     /// Config directory (created with a key, a secret and an admin user if missing)
     #[arg(long, env = "PGMON_CONFIG_DIR", default_value = DEFAULT_CONFIG_DIR)]

@@ -81,7 +81,16 @@ impl TestCluster {
     fn initdb(&self) {
         let out = self
             .command("initdb")
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "-D",
+            ])
             .arg(self.data_dir())
             .output()
             .unwrap_or_else(|e| panic!("running initdb: {e}; {INSTALL_HINT}"));
@@ -106,7 +115,10 @@ impl TestCluster {
             .args(["-p", &self.port.to_string()])
             .args(["-c", "listen_addresses=127.0.0.1"])
             .arg("-c")
-            .arg(format!("unix_socket_directories={}", self.dir.path().display()))
+            .arg(format!(
+                "unix_socket_directories={}",
+                self.dir.path().display()
+            ))
             .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
             .args(["-c", "shared_buffers=16MB", "-c", "max_connections=200"])
             .stdin(Stdio::null())
@@ -149,7 +161,10 @@ impl TestCluster {
 
     /// `host=127.0.0.1 port=... user=postgres dbname=<db>`.
     pub fn conninfo(&self, db: &str) -> String {
-        format!("host=127.0.0.1 port={} user=postgres dbname={db}", self.port)
+        format!(
+            "host=127.0.0.1 port={} user=postgres dbname={db}",
+            self.port
+        )
     }
 
     /// A client on database `db`; its connection task runs on the current runtime.
@@ -189,7 +204,11 @@ fn find_bindir() -> PathBuf {
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
     let mut candidates: Vec<PathBuf> = from_pg_config.into_iter().collect();
     let mut majors: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     majors.sort_by_key(|p| {
         p.parent()

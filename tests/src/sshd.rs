@@ -30,11 +30,24 @@ impl TestSshd {
             .expect("creating a temp dir for sshd");
         let host_key = dir.path().join("ssh_host_ed25519_key");
         let out = Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", "pgmon-test-host", "-f"])
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "pgmon-test-host",
+                "-f",
+            ])
             .arg(&host_key)
             .output()
             .unwrap_or_else(|e| panic!("running ssh-keygen: {e}; {INSTALL_HINT}"));
-        assert!(out.status.success(), "ssh-keygen failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "ssh-keygen failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let authorized = dir.path().join("authorized_keys");
         File::create(&authorized).expect("creating authorized_keys");
         fs::set_permissions(&authorized, fs::Permissions::from_mode(0o600)).unwrap();
@@ -46,8 +59,17 @@ impl TestSshd {
             port,
             child: None,
         };
-        let check = Command::new(&sshd).arg("-t").arg("-f").arg(&config).output().expect("sshd -t");
-        assert!(check.status.success(), "sshd -t: {}", String::from_utf8_lossy(&check.stderr));
+        let check = Command::new(&sshd)
+            .arg("-t")
+            .arg("-f")
+            .arg(&config)
+            .output()
+            .expect("sshd -t");
+        assert!(
+            check.status.success(),
+            "sshd -t: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
         s.spawn(&sshd);
         s
     }

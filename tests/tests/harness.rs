@@ -9,9 +9,14 @@ use pgmon_tests::sshd::TestSshd;
 async fn postgres_starts_answers_stops_and_restarts() {
     let mut pg = TestCluster::start();
     let c = pg.client("postgres").await;
-    let row = c.query_one("SELECT current_setting('listen_addresses')", &[]).await.unwrap();
+    let row = c
+        .query_one("SELECT current_setting('listen_addresses')", &[])
+        .await
+        .unwrap();
     assert_eq!(row.get::<_, String>(0), "127.0.0.1");
-    c.batch_execute("CREATE TABLE kept(x int); INSERT INTO kept VALUES (7)").await.unwrap();
+    c.batch_execute("CREATE TABLE kept(x int); INSERT INTO kept VALUES (7)")
+        .await
+        .unwrap();
     drop(c);
     pg.stop();
     assert!(!is_listening(pg.port), "port still open after stop");

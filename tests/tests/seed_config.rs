@@ -35,7 +35,11 @@ fn assert_no_secret(text: &str) {
 fn users_list_reads_python_users() {
     let (_tmp, dir) = seed_config();
     let out = pgmonctl(&dir, &["--output", "json", "users", "list"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert_no_secret(&text);
     let users: Value = serde_json::from_str(&text).unwrap();
@@ -51,8 +55,16 @@ fn users_list_reads_python_users() {
             )
         })
         .collect();
-    let expect = [("admin", "admin", true), ("oper", "operator", true), ("view", "viewer", true), ("gone", "viewer", false)];
-    let expect: Vec<_> = expect.iter().map(|(l, r, a)| (l.to_string(), r.to_string(), *a)).collect();
+    let expect = [
+        ("admin", "admin", true),
+        ("oper", "operator", true),
+        ("view", "viewer", true),
+        ("gone", "viewer", false),
+    ];
+    let expect: Vec<_> = expect
+        .iter()
+        .map(|(l, r, a)| (l.to_string(), r.to_string(), *a))
+        .collect();
     assert_eq!(roles, expect);
     assert_eq!(users[0]["created_at"], "2025-06-18T09:14:41.707282Z");
 }
@@ -62,7 +74,11 @@ fn users_list_reads_python_users() {
 fn servers_list_hides_secrets() {
     let (_tmp, dir) = seed_config();
     let out = pgmonctl(&dir, &["--output", "json", "servers", "list"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert_no_secret(&text);
     let servers: Value = serde_json::from_str(&text).unwrap();
@@ -71,8 +87,14 @@ fn servers_list_hides_secrets() {
     for s in servers {
         assert_eq!(s["has_password"], true, "{s}");
     }
-    let names: Vec<&str> = servers.iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["local-pg", "billing", "warehouse", "archive", "legacy"]);
+    let names: Vec<&str> = servers
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["local-pg", "billing", "warehouse", "archive", "legacy"]
+    );
     assert_eq!(servers[2]["ssh_key_info"]["name"], "prod-rsa");
     assert_eq!(servers[4]["has_ssh_password"], true);
     assert_eq!(servers[4]["ssh_auth_type"], "password");
@@ -87,7 +109,16 @@ fn added_user_verifies_in_python() {
     let (_tmp, dir) = seed_config();
     let user = pgmonctl_json(
         &dir,
-        &["users", "add", "carol", "--role", "operator", "--email", "carol@example.com", "--password-stdin"],
+        &[
+            "users",
+            "add",
+            "carol",
+            "--role",
+            "operator",
+            "--email",
+            "carol@example.com",
+            "--password-stdin",
+        ],
         "carol-pass-1\n",
     );
     assert_eq!(user["login"], "carol");
@@ -100,7 +131,10 @@ assert u["password"].startswith("$2b$12$"), u["password"]
 print(bcrypt.checkpw(b"carol-pass-1", u["password"].encode()), bcrypt.checkpw(b"wrong", u["password"].encode()))
 "#;
     let users_json = dir.join("users.json");
-    assert_eq!(python::run(script, &[users_json.to_str().unwrap()]), "True False");
+    assert_eq!(
+        python::run(script, &[users_json.to_str().unwrap()]),
+        "True False"
+    );
     // The old users still log in with their old hashes.
     let script = r#"
 import json, sys, bcrypt
@@ -115,7 +149,18 @@ print(bcrypt.checkpw(b"admin-pass-1", users["admin"]["password"].encode()))
 /// hand-written plaintext secrets of `legacy` into Fernet tokens that Python decrypts.
 fn updated_server_decrypts_in_python() {
     let (_tmp, dir) = seed_config();
-    pgmonctl_json(&dir, &["servers", "update", "billing", "--port", "6543", "--password-stdin"], "new-billing-pass\n");
+    pgmonctl_json(
+        &dir,
+        &[
+            "servers",
+            "update",
+            "billing",
+            "--port",
+            "6543",
+            "--password-stdin",
+        ],
+        "new-billing-pass\n",
+    );
     let script = r#"
 import json, sys
 from cryptography.fernet import Fernet
@@ -151,15 +196,22 @@ fn unknown_fields_survive_rewrite() {
     pgmonctl_json(&dir, &["users", "update", "view", "--role", "operator"], "");
     pgmonctl_json(&dir, &["servers", "update", "legacy", "--port", "5440"], "");
     for file in ["users.json", "servers.json"] {
-        let items: Value = serde_json::from_str(&fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+        let items: Value =
+            serde_json::from_str(&fs::read_to_string(dir.join(file)).unwrap()).unwrap();
         for item in items.as_array().unwrap() {
             assert_eq!(item["x_custom"]["team"], "dba", "{file}: {item}");
             assert_eq!(item["x_custom"]["n"][1], 2);
         }
     }
     // The minimal entry stays minimal apart from what changed: no invented created_at.
-    let users: Value = serde_json::from_str(&fs::read_to_string(dir.join("users.json")).unwrap()).unwrap();
-    let view = users.as_array().unwrap().iter().find(|u| u["login"] == "view").unwrap();
+    let users: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("users.json")).unwrap()).unwrap();
+    let view = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["login"] == "view")
+        .unwrap();
     assert_eq!(view["role"], "operator");
     assert!(view.get("created_at").is_none());
     // Backups of the old files were taken.
@@ -167,8 +219,14 @@ fn unknown_fields_survive_rewrite() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(backups.iter().any(|b| b.starts_with("users_")), "{backups:?}");
-    assert!(backups.iter().any(|b| b.starts_with("servers_")), "{backups:?}");
+    assert!(
+        backups.iter().any(|b| b.starts_with("users_")),
+        "{backups:?}"
+    );
+    assert!(
+        backups.iter().any(|b| b.starts_with("servers_")),
+        "{backups:?}"
+    );
 }
 
 #[test]
@@ -176,8 +234,15 @@ fn unknown_fields_survive_rewrite() {
 /// by its name.
 fn ssh_key_metadata_loads() {
     let (_tmp, dir) = seed_config();
-    let s = pgmonctl_json(&dir, &["servers", "update", "legacy", "--ssh-key", "backup-ed25519"], "");
+    let s = pgmonctl_json(
+        &dir,
+        &["servers", "update", "legacy", "--ssh-key", "backup-ed25519"],
+        "",
+    );
     assert_eq!(s["ssh_auth_type"], "key");
     assert_eq!(s["ssh_key_id"], "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
-    assert_eq!(s["ssh_key_info"]["fingerprint"], "SHA256:ztmN1Zk2rOz0dUrdLFsF3ElDn8iSCglwK9gupPHfMxY");
+    assert_eq!(
+        s["ssh_key_info"]["fingerprint"],
+        "SHA256:ztmN1Zk2rOz0dUrdLFsF3ElDn8iSCglwK9gupPHfMxY"
+    );
 }

@@ -15,11 +15,16 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, detail) = match &self {
-            ApiError::Store(pgmon_common::Error::Invalid(m)) => (StatusCode::BAD_REQUEST, m.clone()),
+            ApiError::Store(pgmon_common::Error::Invalid(m)) => {
+                (StatusCode::BAD_REQUEST, m.clone())
+            }
             ApiError::Store(pgmon_common::Error::NotFound(m)) => (StatusCode::NOT_FOUND, m.clone()),
             ApiError::Store(other) => {
                 tracing::error!(error = %other, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error".to_owned())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal server error".to_owned(),
+                )
             }
         };
         (status, Json(json!({ "detail": detail }))).into_response()

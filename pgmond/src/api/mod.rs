@@ -22,5 +22,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Unknown routes answer as the Python backend's handler did.
 async fn not_found() -> (StatusCode, axum::Json<serde_json::Value>) {
-    (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Not Found"})))
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"message": "Not Found"})),
+    )
 }
