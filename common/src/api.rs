@@ -1,15 +1,16 @@
-//! JSON shapes of the API that both the daemon and `pgmonctl` speak. They never carry a
-//! password, hash, token or key.
+//! JSON shapes of the API that both the daemon and `pgmonctl` speak. Responses never carry a
+//! password, hash, token secret or private key.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::secret;
-use crate::servers::Server;
+use crate::servers::{Server, SshAuthType};
 use crate::ssh_keys::SshKeyMeta;
 use crate::users::{Role, User};
 
 /// A user as the API shows it (`GET /users`, `/users/me`).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct UserResponse {
     pub login: String,
     pub role: Role,
@@ -32,7 +33,38 @@ impl From<&User> for UserResponse {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// `POST /users`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserCreate {
+    pub login: String,
+    pub password: String,
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `PUT /users/{login}`: only the fields given change; an empty e-mail clears it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct UserUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+}
+
+/// `POST /token` answer.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Token {
+    pub access_token: String,
+    pub token_type: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct SshKeyInfo {
     pub name: String,
     pub fingerprint: String,
@@ -40,7 +72,7 @@ pub struct SshKeyInfo {
 
 /// The status object of a server (SPEC A4): stored fields plus what a live check found. Until
 /// a check has run, the live fields are null and `status` is `"pending"`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ServerStatus {
     pub name: String,
     pub host: String,
@@ -50,17 +82,20 @@ pub struct ServerStatus {
     pub ssh_port: u16,
     pub has_password: bool,
     pub has_ssh_password: bool,
-    pub ssh_auth_type: String,
+    pub ssh_auth_type: SshAuthType,
     pub ssh_key_id: Option<String>,
     pub ssh_key_info: Option<SshKeyInfo>,
     pub version: Option<String>,
     pub free_space: Option<u64>,
     pub total_space: Option<u64>,
+    /// Sessions by state; a NULL state is counted under `"None"`, as the original sent it.
+    #[schema(value_type = Option<Object>)]
     pub connections: Option<serde_json::Map<String, serde_json::Value>>,
     pub uptime_hours: Option<f64>,
     pub stats_db: Option<String>,
     pub data_dir: Option<String>,
     pub status: String,
+    /// Epoch seconds of the data.
     pub timestamp: f64,
 }
 
@@ -82,7 +117,7 @@ impl ServerStatus {
             ssh_port: server.ssh_port,
             has_password: secret::is_set(&server.password),
             has_ssh_password: secret::is_set(&server.ssh_password),
-            ssh_auth_type: server.ssh_auth_type.as_str().to_owned(),
+            ssh_auth_type: server.ssh_auth_type,
             ssh_key_id: server.ssh_key_id.clone(),
             ssh_key_info: key.map(|k| SshKeyInfo {
                 name: k.name.clone(),
@@ -101,17 +136,78 @@ impl ServerStatus {
     }
 }
 
+/// An SSH key as the API shows it; the public key is `"[hidden]"` for operators.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct SshKeyResponse {
+    pub id: String,
+    pub name: String,
+    pub fingerprint: String,
+    pub key_type: String,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub public_key: String,
+    pub has_passphrase: bool,
+    pub servers_count: u32,
+    pub description: Option<String>,
+}
+
+pub const HIDDEN: &str = "[hidden]";
+
+impl SshKeyResponse {
+    /// `servers_count` is recounted from the servers, since hand edits drift from the stored one.
+    pub fn new(key: &SshKeyMeta, servers: &[Server], show_public_key: bool) -> SshKeyResponse {
+        SshKeyResponse {
+            id: key.id.clone(),
+            name: key.name.clone(),
+            fingerprint: key.fingerprint.clone(),
+            key_type: key.key_type.clone(),
+            created_at: key.created_at.to_api(),
+            created_by: key.created_by.clone(),
+            public_key: if show_public_key {
+                key.public_key.clone()
+            } else {
+                HIDDEN.to_owned()
+            },
+            has_passphrase: key.has_passphrase,
+            servers_count: servers
+                .iter()
+                .filter(|s| s.ssh_key_id.as_deref() == Some(key.id.as_str()))
+                .count() as u32,
+            description: key.description.clone(),
+        }
+    }
+}
+
 /// `{"message": ...}` answers of deletes and `GET /`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Message {
     pub message: String,
 }
 
 /// `GET /api/health`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Health {
     pub status: String,
     pub timestamp: String,
     pub pools_count: usize,
     pub version: String,
+}
+
+/// One pool of `GET /api/pools/status`, keyed by `host:port:user:db`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct PoolStatus {
+    pub minconn: usize,
+    pub maxconn: usize,
+    pub closed: bool,
+    /// Connections open now (idle and in use).
+    pub size: usize,
+    /// Idle connections ready for use.
+    pub available: usize,
+}
+
+/// `{"detail": "..."}`: every error answer (422 validation errors carry a list instead).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
 }

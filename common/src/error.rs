@@ -31,6 +31,12 @@ pub enum Error {
     Invalid(String),
     #[error("{0}")]
     NotFound(String),
+    /// The daemon answered with an error status; `detail` is its `{"detail"}` text.
+    #[error("{detail}")]
+    Api { status: u16, detail: String },
+    /// The daemon could not be reached (connection refused, timeout, bad address).
+    #[error("cannot reach {target}: {reason}")]
+    Unreachable { target: String, reason: String },
 }
 
 impl Error {

@@ -2,14 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
+use crate::api::ServerStatus;
 use crate::config_dir::ConfigDir;
 use crate::crypto::Cipher;
 use crate::names::{is_valid_host, is_valid_name};
 use crate::secret::StoredSecret;
 use crate::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SshAuthType {
     #[default]
@@ -77,21 +79,21 @@ impl Server {
 }
 
 /// The body of a create or full update (the API's `Server` model). Secrets are plaintext; on
-/// update an absent or empty secret keeps the stored one.
-#[derive(Clone, Debug, Deserialize)]
+/// update an absent, null or empty secret keeps the stored one.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ServerInput {
     pub name: String,
     pub host: String,
     #[serde(default)]
     pub stats_db: Option<String>,
     pub user: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     #[serde(default = "default_pg_port")]
     pub port: u16,
     #[serde(default)]
     pub ssh_user: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_password: Option<String>,
     #[serde(default = "default_ssh_port")]
     pub ssh_port: u16,
@@ -99,7 +101,7 @@ pub struct ServerInput {
     pub ssh_auth_type: SshAuthType,
     #[serde(default)]
     pub ssh_key_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key_passphrase: Option<String>,
 }
 
@@ -123,23 +125,25 @@ impl Default for ServerInput {
 }
 
 impl ServerInput {
-    /// The input that, applied as an update, leaves `server` as it is (secrets kept).
-    pub fn from_server(server: &Server) -> ServerInput {
+    /// The input that, applied as an update, leaves the server shown by `status` as it is
+    /// (secrets absent, so kept).
+    pub fn from_status(status: &ServerStatus) -> ServerInput {
         ServerInput {
-            name: server.name.clone(),
-            host: server.host.clone(),
-            stats_db: server.stats_db.clone(),
-            user: server.user.clone(),
-            port: server.port,
-            ssh_user: server.ssh_user.clone(),
-            ssh_port: server.ssh_port,
-            ssh_auth_type: server.ssh_auth_type,
-            ssh_key_id: server.ssh_key_id.clone(),
+            name: status.name.clone(),
+            host: status.host.clone(),
+            stats_db: status.stats_db.clone(),
+            user: status.user.clone(),
+            port: status.port,
+            ssh_user: status.ssh_user.clone(),
+            ssh_port: status.ssh_port,
+            ssh_auth_type: status.ssh_auth_type,
+            ssh_key_id: status.ssh_key_id.clone(),
             ..ServerInput::default()
         }
     }
 
-    fn validate(&self, dir: &ConfigDir) -> Result<()> {
+    /// The checks that need no store: name, host, ports, user.
+    pub fn check_fields(&self) -> Result<()> {
         if !is_valid_name(&self.name) {
             return Err(Error::invalid("Invalid server name"));
         }
@@ -152,6 +156,11 @@ impl ServerInput {
         if self.user.is_empty() {
             return Err(Error::invalid("User must not be empty"));
         }
+        Ok(())
+    }
+
+    fn validate(&self, dir: &ConfigDir) -> Result<()> {
+        self.check_fields()?;
         if let Some(id) = self.ssh_key_id.as_deref().filter(|id| !id.is_empty()) {
             let known = dir.ssh_keys.load()?.iter().any(|k| k.id == id);
             if !known {
@@ -206,6 +215,20 @@ impl ConfigDir {
     pub fn get_server(&self, name: &str) -> Result<Server> {
         let servers = self.servers.load()?;
         Ok(servers[position(&servers, name)?].clone())
+    }
+
+    /// The status object of `server` with only its stored facts (no live check).
+    pub fn stored_status(&self, server: &Server) -> Result<ServerStatus> {
+        Ok(ServerStatus::stored(server, &self.ssh_keys.load()?))
+    }
+
+    pub fn stored_statuses(&self) -> Result<Vec<ServerStatus>> {
+        let keys = self.ssh_keys.load()?;
+        let servers = self.servers.load()?;
+        Ok(servers
+            .iter()
+            .map(|s| ServerStatus::stored(s, &keys))
+            .collect())
     }
 
     pub fn create_server(&self, input: ServerInput) -> Result<Server> {

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::config_dir::ConfigDir;
 use crate::crypto;
@@ -11,7 +12,9 @@ use crate::names::{is_valid_email, is_valid_name};
 use crate::timestamp::Timestamp;
 use crate::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     #[default]
@@ -172,7 +175,10 @@ impl ConfigDir {
         };
         self.users.update(|users| {
             if users.iter().any(|u| u.login == user.login) {
-                return Err(Error::invalid("User already exists"));
+                return Err(Error::invalid(format!(
+                    "User {} already exists",
+                    user.login
+                )));
             }
             users.push(user.clone());
             Ok(user)
@@ -229,24 +235,19 @@ impl ConfigDir {
         })
     }
 
-    /// Checks a login and password. Inactive users and unknown logins fail alike.
-    pub fn authenticate(&self, login: &str, password: &str) -> Result<User> {
-        let user = self
-            .users
-            .load()?
-            .iter()
-            .find(|u| u.login == login)
-            .cloned();
-        match user {
-            Some(u) if u.password.verify(password) && u.is_active => Ok(u),
-            Some(_) => Err(Error::invalid("Invalid credentials")),
+    /// Checks a login and password: `None` for a wrong password, an unknown login or an
+    /// inactive user alike. Slow (bcrypt): keep it off async threads.
+    pub fn authenticate(&self, login: &str, password: &str) -> Result<Option<User>> {
+        let users = self.users.load()?;
+        Ok(match users.iter().find(|u| u.login == login) {
+            Some(u) => Some(u.clone()).filter(|u| u.password.verify(password) && u.is_active),
             None => {
                 // Spend the same bcrypt time as for a real user, so timing does not tell which
                 // logins exist.
                 crypto::verify_password(password, UNKNOWN_USER_HASH);
-                Err(Error::invalid("Invalid credentials"))
+                None
             }
-        }
+        })
     }
 
     /// Records a successful login.

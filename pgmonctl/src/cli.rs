@@ -12,6 +12,14 @@ use pgmon_common::users::Role;
     about = "Administer pgmon: users, monitored servers and statistics"
 )]
 pub struct Cli {
+    /// URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)
+    #[arg(long, global = true, env = "PGMON_URL", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// pgmond's admin Unix socket (acts as admin, no token)
+    #[arg(long, global = true, env = "PGMON_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
     /// Config directory to work on directly (local mode)
     #[arg(long, global = true, env = "PGMON_CONFIG_DIR", value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
@@ -34,12 +42,27 @@ pub enum OutputFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Log in to the daemon at --url and save the token (0600) for later commands
+    Login {
+        /// Login name (default: $USER)
+        #[arg(long)]
+        user: Option<String>,
+        /// Read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Forget the token saved for --url
+    Logout,
     /// Manage API users
     #[command(subcommand)]
     Users(UsersCommand),
     /// Manage monitored servers
     #[command(subcommand)]
     Servers(ServersCommand),
+    /// The daemon's health
+    Health,
+    /// The daemon's connection pools
+    Pools,
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -80,9 +103,9 @@ pub enum UsersCommand {
     },
     /// Delete a user
     Delete { login: String },
-    /// Set a user's password
+    /// Set a user's password (your own when LOGIN is left out)
     Passwd {
-        login: String,
+        login: Option<String>,
         /// Read the password from standard input
         #[arg(long)]
         password_stdin: bool,

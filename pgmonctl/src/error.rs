@@ -8,7 +8,11 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
+    Denied(String),
+    #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Unreachable(String),
     #[error("{0}")]
     Failed(String),
 }
@@ -18,7 +22,9 @@ impl CliError {
         match self {
             CliError::Failed(_) => 1,
             CliError::Usage(_) => 2,
+            CliError::Denied(_) => 3,
             CliError::NotFound(_) => 4,
+            CliError::Unreachable(_) => 5,
         }
     }
 }
@@ -27,6 +33,15 @@ impl From<CommonError> for CliError {
     fn from(e: CommonError) -> CliError {
         match e {
             CommonError::NotFound(m) => CliError::NotFound(m),
+            CommonError::Api {
+                status: 401 | 403,
+                detail,
+            } => CliError::Denied(detail),
+            CommonError::Api {
+                status: 404,
+                detail,
+            } => CliError::NotFound(detail),
+            e @ CommonError::Unreachable { .. } => CliError::Unreachable(e.to_string()),
             other => CliError::Failed(other.to_string()),
         }
     }

@@ -1,22 +1,25 @@
 //! `pgmonctl`: the admin CLI of pgmon.
 
+mod backend;
 mod cli;
+mod commands;
 mod error;
-mod local;
 mod output;
 mod secrets;
+mod target;
 
 use std::io::{self, ErrorKind};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use pgmon_common::ConfigDir;
-use pgmon_common::config_dir::DEFAULT_CONFIG_DIR;
+use pgmon_common::api::Message;
+use pgmon_common::client::ApiClient;
 
 use cli::{Cli, Command, ServersCommand, UsersCommand};
 use error::CliError;
 use output::Printer;
+use secrets::{StdinSecrets, read_secret};
+use target::{Target, TokenFile};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -33,18 +36,78 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
-    let printer = Printer { format: cli.output };
-    let config_dir = cli
-        .config_dir
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_DIR));
-    match cli.command {
+    let out = Printer { format: cli.output };
+    match &cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "pgmonctl", &mut io::stdout());
-            Ok(())
+            clap_complete::generate(*shell, &mut Cli::command(), "pgmonctl", &mut io::stdout());
+            return Ok(());
         }
-        Command::Users(cmd) => local::users(&ConfigDir::open(config_dir)?, cmd, &printer),
-        Command::Servers(cmd) => local::servers(&ConfigDir::open(config_dir)?, cmd, &printer).await,
+        Command::Login {
+            user,
+            password_stdin,
+        } => return login(&cli, user.clone(), *password_stdin, &out).await,
+        Command::Logout => return logout(&cli, &out),
+        _ => {}
     }
+    match target::choose(&cli).await? {
+        Target::Local(b) => dispatch(&b, cli.command, &out).await,
+        Target::Remote(b) => dispatch(&b, cli.command, &out).await,
+    }
+}
+
+async fn dispatch(b: &impl backend::Backend, cmd: Command, out: &Printer) -> Result<(), CliError> {
+    match cmd {
+        Command::Users(c) => commands::users(b, c, out).await,
+        Command::Servers(c) => commands::servers(b, c, out).await,
+        Command::Health => commands::health(b, out).await,
+        Command::Pools => commands::pools(b, out).await,
+        Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
+    }
+}
+
+fn url_of(cli: &Cli) -> Result<&str, CliError> {
+    cli.url
+        .as_deref()
+        .ok_or_else(|| CliError::Usage("needs --url or PGMON_URL".into()))
+}
+
+async fn login(
+    cli: &Cli,
+    user: Option<String>,
+    stdin: bool,
+    out: &Printer,
+) -> Result<(), CliError> {
+    let url = url_of(cli)?;
+    let user = user
+        .or_else(|| std::env::var("USER").ok())
+        .ok_or_else(|| CliError::Usage("no --user given and $USER is not set".into()))?;
+    let password = read_secret(&mut StdinSecrets::new(), stdin, "password", false)?;
+    let token = ApiClient::tcp(url, None)?.login(&user, &password).await?;
+    let file = TokenFile::locate();
+    let mut tokens = file.load()?;
+    tokens.insert(url.to_owned(), token.access_token);
+    file.save(&tokens)?;
+    out.message(&Message {
+        message: format!(
+            "Logged in to {url} as {user} (token saved in {})",
+            file.path().display()
+        ),
+    })?;
+    Ok(())
+}
+
+fn logout(cli: &Cli, out: &Printer) -> Result<(), CliError> {
+    let url = url_of(cli)?;
+    let file = TokenFile::locate();
+    let mut tokens = file.load()?;
+    let message = if tokens.remove(url).is_some() {
+        file.save(&tokens)?;
+        format!("Logged out of {url}")
+    } else {
+        format!("No token saved for {url}")
+    };
+    out.message(&Message { message })?;
+    Ok(())
 }
 
 /// The command as the error line names it, e.g. `users add bob`.
@@ -56,7 +119,11 @@ fn describe(cmd: &Command) -> String {
             UsersCommand::Add { login, .. } => format!("users add {login}"),
             UsersCommand::Update { login, .. } => format!("users update {login}"),
             UsersCommand::Delete { login } => format!("users delete {login}"),
-            UsersCommand::Passwd { login, .. } => format!("users passwd {login}"),
+            UsersCommand::Passwd { login, .. } => {
+                format!("users passwd {}", login.as_deref().unwrap_or(""))
+                    .trim_end()
+                    .to_owned()
+            }
         },
         Command::Servers(s) => match s {
             ServersCommand::List => "servers list".into(),
@@ -65,6 +132,10 @@ fn describe(cmd: &Command) -> String {
             ServersCommand::Update { name, .. } => format!("servers update {name}"),
             ServersCommand::Remove { name } => format!("servers remove {name}"),
         },
+        Command::Login { .. } => "login".into(),
+        Command::Logout => "logout".into(),
+        Command::Health => "health".into(),
+        Command::Pools => "pools".into(),
         Command::Completions { .. } => "completions".into(),
     }
 }

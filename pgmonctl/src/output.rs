@@ -23,6 +23,10 @@ pub struct Printer {
 }
 
 impl Printer {
+    pub fn is_json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
     /// A list: one row per item with the given columns.
     pub fn list<T: Serialize>(&self, items: &[T], columns: &[Column]) -> io::Result<()> {
         let values: Vec<Value> = items.iter().map(to_value).collect();

@@ -1,26 +1,33 @@
 //! `pgmond`: the pgmon daemon.
 
 mod api;
+mod auth;
 mod first_start;
-mod server;
+mod listen;
 mod settings;
 mod state;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-use settings::Settings;
+use auth::jwt::TokenKeys;
+use settings::{DEFAULT_ADMIN_SOCKET, FileSettings, Flags};
 use state::AppState;
+
+/// Environment variable that overrides the `secret_key` file as the JWT signing secret.
+const SECRET_KEY_ENV: &str = "SECRET_KEY";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let settings = Settings::parse();
-    init_logging(&settings.log_level);
-    match run(settings).await {
+    let flags = Flags::parse();
+    init_logging(&flags.log_level);
+    match run(flags).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -30,21 +37,61 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(settings: Settings) -> anyhow::Result<()> {
-    let root = settings.config_dir.clone();
+async fn run(flags: Flags) -> anyhow::Result<()> {
+    let root = flags.config_dir.clone();
     let dir = tokio::task::spawn_blocking(move || first_start::prepare(&root)).await??;
-    let listener = TcpListener::bind(settings.listen)
+    let file = FileSettings::load(&flags.config_dir)?;
+    let secret = match std::env::var(SECRET_KEY_ENV) {
+        Ok(s) if !s.is_empty() => s,
+        _ => dir.read_secret_key()?,
+    };
+    let state = AppState::new(
+        dir,
+        TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
+    );
+    let app = api::router(state, &file);
+
+    let tcp = TcpListener::bind(flags.listen)
         .await
-        .with_context(|| format!("listening on {}", settings.listen))?;
+        .with_context(|| format!("listening on {}", flags.listen))?;
+    let admin = admin_socket(&flags, &file).await?;
     tracing::info!(
-        listen = %listener.local_addr()?,
-        config_dir = %settings.config_dir.display(),
+        listen = %tcp.local_addr()?,
+        admin_socket = ?admin.as_ref().map(|(_, p)| p.display().to_string()),
+        config_dir = %flags.config_dir.display(),
         version = env!("CARGO_PKG_VERSION"),
         "pgmond started"
     );
-    server::run(listener, AppState::new(dir), server::shutdown_signal()).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(listen::cancel_on_signal(shutdown.clone()));
+    listen::serve(tcp, admin, app, shutdown).await?;
     tracing::info!("pgmond stopped");
     Ok(())
+}
+
+/// The admin socket: where the flag or `pgmond.toml` says (failing to bind it is an error), else
+/// the default path, skipped with a warning when its folder is missing or not ours (a
+/// development run outside systemd).
+async fn admin_socket(
+    flags: &Flags,
+    file: &FileSettings,
+) -> anyhow::Result<Option<(tokio::net::UnixListener, PathBuf)>> {
+    if let Some(path) = flags
+        .admin_socket
+        .clone()
+        .or_else(|| file.admin_socket.clone())
+    {
+        let listener = listen::bind_admin_socket(&path).await?;
+        return Ok(Some((listener, path)));
+    }
+    let path = PathBuf::from(DEFAULT_ADMIN_SOCKET);
+    match listen::bind_admin_socket(&path).await {
+        Ok(listener) => Ok(Some((listener, path))),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "admin socket disabled");
+            Ok(None)
+        }
+    }
 }
 
 /// Logs go to stderr (journald picks them up), without colours unless on a terminal.

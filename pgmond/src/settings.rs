@@ -1,10 +1,16 @@
-//! Flags and environment of `pgmond`.
+//! Settings of `pgmond`: flags and environment, then the optional `pgmond.toml` in the config
+//! dir for what changes rarely.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use pgmon_common::config_dir::DEFAULT_CONFIG_DIR;
+use serde::Deserialize;
+
+/// Where the admin socket goes unless told otherwise (systemd's `RuntimeDirectory=pgmon`).
+pub const DEFAULT_ADMIN_SOCKET: &str = "/run/pgmon/pgmond.sock";
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -12,7 +18,7 @@ use pgmon_common::config_dir::DEFAULT_CONFIG_DIR;
     version,
     about = "pgmon daemon: PostgreSQL activity monitor and REST API"
 )]
-pub struct Settings {
+pub struct Flags {
     /// Config directory (created with a key, a secret and an admin user if missing)
     #[arg(long, env = "PGMON_CONFIG_DIR", default_value = DEFAULT_CONFIG_DIR)]
     pub config_dir: PathBuf,
@@ -21,7 +27,82 @@ pub struct Settings {
     #[arg(long, env = "PGMON_LISTEN", default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
 
+    /// Admin Unix socket (callers on it act as admin); default `admin_socket` of pgmond.toml,
+    /// else /run/pgmon/pgmond.sock
+    #[arg(long, env = "PGMON_ADMIN_SOCKET")]
+    pub admin_socket: Option<PathBuf>,
+
     /// Log filter, e.g. `info` or `pgmond=debug`
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+}
+
+/// `pgmond.toml`. Unknown keys are refused, so a typo does not silently do nothing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileSettings {
+    /// Origins the browser front end may call from (CORS); none by default.
+    pub allowed_origins: Vec<String>,
+    /// Lifetime of issued tokens, in minutes (`TOKEN_EXPIRATION`).
+    pub token_expiration_minutes: u64,
+    pub admin_socket: Option<PathBuf>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for FileSettings {
+    fn default() -> FileSettings {
+        FileSettings {
+            allowed_origins: Vec::new(),
+            token_expiration_minutes: 60,
+            admin_socket: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+pub const SETTINGS_FILE: &str = "pgmond.toml";
+
+impl FileSettings {
+    /// Reads `pgmond.toml` from the config dir; a missing file means defaults.
+    pub fn load(config_dir: &Path) -> anyhow::Result<FileSettings> {
+        let path = config_dir.join(SETTINGS_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
+            Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
+        }
+    }
+
+    pub fn token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.token_expiration_minutes * 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    /// Defaults without a file; values from it; unknown keys refused with the file named.
+    fn file_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FileSettings::load(dir.path()).unwrap();
+        assert_eq!(s.token_lifetime(), Duration::from_secs(3600));
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "allowed_origins = [\"http://ui.example\"]\ntoken_expiration_minutes = 5\n",
+        )
+        .unwrap();
+        let s = FileSettings::load(dir.path()).unwrap();
+        assert_eq!(s.allowed_origins, ["http://ui.example"]);
+        assert_eq!(s.token_lifetime(), Duration::from_secs(300));
+        std::fs::write(dir.path().join(SETTINGS_FILE), "alowed_origins = []\n").unwrap();
+        let e = FileSettings::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("pgmond.toml") && e.contains("alowed_origins"),
+            "{e}"
+        );
+    }
 }

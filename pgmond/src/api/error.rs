@@ -1,32 +1,79 @@
-//! The one place where errors become HTTP answers: `{"detail": ...}` with the status the
+//! The one place where errors become HTTP answers: `{"detail": ...}` with the status and text the
 //! Python backend used.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use pgmon_common::users::Role;
+use serde_json::{Value, json};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
     Store(#[from] pgmon_common::Error),
+    #[error("Not authenticated")]
+    NotAuthenticated,
+    #[error("Token expired")]
+    TokenExpired,
+    #[error("Invalid token")]
+    InvalidToken,
+    #[error("Invalid credentials")]
+    BadCredentials,
+    #[error("Not enough permissions: {} role required", .0)]
+    Forbidden(Role),
+    /// A request that does not fit the schema: FastAPI's list of `{loc, msg, type}`.
+    #[error("validation failed")]
+    Validation(Vec<Value>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Request body too large")]
+    TooLarge,
+    #[error("background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl ApiError {
+    /// One 422 item, as FastAPI writes them.
+    pub fn validation(loc: Vec<Value>, kind: &str, msg: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![json!({"type": kind, "loc": loc, "msg": msg.into()})])
+    }
+
+    fn status(&self) -> StatusCode {
+        use pgmon_common::Error as E;
+        match self {
+            ApiError::Store(E::Invalid(_)) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Store(E::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Store(_) | ApiError::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::NotAuthenticated
+            | ApiError::TokenExpired
+            | ApiError::InvalidToken
+            | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, detail) = match &self {
-            ApiError::Store(pgmon_common::Error::Invalid(m)) => {
-                (StatusCode::BAD_REQUEST, m.clone())
+        let status = self.status();
+        let detail = match &self {
+            ApiError::Validation(items) => Value::Array(items.clone()),
+            _ if status == StatusCode::INTERNAL_SERVER_ERROR => {
+                // The cause goes to the log; the client gets no internals (paths, errors).
+                tracing::error!(error = %self, "request failed");
+                Value::String("Internal server error".into())
             }
-            ApiError::Store(pgmon_common::Error::NotFound(m)) => (StatusCode::NOT_FOUND, m.clone()),
-            ApiError::Store(other) => {
-                tracing::error!(error = %other, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal server error".to_owned(),
-                )
-            }
+            other => Value::String(other.to_string()),
         };
-        (status, Json(json!({ "detail": detail }))).into_response()
+        let mut response = (status, Json(json!({ "detail": detail }))).into_response();
+        if matches!(self, ApiError::NotAuthenticated) {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }

@@ -1,20 +1,34 @@
-//! `GET /` and `GET /api/health`: no authentication, cheap, never touching a monitored server.
+//! `GET /`, `GET /api/health` (no authentication, never touching a monitored server) and
+//! `GET /api/pools/status`.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use pgmon_common::api::Health;
-use serde_json::{Value, json};
+use pgmon_common::api::{Health, Message, PoolStatus};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::auth::{Auth, Viewer};
 use crate::state::AppState;
 
-pub async fn root() -> Json<Value> {
-    Json(json!({
-        "message": "PostgreSQL Activity Monitor API v2.0",
-        "docs": "/docs",
-        "redoc": "/redoc",
-    }))
+#[derive(Serialize, ToSchema)]
+pub struct Root {
+    message: String,
+    docs: String,
+    redoc: String,
 }
 
+#[utoipa::path(get, path = "/", tag = "health", responses((status = 200, body = Root)))]
+pub async fn root() -> Json<Root> {
+    Json(Root {
+        message: "PostgreSQL Activity Monitor API v2.0".into(),
+        docs: "/docs".into(),
+        redoc: "/redoc".into(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
@@ -22,4 +36,15 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
         pools_count: state.pools_count(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
+}
+
+#[utoipa::path(
+    get, path = "/api/pools/status", tag = "health", security(("bearer" = [])),
+    responses((status = 200, body = BTreeMap<String, PoolStatus>), (status = 401, body = Message))
+)]
+pub async fn pools_status(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+) -> Json<BTreeMap<String, PoolStatus>> {
+    Json(state.pool_statuses())
 }

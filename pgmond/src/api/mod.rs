@@ -1,29 +1,83 @@
-//! The HTTP API: routes, and the handlers grouped by resource.
+//! The HTTP API: the route table, and the handlers grouped by resource.
 
+mod docs;
 mod error;
+mod extract;
 mod health;
+mod middleware;
+mod servers;
+mod ssh_keys;
+mod token;
+mod users;
 
-use axum::Router;
-use axum::http::StatusCode;
-use axum::routing::get;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
 
+use crate::settings::FileSettings;
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, settings: &FileSettings) -> Router {
     Router::new()
         .route("/", get(health::root))
         .route("/api/health", get(health::health))
+        .route("/api/pools/status", get(health::pools_status))
+        .route("/token", post(token::login))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/me", get(users::me))
+        .route(
+            "/users/{login}",
+            get(users::get).put(users::update).delete(users::delete),
+        )
+        .route("/servers", get(servers::list).post(servers::create))
+        .route(
+            "/servers/{name}",
+            get(servers::get)
+                .put(servers::update)
+                .delete(servers::delete),
+        )
+        .route("/ssh-keys", get(ssh_keys::list))
+        .route("/ssh-keys/{id}", get(ssh_keys::get))
+        .merge(docs::router())
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::map_response(middleware::json_errors))
+        .layer(axum::middleware::from_fn(middleware::log_requests))
+        .layer(cors(&settings.allowed_origins))
         .with_state(state)
 }
 
+/// CORS for the browser front end: only the configured origins, with credentials, methods and
+/// headers mirrored from the preflight, as the Python backend's middleware did.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| match HeaderValue::from_str(o) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                tracing::warn!(origin = %o, "ignoring an allowed origin that is not a valid header value");
+                None
+            }
+        })
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(600))
+}
+
 /// Unknown routes answer as the Python backend's handler did.
-async fn not_found() -> (StatusCode, axum::Json<serde_json::Value>) {
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(json!({"message": "Not Found"})),
-    )
+async fn not_found() -> (StatusCode, Json<serde_json::Value>) {
+    (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"})))
 }

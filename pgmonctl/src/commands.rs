@@ -1,12 +1,9 @@
-//! Local mode: commands run directly on a config directory, under the same file locks as the
-//! daemon. File work is synchronous here: a CLI process has nothing else to serve meanwhile.
+//! Each command, written once against a [`Backend`] and printed by the one [`Printer`].
 
-use pgmon_common::ConfigDir;
-use pgmon_common::api::{Message, ServerStatus, UserResponse};
-use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
+use pgmon_common::api::{UserCreate, UserUpdate};
 use pgmon_common::servers::{ServerInput, SshAuthType};
-use pgmon_common::users::{NewUser, UserChange};
 
+use crate::backend::Backend;
 use crate::cli::{ServerFields, ServersCommand, UsersCommand};
 use crate::error::CliError;
 use crate::output::{Column, Printer, col};
@@ -31,16 +28,20 @@ const SERVER_COLUMNS: &[Column] = &[
     col("STATUS", "status"),
 ];
 
-pub fn users(dir: &ConfigDir, cmd: UsersCommand, out: &Printer) -> Result<(), CliError> {
+const POOL_COLUMNS: &[Column] = &[
+    col("POOL", "pool"),
+    col("MIN", "minconn"),
+    col("MAX", "maxconn"),
+    col("OPEN", "size"),
+    col("IDLE", "available"),
+    col("CLOSED", "closed"),
+];
+
+pub async fn users(b: &impl Backend, cmd: UsersCommand, out: &Printer) -> Result<(), CliError> {
     let mut stdin = StdinSecrets::new();
     match cmd {
-        UsersCommand::List => {
-            let users: Vec<UserResponse> = dir.list_users()?.iter().map(Into::into).collect();
-            out.list(&users, USER_COLUMNS)?;
-        }
-        UsersCommand::Show { login } => {
-            out.record(&UserResponse::from(&dir.get_user(&login)?))?;
-        }
+        UsersCommand::List => out.list(&b.list_users().await?, USER_COLUMNS)?,
+        UsersCommand::Show { login } => out.record(&b.get_user(&login).await?)?,
         UsersCommand::Add {
             login,
             role,
@@ -48,13 +49,13 @@ pub fn users(dir: &ConfigDir, cmd: UsersCommand, out: &Printer) -> Result<(), Cl
             password_stdin,
         } => {
             let password = read_secret(&mut stdin, password_stdin, "password", true)?;
-            let user = dir.create_user(NewUser {
+            let body = UserCreate {
                 login,
                 password,
                 role,
                 email,
-            })?;
-            out.record(&UserResponse::from(&user))?;
+            };
+            out.record(&b.create_user(body).await?)?
         }
         UsersCommand::Update {
             login,
@@ -64,104 +65,99 @@ pub fn users(dir: &ConfigDir, cmd: UsersCommand, out: &Printer) -> Result<(), Cl
             password_stdin,
         } => {
             let password = password_stdin.then(|| stdin.next("password")).transpose()?;
-            let change = UserChange {
+            let body = UserUpdate {
                 password,
                 role,
                 email,
                 is_active: active,
             };
-            out.record(&UserResponse::from(&dir.update_user(&login, change)?))?;
+            out.record(&b.update_user(&login, body).await?)?
         }
-        UsersCommand::Delete { login } => {
-            dir.delete_user(&login, None)?;
-            out.message(&Message {
-                message: format!("User {login} deleted"),
-            })?;
-        }
+        UsersCommand::Delete { login } => out.message(&b.delete_user(&login).await?)?,
         UsersCommand::Passwd {
             login,
             password_stdin,
         } => {
-            let password = read_secret(&mut stdin, password_stdin, "new password", true)?;
-            let change = UserChange {
-                password: Some(password),
-                ..UserChange::default()
+            let login = match login {
+                Some(l) => l,
+                None => b.me().await?.login,
             };
-            dir.update_user(&login, change)?;
-            out.message(&Message {
+            let password = read_secret(&mut stdin, password_stdin, "new password", true)?;
+            let body = UserUpdate {
+                password: Some(password),
+                ..UserUpdate::default()
+            };
+            b.update_user(&login, body).await?;
+            out.message(&pgmon_common::api::Message {
                 message: format!("Password of {login} changed"),
-            })?;
+            })?
         }
     }
     Ok(())
 }
 
-pub async fn servers(dir: &ConfigDir, cmd: ServersCommand, out: &Printer) -> Result<(), CliError> {
+pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Result<(), CliError> {
     match cmd {
-        ServersCommand::List => {
-            let keys = dir.list_ssh_keys()?;
-            let rows: Vec<ServerStatus> = dir
-                .list_servers()?
-                .iter()
-                .map(|s| ServerStatus::stored(s, &keys))
-                .collect();
-            out.list(&rows, SERVER_COLUMNS)?;
-        }
-        ServersCommand::Show { name } => {
-            let server = dir.get_server(&name)?;
-            out.record(&ServerStatus::stored(&server, &dir.list_ssh_keys()?))?;
-        }
+        ServersCommand::List => out.list(&b.list_servers().await?, SERVER_COLUMNS)?,
+        ServersCommand::Show { name } => out.record(&b.get_server(&name).await?)?,
         ServersCommand::Add {
             name,
             fields,
             no_check,
         } => {
+            if fields.host.is_none() || fields.user.is_none() {
+                return Err(CliError::Usage(
+                    "servers add needs --host and --user".into(),
+                ));
+            }
             let mut input = ServerInput {
                 name,
                 ..ServerInput::default()
             };
-            let (Some(_), Some(_)) = (&fields.host, &fields.user) else {
-                return Err(CliError::Usage(
-                    "servers add needs --host and --user".into(),
-                ));
-            };
-            apply_fields(dir, &mut input, fields, true)?;
-            if !no_check && !is_reachable(&input.host, input.port, CONNECT_TIMEOUT).await {
-                return Err(CliError::Failed(format!(
-                    "Server {}:{} is unreachable. Check address and port.",
-                    input.host, input.port
-                )));
-            }
-            let server = dir.create_server(input)?;
-            out.record(&ServerStatus::stored(&server, &dir.list_ssh_keys()?))?;
+            apply_fields(b, &mut input, fields, true).await?;
+            out.record(&b.create_server(input, !no_check).await?)?
         }
         ServersCommand::Update {
             name,
             new_name,
             fields,
         } => {
-            let mut input = ServerInput::from_server(&dir.get_server(&name)?);
+            let mut input = ServerInput::from_status(&b.get_server(&name).await?);
             if let Some(n) = new_name {
                 input.name = n;
             }
-            apply_fields(dir, &mut input, fields, false)?;
-            let (_, server) = dir.update_server(&name, input)?;
-            out.record(&ServerStatus::stored(&server, &dir.list_ssh_keys()?))?;
+            apply_fields(b, &mut input, fields, false).await?;
+            out.record(&b.update_server(&name, input).await?)?
         }
-        ServersCommand::Remove { name } => {
-            dir.remove_server(&name)?;
-            out.message(&Message {
-                message: format!("Server {name} deleted"),
-            })?;
-        }
+        ServersCommand::Remove { name } => out.message(&b.remove_server(&name).await?)?,
     }
     Ok(())
 }
 
+pub async fn health(b: &impl Backend, out: &Printer) -> Result<(), CliError> {
+    Ok(out.record(&b.health().await?)?)
+}
+
+pub async fn pools(b: &impl Backend, out: &Printer) -> Result<(), CliError> {
+    let pools = b.pools().await?;
+    if out.is_json() {
+        return Ok(out.record(&pools)?);
+    }
+    let rows: Vec<serde_json::Value> = pools
+        .iter()
+        .map(|(key, p)| {
+            let mut row = serde_json::to_value(p).unwrap_or_default();
+            row["pool"] = key.as_str().into();
+            row
+        })
+        .collect();
+    Ok(out.list(&rows, POOL_COLUMNS)?)
+}
+
 /// Lays the given flags over `input`. Secrets are read from stdin or a prompt (the prompt only
 /// when adding: an update keeps stored secrets unless asked).
-fn apply_fields(
-    dir: &ConfigDir,
+async fn apply_fields(
+    b: &impl Backend,
     input: &mut ServerInput,
     f: ServerFields,
     adding: bool,
@@ -175,8 +171,7 @@ fn apply_fields(
         input.ssh_auth_type = SshAuthType::Password;
     }
     if let Some(key) = f.ssh_key {
-        let key = dir.find_ssh_key(&key)?;
-        input.ssh_key_id = Some(key.id);
+        input.ssh_key_id = Some(b.ssh_key_id(&key).await?);
         input.ssh_auth_type = SshAuthType::Key;
     }
     set(&mut input.host, f.host);

@@ -1,0 +1,39 @@
+//! Where a command's data comes from: the config dir itself, or a daemon over HTTP or its admin
+//! socket. Commands are written once against [`Backend`].
+
+mod local;
+mod remote;
+
+use std::collections::BTreeMap;
+
+use pgmon_common::api::{
+    Health, Message, PoolStatus, ServerStatus, UserCreate, UserResponse, UserUpdate,
+};
+use pgmon_common::servers::ServerInput;
+
+pub use local::Local;
+pub use remote::Remote;
+
+use crate::error::CliError;
+
+pub type Result<T> = std::result::Result<T, CliError>;
+
+pub trait Backend {
+    async fn list_users(&self) -> Result<Vec<UserResponse>>;
+    async fn get_user(&self, login: &str) -> Result<UserResponse>;
+    /// The user this backend acts as.
+    async fn me(&self) -> Result<UserResponse>;
+    async fn create_user(&self, body: UserCreate) -> Result<UserResponse>;
+    async fn update_user(&self, login: &str, body: UserUpdate) -> Result<UserResponse>;
+    async fn delete_user(&self, login: &str) -> Result<Message>;
+    async fn list_servers(&self) -> Result<Vec<ServerStatus>>;
+    async fn get_server(&self, name: &str) -> Result<ServerStatus>;
+    /// Adds a server; with `check`, refuses one whose host:port does not answer.
+    async fn create_server(&self, input: ServerInput, check: bool) -> Result<ServerStatus>;
+    async fn update_server(&self, name: &str, input: ServerInput) -> Result<ServerStatus>;
+    async fn remove_server(&self, name: &str) -> Result<Message>;
+    /// The id of the SSH key named by `key`: an id, or a name only one key has.
+    async fn ssh_key_id(&self, key: &str) -> Result<String>;
+    async fn health(&self) -> Result<Health>;
+    async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>>;
+}

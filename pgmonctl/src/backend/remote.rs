@@ -1,0 +1,95 @@
+//! A daemon over HTTP (`--url`) or its admin socket (`--socket`): the same API the web front end
+//! uses.
+
+use std::collections::BTreeMap;
+
+use pgmon_common::api::{
+    Health, Message, PoolStatus, ServerStatus, SshKeyResponse, UserCreate, UserResponse, UserUpdate,
+};
+use pgmon_common::client::Method;
+use pgmon_common::client::{ApiClient, segment};
+use pgmon_common::servers::ServerInput;
+
+use super::{Backend, Result};
+use crate::error::CliError;
+
+pub struct Remote(pub ApiClient);
+
+impl Backend for Remote {
+    async fn list_users(&self) -> Result<Vec<UserResponse>> {
+        Ok(self.0.get("/users").await?)
+    }
+
+    async fn get_user(&self, login: &str) -> Result<UserResponse> {
+        Ok(self.0.get(&format!("/users/{}", segment(login))).await?)
+    }
+
+    async fn me(&self) -> Result<UserResponse> {
+        Ok(self.0.get("/users/me").await?)
+    }
+
+    async fn create_user(&self, body: UserCreate) -> Result<UserResponse> {
+        Ok(self.0.send(Method::POST, "/users", &body).await?)
+    }
+
+    async fn update_user(&self, login: &str, body: UserUpdate) -> Result<UserResponse> {
+        let path = format!("/users/{}", segment(login));
+        Ok(self.0.send(Method::PUT, &path, &body).await?)
+    }
+
+    async fn delete_user(&self, login: &str) -> Result<Message> {
+        Ok(self.0.delete(&format!("/users/{}", segment(login))).await?)
+    }
+
+    async fn list_servers(&self) -> Result<Vec<ServerStatus>> {
+        Ok(self.0.get("/servers").await?)
+    }
+
+    async fn get_server(&self, name: &str) -> Result<ServerStatus> {
+        Ok(self.0.get(&format!("/servers/{}", segment(name))).await?)
+    }
+
+    async fn create_server(&self, input: ServerInput, check: bool) -> Result<ServerStatus> {
+        let path = if check {
+            "/servers"
+        } else {
+            "/servers?check=false"
+        };
+        Ok(self.0.send(Method::POST, path, &input).await?)
+    }
+
+    async fn update_server(&self, name: &str, input: ServerInput) -> Result<ServerStatus> {
+        let path = format!("/servers/{}", segment(name));
+        Ok(self.0.send(Method::PUT, &path, &input).await?)
+    }
+
+    async fn remove_server(&self, name: &str) -> Result<Message> {
+        Ok(self
+            .0
+            .delete(&format!("/servers/{}", segment(name)))
+            .await?)
+    }
+
+    async fn ssh_key_id(&self, key: &str) -> Result<String> {
+        let keys: Vec<SshKeyResponse> = self.0.get("/ssh-keys").await?;
+        if let Some(k) = keys.iter().find(|k| k.id == key) {
+            return Ok(k.id.clone());
+        }
+        let named: Vec<&SshKeyResponse> = keys.iter().filter(|k| k.name == key).collect();
+        match named.as_slice() {
+            [k] => Ok(k.id.clone()),
+            [] => Err(CliError::NotFound(format!("SSH key not found: {key}"))),
+            _ => Err(CliError::Failed(format!(
+                "Several SSH keys are named {key}: use the key id"
+            ))),
+        }
+    }
+
+    async fn health(&self) -> Result<Health> {
+        Ok(self.0.get("/api/health").await?)
+    }
+
+    async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>> {
+        Ok(self.0.get("/api/pools/status").await?)
+    }
+}

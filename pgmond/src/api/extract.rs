@@ -1,0 +1,86 @@
+//! Body extractors whose rejections are FastAPI's 422 list, so clients written against the
+//! Python backend read them the same way.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::ApiError;
+
+/// A JSON body.
+pub struct JsonBody<T>(pub T);
+
+/// An `application/x-www-form-urlencoded` body.
+pub struct FormBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::validation(
+                vec![json!("body")],
+                "missing",
+                "Field required",
+            ));
+        }
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(de) {
+            Ok(v) => Ok(JsonBody(v)),
+            Err(e) if e.inner().is_syntax() || e.inner().is_eof() => Err(ApiError::validation(
+                vec![json!("body"), json!(e.inner().column())],
+                "json_invalid",
+                "JSON decode error",
+            )),
+            Err(e) => {
+                let path = e.path().to_string();
+                Err(data_error(&path, &e.inner().to_string()))
+            }
+        }
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = body_bytes(req, state).await?;
+        // Form fields are flat, so the message alone locates the error.
+        serde_urlencoded::from_bytes(&bytes)
+            .map(FormBody)
+            .map_err(|e| data_error("", &e.to_string()))
+    }
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::BadRequest(r.body_text())
+        }
+    })
+}
+
+/// Turns a serde data error into a 422 item: a missing field is FastAPI's `missing` at
+/// `["body", field]`; anything else is a `value_error` at the path where it happened.
+fn data_error(path: &str, message: &str) -> ApiError {
+    let mut loc: Vec<Value> = vec![json!("body")];
+    loc.extend(
+        path.split('.')
+            .filter(|p| !p.is_empty() && *p != "?")
+            .map(|p| json!(p)),
+    );
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        loc.push(json!(field));
+        return ApiError::validation(loc, "missing", "Field required");
+    }
+    ApiError::validation(loc, "value_error", message)
+}

@@ -1,0 +1,73 @@
+//! Layers around every route: errors always in the `{"detail"}` shape, panics as a plain 500,
+//! and one log line per request (with the peer uid on the admin socket).
+
+use std::any::Any;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::listen::SocketPeer;
+
+/// Rejections that axum itself produces (405, a bad path segment, a bad query) come as plain
+/// text; clients of the Python backend expect `{"detail": ...}` everywhere.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let detail = status.canonical_reason().unwrap_or("Error");
+    let mut replaced = (status, Json(json!({ "detail": detail }))).into_response();
+    for (name, value) in response.headers() {
+        if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            replaced.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    replaced
+}
+
+/// A panic in a handler becomes a generic 500; the daemon keeps serving.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = what, "handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"detail": "Internal server error"})),
+    )
+        .into_response()
+}
+
+/// Logs each request. Admin-socket requests are logged at info with the caller's uid (they act
+/// as admin); TCP requests at debug, since health checks would flood the journal.
+pub async fn log_requests(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketPeer>>()
+        .map(|c| c.0);
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match peer {
+        Some(p) => {
+            tracing::info!(%method, %path, status, ms, peer_uid = p.uid, peer_pid = p.pid, "admin socket request")
+        }
+        None => tracing::debug!(%method, %path, status, ms, "request"),
+    }
+    response
+}

@@ -1,0 +1,115 @@
+//! `/servers`: the monitored servers. Viewers read; operators add, change and remove.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use pgmon_common::api::{ErrorBody, Message, ServerStatus};
+use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
+use pgmon_common::servers::ServerInput;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::ApiError;
+use super::extract::JsonBody;
+use crate::auth::{Auth, Operator, Viewer};
+use crate::state::AppState;
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CheckQuery {
+    /// Refuse the server when host:port does not accept TCP within 5 s
+    #[serde(default = "yes")]
+    check: bool,
+}
+
+#[utoipa::path(
+    get, path = "/servers", tag = "servers", security(("bearer" = [])),
+    responses((status = 200, body = [ServerStatus]), (status = 401, body = ErrorBody))
+)]
+pub async fn list(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ServerStatus>>, ApiError> {
+    Ok(Json(state.store(|dir| dir.stored_statuses()).await?))
+}
+
+/// One server's status (pgmon's addition: the Python backend had only the list).
+#[utoipa::path(
+    get, path = "/servers/{name}", tag = "servers", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = ServerStatus), (status = 404, body = ErrorBody))
+)]
+pub async fn get(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ServerStatus>, ApiError> {
+    let status = state
+        .store(move |dir| dir.stored_status(&dir.get_server(&name)?))
+        .await?;
+    Ok(Json(status))
+}
+
+#[utoipa::path(
+    post, path = "/servers", tag = "servers", security(("bearer" = [])),
+    params(CheckQuery), request_body = ServerInput,
+    responses((status = 200, body = ServerStatus), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn create(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Query(query): Query<CheckQuery>,
+    JsonBody(input): JsonBody<ServerInput>,
+) -> Result<Json<ServerStatus>, ApiError> {
+    input.check_fields()?;
+    if query.check && !is_reachable(&input.host, input.port, CONNECT_TIMEOUT).await {
+        return Err(ApiError::BadRequest(format!(
+            "Server {}:{} is unreachable. Check address and port.",
+            input.host, input.port
+        )));
+    }
+    let status = state
+        .store(move |dir| dir.stored_status(&dir.create_server(input)?))
+        .await?;
+    tracing::info!(actor = %caller.actor(), server = %status.name, "server added");
+    Ok(Json(status))
+}
+
+#[utoipa::path(
+    put, path = "/servers/{name}", tag = "servers", security(("bearer" = [])),
+    params(("name" = String, Path)), request_body = ServerInput,
+    responses((status = 200, body = ServerStatus), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn update(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(input): JsonBody<ServerInput>,
+) -> Result<Json<ServerStatus>, ApiError> {
+    let target = name.clone();
+    let status = state
+        .store(move |dir| dir.stored_status(&dir.update_server(&target, input)?.1))
+        .await?;
+    tracing::info!(actor = %caller.actor(), server = %name, now = %status.name, "server updated");
+    Ok(Json(status))
+}
+
+#[utoipa::path(
+    delete, path = "/servers/{name}", tag = "servers", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn delete(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Message>, ApiError> {
+    let target = name.clone();
+    state.store(move |dir| dir.remove_server(&target)).await?;
+    tracing::info!(actor = %caller.actor(), server = %name, "server deleted");
+    Ok(Json(Message {
+        message: format!("Server {name} deleted"),
+    }))
+}

@@ -1,0 +1,110 @@
+//! Who is calling: a bearer token on TCP, or a local process on the admin socket (which acts as
+//! admin). Handlers state the least role they need in their signature: `Auth<Operator>`.
+
+pub mod jwt;
+
+use std::marker::PhantomData;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use pgmon_common::users::Role;
+
+use crate::api::ApiError;
+use crate::listen::SocketPeer;
+use crate::state::AppState;
+use jwt::TokenError;
+
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The login of a token's user; `None` on the admin socket.
+    pub login: Option<String>,
+    pub role: Role,
+    /// The peer's uid on the admin socket.
+    pub socket_uid: Option<u32>,
+}
+
+impl Caller {
+    /// How the audit trail and logs name the caller.
+    pub fn actor(&self) -> String {
+        match (&self.login, self.socket_uid) {
+            (Some(l), _) => l.clone(),
+            (None, Some(uid)) => format!("socket:uid={uid}"),
+            (None, None) => "unknown".into(),
+        }
+    }
+}
+
+/// The least role an endpoint needs.
+pub trait MinRole {
+    const ROLE: Role;
+}
+
+pub struct Viewer;
+pub struct Operator;
+pub struct Admin;
+
+impl MinRole for Viewer {
+    const ROLE: Role = Role::Viewer;
+}
+impl MinRole for Operator {
+    const ROLE: Role = Role::Operator;
+}
+impl MinRole for Admin {
+    const ROLE: Role = Role::Admin;
+}
+
+/// An authenticated caller with at least role `R`.
+pub struct Auth<R>(pub Caller, pub PhantomData<R>);
+
+impl<R: MinRole + Send + Sync> FromRequestParts<AppState> for Auth<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = identify(parts, state).await?;
+        if caller.role < R::ROLE {
+            return Err(ApiError::Forbidden(R::ROLE));
+        }
+        Ok(Auth(caller, PhantomData))
+    }
+}
+
+async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketPeer>>() {
+        return Ok(Caller {
+            login: None,
+            role: Role::Admin,
+            socket_uid: Some(peer.uid),
+        });
+    }
+    let token = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::NotAuthenticated)?;
+    let login = state.tokens.verify(token).map_err(|e| match e {
+        TokenError::Expired => ApiError::TokenExpired,
+        TokenError::Invalid => ApiError::InvalidToken,
+    })?;
+    let lookup = login.clone();
+    let user = state
+        .store(move |dir| dir.get_user(&lookup))
+        .await
+        .map_err(|e| match e {
+            ApiError::Store(pgmon_common::Error::NotFound(_)) => ApiError::BadCredentials,
+            other => other,
+        })?;
+    if !user.is_active {
+        return Err(ApiError::BadCredentials);
+    }
+    Ok(Caller {
+        login: Some(login),
+        role: user.role,
+        socket_uid: None,
+    })
+}
