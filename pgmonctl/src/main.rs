@@ -50,7 +50,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         _ => {}
     }
     match target::choose(&cli).await? {
-        Target::Local(b) => dispatch(&b, cli.command, &out).await,
+        Target::Local(b) => dispatch(b.as_ref(), cli.command, &out).await,
         Target::Remote(b) => dispatch(&b, cli.command, &out).await,
     }
 }

@@ -21,7 +21,7 @@ use crate::error::CliError;
 pub const DEFAULT_SOCKET: &str = "/run/pgmon/pgmond.sock";
 
 pub enum Target {
-    Local(Local),
+    Local(Box<Local>),
     Remote(Remote),
 }
 
@@ -37,7 +37,7 @@ pub async fn choose(cli: &Cli) -> Result<Target, CliError> {
         return Ok(Target::Remote(Remote(ApiClient::socket(socket)?)));
     }
     if let Some(dir) = &cli.config_dir {
-        return Ok(Target::Local(Local(ConfigDir::open(dir)?)));
+        return Ok(Target::Local(Box::new(Local(ConfigDir::open(dir)?))));
     }
     let default_socket = Path::new(DEFAULT_SOCKET);
     if default_socket.exists() {
@@ -46,7 +46,9 @@ pub async fn choose(cli: &Cli) -> Result<Target, CliError> {
             return Ok(Target::Remote(Remote(client)));
         }
     }
-    Ok(Target::Local(Local(ConfigDir::open(DEFAULT_CONFIG_DIR)?)))
+    Ok(Target::Local(Box::new(Local(ConfigDir::open(
+        DEFAULT_CONFIG_DIR,
+    )?))))
 }
 
 /// `$XDG_CONFIG_HOME/pgmonctl/tokens.json` (else `~/.config/...`): URL → token, file 0600.

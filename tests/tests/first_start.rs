@@ -73,6 +73,7 @@ async fn first_start_creates_config_and_serves_health() {
     let cfg = ConfigDir::open(&dir).unwrap();
     let admin = cfg
         .authenticate("admin", "first-admin-pw")
+        .unwrap()
         .expect("admin password");
     assert_eq!(admin.role.as_str(), "admin");
     assert!(cfg.cipher().is_ok());
@@ -108,7 +109,8 @@ async fn random_admin_password_printed_once() {
         ConfigDir::open(&dir)
             .unwrap()
             .authenticate("admin", &password)
-            .is_ok()
+            .unwrap()
+            .is_some()
     );
 }
 
