@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pgmonctl_global_optspecs
-    string join \n config-dir= o/output= h/help V/version
+    string join \n url= socket= config-dir= o/output= h/help V/version
 end
 
 function __fish_pgmonctl_needs_command
@@ -24,15 +24,37 @@ function __fish_pgmonctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -s V -l version -d 'Print version'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "logout" -d 'Forget the token saved for --url'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "users" -d 'Manage API users'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "servers" -d 'Manage monitored servers'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "health" -d 'The daemon\'s health'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "pools" -d 'The daemon\'s connection pools'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l user -d 'Login name (default: $USER)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
@@ -42,18 +64,24 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "update" -d 'Change a user\'s role, e-mail, active flag or password'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "delete" -d 'Delete a user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "passwd" -d 'Set a user\'s password'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l role -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l email -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
@@ -63,15 +91,21 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l email -d 'New e-mail ("" clears it)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l active -r -f -a "true\t''
 false\t''"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l password-stdin -d 'Read a new password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
@@ -82,8 +116,10 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a user\'s role, e-mail, active flag or password'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Set a user\'s password'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove help" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove help" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
@@ -94,10 +130,14 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fis
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove help" -f -a "update" -d 'Change a server; flags not given keep their value'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove help" -f -a "remove" -d 'Remove a server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
@@ -109,6 +149,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-user -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-port -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
@@ -124,12 +166,16 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-user -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-port -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l password-stdin -d 'Read the PostgreSQL password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-password-stdin -d 'Read the SSH password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
@@ -140,20 +186,38 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a server; flags not given keep their value'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from users servers completions help" -f -a "users" -d 'Manage API users'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from users servers completions help" -f -a "servers" -d 'Manage monitored servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from users servers completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from users servers completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "logout" -d 'Forget the token saved for --url'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "users" -d 'Manage API users'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "servers" -d 'Manage monitored servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "health" -d 'The daemon\'s health'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "pools" -d 'The daemon\'s connection pools'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List users'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "show" -d 'Show one user'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "update" -d 'Change a user\'s role, e-mail, active flag or password'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "delete" -d 'Delete a user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "passwd" -d 'Set a user\'s password'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "list" -d 'List servers'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "show" -d 'Show one server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "add" -d 'Add a server'

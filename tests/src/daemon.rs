@@ -13,6 +13,8 @@ pub struct Daemon {
     child: Option<Child>,
     pub port: u16,
     pub config_dir: PathBuf,
+    /// The admin socket, beside the config dir (never the system default).
+    pub socket: PathBuf,
     log: PathBuf,
 }
 
@@ -21,12 +23,15 @@ impl Daemon {
     pub fn start(config_dir: &Path, env: &[(&str, &str)]) -> Daemon {
         let port = free_port();
         let log = config_dir.with_extension("pgmond.log");
+        let socket = config_dir.with_extension("sock");
         let log_file = File::create(&log).expect("creating pgmond log");
         let mut cmd = Command::new(bins::pgmond());
         cmd.arg("--config-dir")
             .arg(config_dir)
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
+            .arg("--admin-socket")
+            .arg(&socket)
             .env_remove("PGMON_ADMIN_PASSWORD")
             .env_remove("SECRET_KEY")
             .envs(env.iter().copied())
@@ -38,6 +43,7 @@ impl Daemon {
             child: Some(child),
             port,
             config_dir: config_dir.to_owned(),
+            socket,
             log,
         };
         wait_until(
@@ -55,6 +61,25 @@ impl Daemon {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// An HTTP client for this daemon with no token.
+    pub fn api(&self) -> crate::http::Api {
+        crate::http::Api::new(&format!("http://127.0.0.1:{}", self.port))
+    }
+
+    /// An HTTP client logged in as `login` with `password`.
+    pub async fn api_as(&self, login: &str, password: &str) -> crate::http::Api {
+        let api = self.api();
+        let token = api.token(login, password).await;
+        api.with_token(&token)
+    }
+
+    /// Runs `pgmonctl` against this daemon's admin socket.
+    pub fn pgmonctl_socket(&self, args: &[&str], stdin: &str) -> Output {
+        let mut full: Vec<&str> = vec!["--socket", self.socket.to_str().unwrap()];
+        full.extend_from_slice(args);
+        run_pgmonctl(&full, stdin, &[])
     }
 
     /// Sends SIGTERM and returns the exit status.
@@ -92,11 +117,21 @@ fn http_get_status(port: u16, path: &str) -> Option<u16> {
 
 /// Runs `pgmonctl --config-dir DIR <args>` with `stdin` fed in, and returns its output.
 pub fn pgmonctl(config_dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut full: Vec<&str> = vec!["--config-dir", config_dir.to_str().unwrap()];
+    full.extend_from_slice(args);
+    run_pgmonctl(&full, stdin, &[])
+}
+
+/// Runs `pgmonctl <args>` with `stdin` fed in and extra environment; the `PGMON_*` variables
+/// of the test's own environment are removed first.
+pub fn run_pgmonctl(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(bins::pgmonctl())
-        .arg("--config-dir")
-        .arg(config_dir)
         .args(args)
         .env_remove("PGMON_CONFIG_DIR")
+        .env_remove("PGMON_URL")
+        .env_remove("PGMON_SOCKET")
+        .env_remove("PGMON_TOKEN")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -54,7 +54,7 @@ fn exit_codes() {
             &["users", "add", "admin", "--password-stdin"],
             "x\n",
             1,
-            "User already exists",
+            "User admin already exists",
         ),
         (
             &["users", "add", "../etc", "--password-stdin"],

@@ -71,3 +71,58 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("secret internals")
+    }
+
+    #[tokio::test]
+    /// A panicking handler answers a JSON 500 with no internals, and the service still serves.
+    async fn panic_becomes_generic_500() {
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "ok" }))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(axum::middleware::map_response(json_errors));
+        let r = app
+            .clone()
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = to_bytes(r.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], br#"{"detail":"Internal server error"}"#);
+        let r = app
+            .oneshot(Request::get("/fine").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    /// Plain-text rejections (405 here) become `{"detail"}` with headers such as `Allow` kept.
+    async fn text_errors_become_json() {
+        let app = Router::new()
+            .route("/only-get", get(|| async { "ok" }))
+            .layer(axum::middleware::map_response(json_errors));
+        let r = app
+            .oneshot(Request::post("/only-get").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(r.headers().get("allow").is_some());
+        let body = to_bytes(r.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], br#"{"detail":"Method Not Allowed"}"#);
+    }
+}
