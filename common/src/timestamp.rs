@@ -25,6 +25,10 @@ impl Timestamp {
             .map(|n| Timestamp(n.and_utc().fixed_offset()))
     }
 
+    pub fn from_utc(t: DateTime<Utc>) -> Timestamp {
+        Timestamp(t.fixed_offset())
+    }
+
     pub fn as_datetime(&self) -> DateTime<FixedOffset> {
         self.0
     }

@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod first_start;
 mod listen;
+mod monitor;
 mod settings;
 mod state;
 
@@ -41,6 +42,8 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let root = flags.config_dir.clone();
     let dir = tokio::task::spawn_blocking(move || first_start::prepare(&root)).await??;
     let file = FileSettings::load(&flags.config_dir)?;
+    // Loaded now, so requests never read the key file.
+    dir.cipher()?;
     let secret = match std::env::var(SECRET_KEY_ENV) {
         Ok(s) if !s.is_empty() => s,
         _ => dir.read_secret_key()?,
@@ -49,7 +52,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         dir,
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
     );
-    let app = api::router(state, &file);
+    let app = api::router(state.clone(), &file);
 
     let tcp = TcpListener::bind(flags.listen)
         .await
@@ -65,6 +68,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(listen::cancel_on_signal(shutdown.clone()));
     listen::serve(tcp, admin, app, shutdown).await?;
+    state.monitor.close();
     tracing::info!("pgmond stopped");
     Ok(())
 }

@@ -3,23 +3,26 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use pgmon_common::api::PoolStatus;
-
 use pgmon_common::ConfigDir;
+use pgmon_common::api::PoolStatus;
 
 use crate::api::ApiError;
 use crate::auth::jwt::TokenKeys;
+use crate::monitor::Monitor;
 
 #[derive(Clone)]
 pub struct AppState {
     pub dir: Arc<ConfigDir>,
     pub tokens: Arc<TokenKeys>,
+    pub monitor: Arc<Monitor>,
 }
 
 impl AppState {
     pub fn new(dir: ConfigDir, tokens: TokenKeys) -> AppState {
+        let dir = Arc::new(dir);
         AppState {
-            dir: Arc::new(dir),
+            monitor: Arc::new(Monitor::new(Arc::clone(&dir))),
+            dir,
             tokens: Arc::new(tokens),
         }
     }
@@ -35,13 +38,12 @@ impl AppState {
         Ok(tokio::task::spawn_blocking(move || work(&dir)).await??)
     }
 
-    /// Connection pools open now; none until the monitoring engine exists.
     pub fn pools_count(&self) -> usize {
-        self.pool_statuses().len()
+        self.monitor.pool_count()
     }
 
-    /// `host:port:user:db` → pool facts, for `/api/pools/status`.
+    /// `host:port:user:db` -> pool facts, for `/api/pools/status`.
     pub fn pool_statuses(&self) -> BTreeMap<String, PoolStatus> {
-        BTreeMap::new()
+        self.monitor.pool_statuses()
     }
 }

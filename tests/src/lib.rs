@@ -12,4 +12,5 @@ pub mod http;
 pub mod net;
 pub mod postgres;
 pub mod python;
+pub mod recorded;
 pub mod sshd;

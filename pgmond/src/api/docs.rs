@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{health, servers, ssh_keys, token, users};
+use super::{health, servers, ssh_keys, stats, token, users};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -20,6 +20,7 @@ use crate::state::AppState;
         token::login,
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
+        stats::activity, stats::server_history, stats::db_info, stats::db_history,
         ssh_keys::list, ssh_keys::get,
     ),
     modifiers(&BearerAuth)

@@ -29,6 +29,11 @@ pub enum ApiError {
     BadRequest(String),
     #[error("Request body too large")]
     TooLarge,
+    #[error("{0}")]
+    NotFound(String),
+    /// The monitored server failed (down, timing out, refusing us): 502, with its status text.
+    #[error("{}", .0.status())]
+    Upstream(#[from] crate::monitor::MonitorError),
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -43,7 +48,8 @@ impl ApiError {
         use pgmon_common::Error as E;
         match self {
             ApiError::Store(E::Invalid(_)) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Store(E::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Store(E::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Store(_) | ApiError::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NotAuthenticated
             | ApiError::TokenExpired

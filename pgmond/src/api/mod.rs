@@ -7,6 +7,7 @@ mod health;
 mod middleware;
 mod servers;
 mod ssh_keys;
+mod stats;
 mod token;
 mod users;
 
@@ -44,6 +45,10 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
                 .put(servers::update)
                 .delete(servers::delete),
         )
+        .route("/server_stats/{name}", get(stats::activity))
+        .route("/server/{name}/stats", get(stats::server_history))
+        .route("/server/{name}/db/{db}", get(stats::db_info))
+        .route("/server/{name}/db/{db}/stats", get(stats::db_history))
         .route("/ssh-keys", get(ssh_keys::list))
         .route("/ssh-keys/{id}", get(ssh_keys::get))
         .merge(docs::router())

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use pgmon_common::api::{ErrorBody, Message, ServerStatus};
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
-use pgmon_common::servers::ServerInput;
+use pgmon_common::servers::{Server, ServerInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -32,7 +32,16 @@ pub async fn list(
     _: Auth<Viewer>,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<ServerStatus>>, ApiError> {
-    Ok(Json(state.store(|dir| dir.stored_statuses()).await?))
+    let (servers, keys) = state
+        .store(|dir| Ok((dir.list_servers()?, dir.list_ssh_keys()?)))
+        .await?;
+    Ok(Json(state.monitor.statuses(&servers, &keys).await))
+}
+
+/// The live status object of a stored server.
+async fn status_of(state: &AppState, server: Server) -> Result<ServerStatus, ApiError> {
+    let keys = state.store(|dir| dir.list_ssh_keys()).await?;
+    Ok(state.monitor.status(&server, &keys).await)
 }
 
 /// One server's status (pgmon's addition: the Python backend had only the list).
@@ -46,10 +55,8 @@ pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<ServerStatus>, ApiError> {
-    let status = state
-        .store(move |dir| dir.stored_status(&dir.get_server(&name)?))
-        .await?;
-    Ok(Json(status))
+    let server = state.store(move |dir| dir.get_server(&name)).await?;
+    Ok(Json(status_of(&state, server).await?))
 }
 
 #[utoipa::path(
@@ -70,11 +77,9 @@ pub async fn create(
             input.host, input.port
         )));
     }
-    let status = state
-        .store(move |dir| dir.stored_status(&dir.create_server(input)?))
-        .await?;
-    tracing::info!(actor = %caller.actor(), server = %status.name, "server added");
-    Ok(Json(status))
+    let server = state.store(move |dir| dir.create_server(input)).await?;
+    tracing::info!(actor = %caller.actor(), server = %server.name, "server added");
+    Ok(Json(status_of(&state, server).await?))
 }
 
 #[utoipa::path(
@@ -89,11 +94,12 @@ pub async fn update(
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
     let target = name.clone();
-    let status = state
-        .store(move |dir| dir.stored_status(&dir.update_server(&target, input)?.1))
+    let (old, new) = state
+        .store(move |dir| dir.update_server(&target, input))
         .await?;
-    tracing::info!(actor = %caller.actor(), server = %name, now = %status.name, "server updated");
-    Ok(Json(status))
+    state.monitor.forget(&old);
+    tracing::info!(actor = %caller.actor(), server = %name, now = %new.name, "server updated");
+    Ok(Json(status_of(&state, new).await?))
 }
 
 #[utoipa::path(
@@ -107,7 +113,8 @@ pub async fn delete(
     Path(name): Path<String>,
 ) -> Result<Json<Message>, ApiError> {
     let target = name.clone();
-    state.store(move |dir| dir.remove_server(&target)).await?;
+    let removed = state.store(move |dir| dir.remove_server(&target)).await?;
+    state.monitor.forget(&removed);
     tracing::info!(actor = %caller.actor(), server = %name, "server deleted");
     Ok(Json(Message {
         message: format!("Server {name} deleted"),

@@ -1,0 +1,103 @@
+//! Activity and history of one server: `/server_stats/{name}` and `/server/{name}/...`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use pgmon_common::api::ErrorBody;
+use pgmon_common::servers::Server;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiError;
+use crate::auth::{Auth, Viewer};
+use crate::monitor::Session;
+use crate::monitor::history::{DbHistory, DbInfo, HistoryError, HistoryWindow, ServerHistory};
+use crate::state::AppState;
+
+#[derive(Deserialize, IntoParams)]
+pub struct DateRange {
+    /// ISO-8601; default: 7 days before `end_date`
+    start_date: Option<String>,
+    /// ISO-8601; default: now
+    end_date: Option<String>,
+}
+
+impl DateRange {
+    fn window(&self) -> Result<HistoryWindow, ApiError> {
+        HistoryWindow::parse(self.start_date.as_deref(), self.end_date.as_deref())
+            .map_err(ApiError::BadRequest)
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Activity {
+    queries: Vec<Session>,
+}
+
+async fn server(state: &AppState, name: String) -> Result<Server, ApiError> {
+    state.store(move |dir| dir.get_server(&name)).await
+}
+
+#[utoipa::path(
+    get, path = "/server_stats/{name}", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn activity(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Activity>, ApiError> {
+    let server = server(&state, name).await?;
+    let queries = state.monitor.sessions(&server).await?;
+    Ok(Json(Activity { queries }))
+}
+
+#[utoipa::path(
+    get, path = "/server/{name}/stats", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path), DateRange),
+    responses((status = 200, body = ServerHistory), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn server_history(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(range): Query<DateRange>,
+) -> Result<Json<ServerHistory>, ApiError> {
+    let server = server(&state, name).await?;
+    let window = range.window()?;
+    Ok(Json(state.monitor.server_history(&server, window).await))
+}
+
+#[utoipa::path(
+    get, path = "/server/{name}/db/{db}", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path), ("db" = String, Path)),
+    responses((status = 200, body = DbInfo), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+)]
+pub async fn db_info(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path((name, db)): Path<(String, String)>,
+) -> Result<Json<DbInfo>, ApiError> {
+    let server = server(&state, name).await?;
+    match state.monitor.db_info(&server, &db).await {
+        Ok(info) => Ok(Json(info)),
+        Err(HistoryError::DatabaseNotFound) => Err(ApiError::NotFound("Database not found".into())),
+        Err(HistoryError::Server(e)) => Err(e.into()),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/server/{name}/db/{db}/stats", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path), ("db" = String, Path), DateRange),
+    responses((status = 200, body = DbHistory), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn db_history(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path((name, db)): Path<(String, String)>,
+    Query(range): Query<DateRange>,
+) -> Result<Json<DbHistory>, ApiError> {
+    let server = server(&state, name).await?;
+    let window = range.window()?;
+    Ok(Json(state.monitor.db_history(&server, &db, window).await))
+}

@@ -1,0 +1,76 @@
+//! Failures of talking to a monitored server, and how each reads in a status string.
+
+use std::io;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    #[error("operation timeout")]
+    Timeout,
+    #[error("{0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("pool: {0}")]
+    Pool(String),
+    #[error(transparent)]
+    Store(#[from] pgmon_common::Error),
+}
+
+impl From<deadpool_postgres::PoolError> for MonitorError {
+    fn from(e: deadpool_postgres::PoolError) -> MonitorError {
+        use deadpool_postgres::PoolError as P;
+        match e {
+            P::Backend(pg) => MonitorError::Postgres(pg),
+            P::Timeout(_) => MonitorError::Timeout,
+            other => MonitorError::Pool(other.to_string()),
+        }
+    }
+}
+
+impl MonitorError {
+    /// The SPEC A4 status text: `PostgreSQL: host unreachable`, `PostgreSQL: operation timeout`
+    /// or `PostgreSQL: <first 50 characters of the error>`.
+    pub fn status(&self) -> String {
+        format!(
+            "PostgreSQL: {}",
+            self.reason().chars().take(50).collect::<String>()
+        )
+    }
+
+    /// What went wrong, in full: `host unreachable`, `operation timeout` or the server's message.
+    pub fn reason(&self) -> String {
+        match self {
+            MonitorError::Timeout => "operation timeout".to_owned(),
+            // Any socket-level failure (refused, no route, name not resolved, reset) means the
+            // host cannot be talked to; only a timeout is told apart.
+            MonitorError::Postgres(e) => match io_kind(e) {
+                Some(io::ErrorKind::TimedOut) => "operation timeout".to_owned(),
+                Some(_) => "host unreachable".to_owned(),
+                None => postgres_message(e),
+            },
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether the connection itself broke (worth one retry on a fresh connection).
+    pub fn is_broken_connection(&self) -> bool {
+        matches!(self, MonitorError::Postgres(e) if e.is_closed() || io_kind(e).is_some())
+    }
+}
+
+/// The server's own message for database errors, the driver's otherwise.
+pub fn postgres_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => e.to_string(),
+    }
+}
+
+fn io_kind(e: &tokio_postgres::Error) -> Option<io::ErrorKind> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>() {
+            return Some(io.kind());
+        }
+        source = s.source();
+    }
+    None
+}

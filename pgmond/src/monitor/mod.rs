@@ -1,0 +1,184 @@
+//! The monitoring engine: pools to every server, live status with a short cache, activity, and
+//! history from each server's stats database. A slow or dead server costs at most one timeout
+//! and degrades to a status string; it never holds up the others.
+
+mod error;
+pub mod history;
+mod pools;
+mod status;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::Object;
+use futures::StreamExt;
+use pgmon_common::ConfigDir;
+use pgmon_common::api::{PoolStatus, ServerStatus};
+use pgmon_common::servers::Server;
+use pgmon_common::ssh_keys::SshKeyMeta;
+use serde::Serialize;
+
+pub use error::MonitorError;
+use pools::Pools;
+use status::LiveFacts;
+
+/// How long an ok status is reused (`SERVER_STATUS_CACHE_TTL`).
+pub const STATUS_TTL: Duration = Duration::from_secs(5);
+/// Servers checked at once by `GET /servers`; enough that dead servers' timeouts overlap.
+const STATUS_CONCURRENCY: usize = 64;
+/// A whole status check (connect and queries) never takes longer than this.
+const CHECK_DEADLINE: Duration = Duration::from_secs(6);
+
+pub struct Monitor {
+    dir: Arc<ConfigDir>,
+    pools: Pools,
+    cache: Mutex<HashMap<String, (Instant, LiveFacts)>>,
+}
+
+/// A session of `/server_stats/{name}`, as the Python backend listed them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Session {
+    pub pid: i32,
+    pub usename: Option<String>,
+    pub datname: Option<String>,
+    pub query: Option<String>,
+    pub state: Option<String>,
+}
+
+/// The database the live connection goes to: the server's stats database, else `postgres`.
+pub fn live_db(server: &Server) -> &str {
+    server.stats_db.as_deref().unwrap_or("postgres")
+}
+
+impl Monitor {
+    pub fn new(dir: Arc<ConfigDir>) -> Monitor {
+        Monitor {
+            dir,
+            pools: Pools::default(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs `work` on a pooled connection to `db`, once more on a fresh connection if the
+    /// first one turned out broken (a restarted server leaves dead connections in the pool).
+    pub async fn with_client<T, F, Fut>(
+        &self,
+        server: &Server,
+        db: &str,
+        work: F,
+    ) -> Result<T, MonitorError>
+    where
+        F: Fn(Object) -> Fut,
+        Fut: Future<Output = Result<T, MonitorError>>,
+    {
+        let cipher = self.dir.cipher()?;
+        let first = work(self.pools.get(server, db, cipher).await?).await;
+        match first {
+            Err(e) if e.is_broken_connection() => {
+                tracing::debug!(server = %server.name, error = %e, "retrying on a fresh connection");
+                work(self.pools.get(server, db, cipher).await?).await
+            }
+            other => other,
+        }
+    }
+
+    /// The status object of `server`: stored facts plus live ones (cached for 5 s when ok).
+    pub async fn status(&self, server: &Server, keys: &[SshKeyMeta]) -> ServerStatus {
+        let mut out = ServerStatus::stored(server, keys);
+        match self.live_facts(server).await {
+            Ok(f) => {
+                out.version = Some(f.version);
+                out.connections = Some(f.connections);
+                out.uptime_hours = Some(f.uptime_hours);
+                out.data_dir = f.data_dir;
+                out.timestamp = f.at;
+                out.status = "ok".into();
+            }
+            Err(e) => {
+                tracing::debug!(server = %server.name, error = %e, "status check failed");
+                out.status = e.status();
+                out.timestamp = status::now_epoch();
+            }
+        }
+        out
+    }
+
+    /// Statuses of all `servers`, checked concurrently, in the given order.
+    pub async fn statuses(&self, servers: &[Server], keys: &[SshKeyMeta]) -> Vec<ServerStatus> {
+        // The futures are built first: a closure inside the stream would not be general enough
+        // over the borrowed servers for axum's `Send` handler bound.
+        let checks: Vec<_> = servers.iter().map(|s| self.status(s, keys)).collect();
+        futures::stream::iter(checks)
+            .buffered(STATUS_CONCURRENCY)
+            .collect()
+            .await
+    }
+
+    async fn live_facts(&self, server: &Server) -> Result<LiveFacts, MonitorError> {
+        let key = format!("{}:{}", server.host, server.port);
+        if let Some(f) = self.cached(&key) {
+            return Ok(f);
+        }
+        let check = self.with_client(server, live_db(server), |c| async move {
+            status::read(&c).await
+        });
+        let facts = tokio::time::timeout(CHECK_DEADLINE, check)
+            .await
+            .map_err(|_| MonitorError::Timeout)??;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(key, (Instant::now(), facts.clone()));
+        Ok(facts)
+    }
+
+    fn cached(&self, key: &str) -> Option<LiveFacts> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < STATUS_TTL)
+            .map(|(_, f)| f.clone())
+    }
+
+    /// Sessions with a state (`/server_stats/{name}`).
+    pub async fn sessions(&self, server: &Server) -> Result<Vec<Session>, MonitorError> {
+        const SQL: &str = "SELECT pid, usename::text, datname::text, query, state
+                           FROM pg_stat_activity WHERE state IS NOT NULL";
+        self.with_client(server, live_db(server), |c| async move {
+            let rows = c.query(SQL, &[]).await?;
+            Ok(rows
+                .iter()
+                .map(|r| Session {
+                    pid: r.get(0),
+                    usename: r.get(1),
+                    datname: r.get(2),
+                    query: r.get(3),
+                    state: r.get(4),
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Drops the pools and cached status of a server that was changed or deleted.
+    pub fn forget(&self, server: &Server) {
+        self.pools.close_server(server);
+        let key = format!("{}:{}", server.host, server.port);
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key);
+    }
+
+    pub fn pool_count(&self) -> usize {
+        self.pools.count()
+    }
+
+    pub fn pool_statuses(&self) -> BTreeMap<String, PoolStatus> {
+        self.pools.statuses()
+    }
+
+    pub fn close(&self) {
+        self.pools.close_all();
+    }
+}

@@ -1,0 +1,175 @@
+//! Connection pools, one per `host:port:user:database` (SPEC A7), created on first use.
+//!
+//! Every session pgmon opens says who it is (`application_name = pgmon`) and never waits long:
+//! a 5 s connect timeout, `statement_timeout` 5 s, `lock_timeout` 1 s (so a DBA's migration
+//! holding a lock never queues pgmon behind it), and TCP keepalives that notice a dead peer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use pgmon_common::api::PoolStatus;
+use pgmon_common::crypto::Cipher;
+use pgmon_common::servers::Server;
+
+use super::error::MonitorError;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// UTC, so `date_trunc` buckets and rendered times match the recorded answers everywhere.
+const SESSION_OPTIONS: &str = "-c statement_timeout=5000 -c lock_timeout=1000 -c TimeZone=UTC";
+
+/// Pool sizes (`POOL_CONFIGS` of the Python backend).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolProfile {
+    pub min: usize,
+    pub max: usize,
+}
+
+impl PoolProfile {
+    pub const DEFAULT: PoolProfile = PoolProfile { min: 1, max: 5 };
+    pub const STATS_DB: PoolProfile = PoolProfile { min: 2, max: 10 };
+    pub const HIGH_LOAD: PoolProfile = PoolProfile { min: 5, max: 20 };
+
+    /// `"pool": "high_load"` in the server entry wins; servers with a stats database get the
+    /// larger `stats_db` profile.
+    pub fn for_server(server: &Server) -> PoolProfile {
+        match server.extra.get("pool").and_then(|v| v.as_str()) {
+            Some("high_load") => PoolProfile::HIGH_LOAD,
+            Some("default") => PoolProfile::DEFAULT,
+            _ if server.stats_db.is_some() => PoolProfile::STATS_DB,
+            _ => PoolProfile::DEFAULT,
+        }
+    }
+}
+
+struct Entry {
+    pool: Pool,
+    profile: PoolProfile,
+}
+
+#[derive(Default)]
+pub struct Pools {
+    pools: Mutex<HashMap<String, Entry>>,
+}
+
+/// `host:port:user:db`, the key the Python backend showed in `/api/pools/status`.
+pub fn pool_key(server: &Server, db: &str) -> String {
+    format!("{}:{}:{}:{db}", server.host, server.port, server.user)
+}
+
+impl Pools {
+    /// A connection to `db` on `server`, from its pool (created on first use).
+    pub async fn get(
+        &self,
+        server: &Server,
+        db: &str,
+        cipher: &Cipher,
+    ) -> Result<Object, MonitorError> {
+        let pool = self.pool(server, db, cipher)?;
+        // deadpool's own timeouts bound the wait; this one also bounds a server that accepts
+        // TCP and then never answers the startup packet.
+        match tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_millis(500), pool.get()).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(MonitorError::Timeout),
+        }
+    }
+
+    fn pool(&self, server: &Server, db: &str, cipher: &Cipher) -> Result<Pool, MonitorError> {
+        let key = pool_key(server, db);
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = pools.get(&key).filter(|e| !e.pool.is_closed()) {
+            return Ok(e.pool.clone());
+        }
+        let profile = PoolProfile::for_server(server);
+        let pool = build_pool(server, db, cipher, profile)?;
+        pools.insert(
+            key,
+            Entry {
+                pool: pool.clone(),
+                profile,
+            },
+        );
+        Ok(pool)
+    }
+
+    /// Closes and forgets every pool of `server`'s endpoint (it was changed or deleted).
+    pub fn close_server(&self, server: &Server) {
+        let prefix = format!("{}:{}:{}:", server.host, server.port, server.user);
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        pools.retain(|key, e| {
+            let keep = !key.starts_with(&prefix);
+            if !keep {
+                e.pool.close();
+            }
+            keep
+        });
+    }
+
+    pub fn close_all(&self) {
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        for (_, e) in pools.drain() {
+            e.pool.close();
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.pools.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn statuses(&self) -> BTreeMap<String, PoolStatus> {
+        let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        pools
+            .iter()
+            .map(|(k, e)| {
+                let s = e.pool.status();
+                let status = PoolStatus {
+                    minconn: e.profile.min,
+                    maxconn: e.profile.max,
+                    closed: e.pool.is_closed(),
+                    size: s.size,
+                    available: s.available,
+                };
+                (k.clone(), status)
+            })
+            .collect()
+    }
+}
+
+fn build_pool(
+    server: &Server,
+    db: &str,
+    cipher: &Cipher,
+    profile: PoolProfile,
+) -> Result<Pool, MonitorError> {
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host(server.host.trim_start_matches('[').trim_end_matches(']'))
+        .port(server.port)
+        .user(&server.user)
+        .dbname(db)
+        .application_name("pgmon")
+        .options(SESSION_OPTIONS)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .keepalives_interval(Duration::from_secs(5))
+        .keepalives_retries(5);
+    if let Some(p) = server.password.as_ref().filter(|p| p.is_set()) {
+        cfg.password(p.reveal(cipher, &format!("password of server {}", server.name))?);
+    }
+    let manager = Manager::from_config(
+        cfg,
+        tokio_postgres::NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(profile.max)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(CONNECT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| MonitorError::Pool(e.to_string()))
+}
