@@ -14,3 +14,4 @@ pub mod postgres;
 pub mod python;
 pub mod recorded;
 pub mod sshd;
+pub mod tarpit;
