@@ -35,6 +35,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "login" -d 'Log in
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "logout" -d 'Forget the token saved for --url'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "users" -d 'Manage API users'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "servers" -d 'Manage monitored servers'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "health" -d 'The daemon\'s health'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "pools" -d 'The daemon\'s connection pools'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -186,6 +187,50 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a server; flags not given keep their value'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "status" -d 'Every server\'s live status'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "db" -d 'One database: latest figures and history'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l from -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l to -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l from -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l to -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "status" -d 'Every server\'s live status'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "db" -d 'One database: latest figures and history'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -204,14 +249,15 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l config
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "logout" -d 'Forget the token saved for --url'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "users" -d 'Manage API users'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "servers" -d 'Manage monitored servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "health" -d 'The daemon\'s health'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "pools" -d 'The daemon\'s connection pools'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers health pools completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "logout" -d 'Forget the token saved for --url'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "users" -d 'Manage API users'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "servers" -d 'Manage monitored servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "health" -d 'The daemon\'s health'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "pools" -d 'The daemon\'s connection pools'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers stats health pools completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List users'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "show" -d 'Show one user'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin)'
@@ -223,3 +269,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "add" -d 'Add a server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "update" -d 'Change a server; flags not given keep their value'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "remove" -d 'Remove a server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "status" -d 'Every server\'s live status'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "db" -d 'One database: latest figures and history'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "activity" -d 'Sessions of a server (pg_stat_activity)'

@@ -59,6 +59,9 @@ pub enum Command {
     /// Manage monitored servers
     #[command(subcommand)]
     Servers(ServersCommand),
+    /// Live status, activity and history (needs the daemon)
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// The daemon's health
     Health,
     /// The daemon's connection pools
@@ -171,4 +174,34 @@ pub struct ServerFields {
 
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| format!("unknown role {text:?} (admin, operator or viewer)"))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StatsCommand {
+    /// Every server's live status
+    Status,
+    /// A server's history: totals, databases, timeline
+    Server {
+        name: String,
+        #[command(flatten)]
+        range: TimeRange,
+    },
+    /// One database: latest figures and history
+    Db {
+        name: String,
+        db: String,
+        #[command(flatten)]
+        range: TimeRange,
+    },
+    /// Sessions of a server (pg_stat_activity)
+    Activity { name: String },
+}
+
+/// A history window; ISO-8601 (`2026-10-31T00:00:00Z`); default the last 7 days.
+#[derive(Args, Debug, Default)]
+pub struct TimeRange {
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
 }

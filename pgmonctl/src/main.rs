@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod output;
 mod secrets;
+mod stats;
 mod target;
 
 use std::io::{self, ErrorKind};
@@ -15,7 +16,7 @@ use clap::{CommandFactory, Parser};
 use pgmon_common::api::Message;
 use pgmon_common::client::ApiClient;
 
-use cli::{Cli, Command, ServersCommand, UsersCommand};
+use cli::{Cli, Command, ServersCommand, StatsCommand, UsersCommand};
 use error::CliError;
 use output::Printer;
 use secrets::{StdinSecrets, read_secret};
@@ -59,6 +60,7 @@ async fn dispatch(b: &impl backend::Backend, cmd: Command, out: &Printer) -> Res
     match cmd {
         Command::Users(c) => commands::users(b, c, out).await,
         Command::Servers(c) => commands::servers(b, c, out).await,
+        Command::Stats(c) => stats::run(b, c, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
         Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
@@ -134,6 +136,12 @@ fn describe(cmd: &Command) -> String {
         },
         Command::Login { .. } => "login".into(),
         Command::Logout => "logout".into(),
+        Command::Stats(s) => match s {
+            StatsCommand::Status => "stats status".into(),
+            StatsCommand::Server { name, .. } => format!("stats server {name}"),
+            StatsCommand::Db { name, db, .. } => format!("stats db {name} {db}"),
+            StatsCommand::Activity { name } => format!("stats activity {name}"),
+        },
         Command::Health => "health".into(),
         Command::Pools => "pools".into(),
         Command::Completions { .. } => "completions".into(),

@@ -136,6 +136,22 @@ async fn recorded_history_answers() {
         .await;
     assert_eq!((inject.status, &inject.body["timeline"]), (200, &json!([])));
     assert_eq!(api.get("/server/local/db/app_main").await.status, 200);
+
+    // pgmonctl prints the same JSON, and a table for people.
+    let window = ["--from", "2026-10-31T00:00:00Z", "--to", "2026-11-01T00:00:00Z"];
+    let mut args = vec!["-o", "json", "stats", "server", "local"];
+    args.extend(window);
+    let out = d.pgmonctl_socket(&args, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api_answer = api.get("/server/local/stats?start_date=2026-10-31T00:00:00Z&end_date=2026-11-01T00:00:00Z").await.body;
+    assert_eq!(printed, api_answer);
+    let mut args = vec!["stats", "db", "local", "app_main"];
+    args.extend(window);
+    let table = String::from_utf8(d.pgmonctl_socket(&args, "").stdout).unwrap();
+    for text in ["134.6 MiB", "2026-11-01T00:00:00+00:00", "10/22", "raw"] {
+        assert!(table.contains(text), "{text} missing:\n{table}");
+    }
 }
 
 #[tokio::test]

@@ -144,3 +144,28 @@ async fn tarpit_times_out_without_stalling() {
     assert_eq!(by_name("billing")["status"], "PostgreSQL: host unreachable");
     assert!(tarpit.accepted() >= 1);
 }
+
+#[tokio::test]
+/// `pgmonctl stats status` and `stats activity` over the socket: the API's JSON, or tables; in
+/// local mode they say they need the daemon (exit 5).
+async fn pgmonctl_stats() {
+    let pg = TestCluster::shared();
+    let (_tmp, dir) = seed_config();
+    add_server(&dir, "alive", pg.port, None);
+    let d = Daemon::start(&dir, &[]);
+    let out = d.pgmonctl_socket(&["-o", "json", "stats", "status"], "");
+    let servers: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alive = servers.as_array().unwrap().iter().find(|s| s["name"] == "alive").unwrap();
+    assert_eq!(alive["status"], "ok");
+    let table = String::from_utf8(d.pgmonctl_socket(&["stats", "status"], "").stdout).unwrap();
+    for text in ["NAME", "STATUS", "SESSIONS", "alive", "ok", "PostgreSQL: host unreachable"] {
+        assert!(table.contains(text), "{text} missing:\n{table}");
+    }
+    let table = String::from_utf8(d.pgmonctl_socket(&["stats", "activity", "alive"], "").stdout).unwrap();
+    assert!(table.contains("pg_stat_activity"), "{table}");
+    let missing = d.pgmonctl_socket(&["stats", "activity", "nope"], "");
+    assert_eq!(missing.status.code(), Some(4));
+    let local = pgmonctl(&dir, &["stats", "status"], "");
+    assert_eq!(local.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&local.stderr).contains("needs the daemon"));
+}

@@ -106,4 +106,8 @@ impl Backend for Local {
     async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>> {
         Err(needs_daemon("pools"))
     }
+
+    async fn monitoring(&self, _path: &str) -> Result<serde_json::Value> {
+        Err(needs_daemon("stats"))
+    }
 }

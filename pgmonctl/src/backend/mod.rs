@@ -35,5 +35,7 @@ pub trait Backend {
     /// The id of the SSH key named by `key`: an id, or a name only one key has.
     async fn ssh_key_id(&self, key: &str) -> Result<String>;
     async fn health(&self) -> Result<Health>;
+    /// `GET <path>` of a monitoring endpoint, as the API's JSON.
+    async fn monitoring(&self, path: &str) -> Result<serde_json::Value>;
     async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>>;
 }

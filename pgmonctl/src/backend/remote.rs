@@ -92,4 +92,8 @@ impl Backend for Remote {
     async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>> {
         Ok(self.0.get("/api/pools/status").await?)
     }
+
+    async fn monitoring(&self, path: &str) -> Result<serde_json::Value> {
+        Ok(self.0.get(path).await?)
+    }
 }

@@ -1,0 +1,196 @@
+//! `pgmonctl stats`: live status, activity and history, as tables a DBA reads at a glance
+//! (sizes in KiB/MiB/GiB, uptime in days and hours, a status column), or the API's JSON.
+
+use pgmon_common::client::segment;
+use serde_json::{Value, json};
+
+use crate::backend::Backend;
+use crate::cli::{StatsCommand, TimeRange};
+use crate::error::CliError;
+use crate::output::{Column, Printer, col};
+
+const STATUS_COLUMNS: &[Column] = &[
+    col("NAME", "name"),
+    col("ENDPOINT", "endpoint"),
+    col("STATUS", "status"),
+    col("VERSION", "version"),
+    col("SESSIONS", "sessions"),
+    col("ACTIVE", "active"),
+    col("UPTIME", "uptime"),
+    col("DISK FREE", "disk_free"),
+];
+
+const ACTIVITY_COLUMNS: &[Column] = &[
+    col("PID", "pid"),
+    col("USER", "usename"),
+    col("DATABASE", "datname"),
+    col("STATE", "state"),
+    col("QUERY", "query"),
+];
+
+const DATABASE_COLUMNS: &[Column] = &[
+    col("DATABASE", "name"),
+    col("EXISTS", "exists"),
+    col("CREATED", "creation_time"),
+];
+
+/// Longest query text shown in a table cell; `--output json` has it whole.
+const QUERY_WIDTH: usize = 80;
+
+pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(), CliError> {
+    match cmd {
+        StatsCommand::Status => {
+            let servers = b.monitoring("/servers").await?;
+            if out.is_json() {
+                return Ok(out.record(&servers)?);
+            }
+            let rows: Vec<Value> = servers.as_array().into_iter().flatten().map(status_row).collect();
+            out.list(&rows, STATUS_COLUMNS)?;
+        }
+        StatsCommand::Activity { name } => {
+            let body = b.monitoring(&format!("/server_stats/{}", segment(&name))).await?;
+            if out.is_json() {
+                return Ok(out.record(&body)?);
+            }
+            let rows: Vec<Value> = body["queries"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|q| {
+                    let mut q = q.clone();
+                    q["query"] = json!(shorten(q["query"].as_str().unwrap_or(""), QUERY_WIDTH));
+                    q
+                })
+                .collect();
+            out.list(&rows, ACTIVITY_COLUMNS)?;
+        }
+        StatsCommand::Server { name, range } => {
+            let path = format!("/server/{}/stats{}", segment(&name), query(&range));
+            let body = b.monitoring(&path).await?;
+            if out.is_json() {
+                return Ok(out.record(&body)?);
+            }
+            out.record(&json!({
+                "server": name,
+                "aggregation": body["aggregation"],
+                "last update": body["last_stat_update"],
+                "sessions (sum over window)": body["total_connections"],
+                "size (sum over window)": gib(&body["total_size_gb"]),
+                "timeline points": body["connection_timeline"].as_array().map(Vec::len),
+                "history error": body.get("history_error"),
+            }))?;
+            let dbs: Vec<Value> = body["databases"].as_array().cloned().unwrap_or_default();
+            out.list(&dbs, DATABASE_COLUMNS)?;
+        }
+        StatsCommand::Db { name, db, range } => {
+            let base = format!("/server/{}/db/{}", segment(&name), segment(&db));
+            let info = b.monitoring(&base).await?;
+            let history = b.monitoring(&format!("{base}/stats{}", query(&range))).await?;
+            if out.is_json() {
+                return Ok(out.record(&json!({"info": info, "history": history}))?);
+            }
+            out.record(&json!({
+                "database": db,
+                "size": mib(&info["size_mb"]),
+                "sessions": info["connections"],
+                "commits": info["commits"],
+                "last update": info["last_update"],
+                "created": history["creation_time"],
+                "aggregation": history["aggregation"],
+                "sessions min/max": format!("{}/{}", history["min_connections"], history["max_connections"]),
+                "commits (sum over window)": history["total_commits"],
+                "history error": history.get("history_error").or(info.get("history_error")),
+            }))?;
+        }
+    }
+    Ok(())
+}
+
+fn query(range: &TimeRange) -> String {
+    let mut parts = Vec::new();
+    if let Some(f) = &range.from {
+        parts.push(format!("start_date={}", segment(f)));
+    }
+    if let Some(t) = &range.to {
+        parts.push(format!("end_date={}", segment(t)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn status_row(s: &Value) -> Value {
+    let sessions: Option<i64> = s["connections"]
+        .as_object()
+        .map(|c| c.values().filter_map(Value::as_i64).sum());
+    json!({
+        "name": s["name"],
+        "endpoint": format!("{}:{}", s["host"].as_str().unwrap_or(""), s["port"]),
+        "status": s["status"],
+        "version": s["version"].as_str().map(|v| v.split_whitespace().next().unwrap_or(v).to_owned()),
+        "sessions": sessions,
+        "active": s["connections"]["active"],
+        "uptime": s["uptime_hours"].as_f64().map(uptime),
+        "disk_free": s["free_space"].as_u64().map(|f| human_bytes(f as f64)),
+    })
+}
+
+fn uptime(hours: f64) -> String {
+    let days = (hours / 24.0).floor();
+    if days >= 1.0 {
+        format!("{days}d {:.0}h", hours - days * 24.0)
+    } else {
+        format!("{hours:.1}h")
+    }
+}
+
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = bytes;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+fn gib(v: &Value) -> Option<String> {
+    v.as_f64().map(|g| human_bytes(g * 1024.0 * 1024.0 * 1024.0))
+}
+
+fn mib(v: &Value) -> Option<String> {
+    v.as_f64().map(|m| human_bytes(m * 1024.0 * 1024.0))
+}
+
+fn shorten(text: &str, width: usize) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= width {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(width - 1).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    /// Sizes, uptimes and queries read at a glance.
+    fn formatting() {
+        assert_eq!(human_bytes(512.0), "512 B");
+        assert_eq!(human_bytes(1536.0), "1.5 KiB");
+        assert_eq!(human_bytes(53687091200.0), "50.0 GiB");
+        assert_eq!(uptime(5.25), "5.2h");
+        assert_eq!(uptime(50.0), "2d 2h");
+        assert_eq!(shorten("SELECT  1\n FROM x", 80), "SELECT 1 FROM x");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+    }
+}
