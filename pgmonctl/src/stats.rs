@@ -44,11 +44,18 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
             if out.is_json() {
                 return Ok(out.record(&servers)?);
             }
-            let rows: Vec<Value> = servers.as_array().into_iter().flatten().map(status_row).collect();
+            let rows: Vec<Value> = servers
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(status_row)
+                .collect();
             out.list(&rows, STATUS_COLUMNS)?;
         }
         StatsCommand::Activity { name } => {
-            let body = b.monitoring(&format!("/server_stats/{}", segment(&name))).await?;
+            let body = b
+                .monitoring(&format!("/server_stats/{}", segment(&name)))
+                .await?;
             if out.is_json() {
                 return Ok(out.record(&body)?);
             }
@@ -85,7 +92,9 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
         StatsCommand::Db { name, db, range } => {
             let base = format!("/server/{}/db/{}", segment(&name), segment(&db));
             let info = b.monitoring(&base).await?;
-            let history = b.monitoring(&format!("{base}/stats{}", query(&range))).await?;
+            let history = b
+                .monitoring(&format!("{base}/stats{}", query(&range)))
+                .await?;
             if out.is_json() {
                 return Ok(out.record(&json!({"info": info, "history": history}))?);
             }
@@ -162,7 +171,8 @@ pub fn human_bytes(bytes: f64) -> String {
 }
 
 fn gib(v: &Value) -> Option<String> {
-    v.as_f64().map(|g| human_bytes(g * 1024.0 * 1024.0 * 1024.0))
+    v.as_f64()
+        .map(|g| human_bytes(g * 1024.0 * 1024.0 * 1024.0))
 }
 
 fn mib(v: &Value) -> Option<String> {

@@ -38,7 +38,16 @@ fn json_of(out: &std::process::Output) -> Value {
 /// The stored facts of a server list: the live ones (status, version, ...) differ between
 /// local mode, which checks nothing, and the daemon, which checks each server.
 fn stored_facts(mut v: Value) -> Value {
-    const LIVE: &[&str] = &["timestamp", "status", "version", "connections", "uptime_hours", "data_dir", "free_space", "total_space"];
+    const LIVE: &[&str] = &[
+        "timestamp",
+        "status",
+        "version",
+        "connections",
+        "uptime_hours",
+        "data_dir",
+        "free_space",
+        "total_space",
+    ];
     for item in v.as_array_mut().unwrap() {
         let obj = item.as_object_mut().unwrap();
         for k in LIVE {
@@ -116,10 +125,7 @@ async fn pgmonctl_modes_agree() {
         "",
         &env,
     ));
-    assert_eq!(
-        stored_facts(remote_servers),
-        stored_facts(local_servers)
-    );
+    assert_eq!(stored_facts(remote_servers), stored_facts(local_servers));
 
     // Writes over the wire land in the files.
     let added = run_pgmonctl(

@@ -138,13 +138,25 @@ async fn recorded_history_answers() {
     assert_eq!(api.get("/server/local/db/app_main").await.status, 200);
 
     // pgmonctl prints the same JSON, and a table for people.
-    let window = ["--from", "2026-10-31T00:00:00Z", "--to", "2026-11-01T00:00:00Z"];
+    let window = [
+        "--from",
+        "2026-10-31T00:00:00Z",
+        "--to",
+        "2026-11-01T00:00:00Z",
+    ];
     let mut args = vec!["-o", "json", "stats", "server", "local"];
     args.extend(window);
     let out = d.pgmonctl_socket(&args, "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let api_answer = api.get("/server/local/stats?start_date=2026-10-31T00:00:00Z&end_date=2026-11-01T00:00:00Z").await.body;
+    let api_answer = api
+        .get("/server/local/stats?start_date=2026-10-31T00:00:00Z&end_date=2026-11-01T00:00:00Z")
+        .await
+        .body;
     assert_eq!(printed, api_answer);
     let mut args = vec!["stats", "db", "local", "app_main"];
     args.extend(window);

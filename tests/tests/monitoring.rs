@@ -12,12 +12,27 @@ use serde_json::Value;
 
 fn add_server(dir: &std::path::Path, name: &str, port: u16, stats_db: Option<&str>) {
     let port = port.to_string();
-    let mut args = vec!["servers", "add", name, "--host", "127.0.0.1", "--port", &port, "--user", "postgres", "--no-check"];
+    let mut args = vec![
+        "servers",
+        "add",
+        name,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        "postgres",
+        "--no-check",
+    ];
     if let Some(db) = stats_db {
         args.extend(["--stats-db", db]);
     }
     let out = pgmonctl(dir, &args, "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 async fn status_of(api: &Api, name: &str) -> Value {
@@ -38,8 +53,16 @@ async fn up_server_reports_live_facts() {
     let api = d.api_as("view", "view-pass-1").await;
 
     let mine = pg.client("mon_up").await;
-    let pid: i32 = mine.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
-    let version: String = mine.query_one("SHOW server_version", &[]).await.unwrap().get(0);
+    let pid: i32 = mine
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let version: String = mine
+        .query_one("SHOW server_version", &[])
+        .await
+        .unwrap()
+        .get(0);
     mine.batch_execute("SELECT 42").await.unwrap();
 
     let s = status_of(&api, "up").await;
@@ -49,19 +72,41 @@ async fn up_server_reports_live_facts() {
     assert!(s["uptime_hours"].as_f64().unwrap() >= 0.0);
     let conns = s["connections"].as_object().unwrap();
     assert!(conns["idle"].as_i64().unwrap() >= 1, "{s}");
-    assert!(conns.contains_key("active") && conns.contains_key("None"), "{s}");
+    assert!(
+        conns.contains_key("active") && conns.contains_key("None"),
+        "{s}"
+    );
 
     let activity = api.get("/server_stats/up").await;
     assert_eq!(activity.status, 200);
     let sessions = activity.body["queries"].as_array().unwrap();
-    let me = sessions.iter().find(|q| q["pid"] == pid).unwrap_or_else(|| panic!("pid {pid} not in {sessions:?}"));
-    assert_eq!((&me["datname"], &me["state"], &me["query"]), (&"mon_up".into(), &"idle".into(), &"SELECT 42".into()));
+    let me = sessions
+        .iter()
+        .find(|q| q["pid"] == pid)
+        .unwrap_or_else(|| panic!("pid {pid} not in {sessions:?}"));
+    assert_eq!(
+        (&me["datname"], &me["state"], &me["query"]),
+        (&"mon_up".into(), &"idle".into(), &"SELECT 42".into())
+    );
     assert!(sessions.iter().all(|q| q["state"].is_string()));
 
     let pools = api.get("/api/pools/status").await.body;
     let key = format!("127.0.0.1:{}:postgres:mon_up", pg.port);
-    assert_eq!((&pools[&key]["minconn"], &pools[&key]["maxconn"], &pools[&key]["closed"]), (&2.into(), &10.into(), &false.into()), "{pools}");
-    assert!(d.api().get("/api/health").await.body["pools_count"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        (
+            &pools[&key]["minconn"],
+            &pools[&key]["maxconn"],
+            &pools[&key]["closed"]
+        ),
+        (&2.into(), &10.into(), &false.into()),
+        "{pools}"
+    );
+    assert!(
+        d.api().get("/api/health").await.body["pools_count"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
 
     // pgmon says who it is in pg_stat_activity.
     let row = pg
@@ -91,10 +136,18 @@ async fn stopped_and_restarted_server() {
         if s["status"] != "ok" {
             break s;
         }
-        assert!(stopped.elapsed() < Duration::from_secs(12), "still ok after {:?}", stopped.elapsed());
+        assert!(
+            stopped.elapsed() < Duration::from_secs(12),
+            "still ok after {:?}",
+            stopped.elapsed()
+        );
         let t = Instant::now();
         assert_eq!(d.api().get("/api/health").await.status, 200);
-        assert!(t.elapsed() < Duration::from_millis(200), "health slow: {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(200),
+            "health slow: {:?}",
+            t.elapsed()
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert_eq!(status["status"], "PostgreSQL: host unreachable", "{status}");
@@ -133,11 +186,22 @@ async fn tarpit_times_out_without_stalling() {
     for _ in 0..10 {
         let t = Instant::now();
         assert_eq!(d.api().get("/api/health").await.status, 200);
-        assert!(t.elapsed() < Duration::from_millis(200), "health slow: {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(200),
+            "health slow: {:?}",
+            t.elapsed()
+        );
     }
     let (took, body) = list.await.unwrap();
     assert!(took < Duration::from_secs(8), "/servers took {took:?}");
-    let by_name = |n: &str| body.as_array().unwrap().iter().find(|s| s["name"] == n).unwrap().clone();
+    let by_name = |n: &str| {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by_name("tarpit")["status"], "PostgreSQL: operation timeout");
     assert_eq!(by_name("alive")["status"], "ok");
     // The five seed servers with .invalid hosts are reported, not fatal.
@@ -155,13 +219,29 @@ async fn pgmonctl_stats() {
     let d = Daemon::start(&dir, &[]);
     let out = d.pgmonctl_socket(&["-o", "json", "stats", "status"], "");
     let servers: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let alive = servers.as_array().unwrap().iter().find(|s| s["name"] == "alive").unwrap();
+    let alive = servers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "alive")
+        .unwrap();
     assert_eq!(alive["status"], "ok");
     let table = String::from_utf8(d.pgmonctl_socket(&["stats", "status"], "").stdout).unwrap();
-    for text in ["NAME", "STATUS", "SESSIONS", "alive", "ok", "PostgreSQL: host unreachable"] {
+    for text in [
+        "NAME",
+        "STATUS",
+        "SESSIONS",
+        "alive",
+        "ok",
+        "PostgreSQL: host unreachable",
+    ] {
         assert!(table.contains(text), "{text} missing:\n{table}");
     }
-    let table = String::from_utf8(d.pgmonctl_socket(&["stats", "activity", "alive"], "").stdout).unwrap();
+    let table = String::from_utf8(
+        d.pgmonctl_socket(&["stats", "activity", "alive"], "")
+            .stdout,
+    )
+    .unwrap();
     assert!(table.contains("pg_stat_activity"), "{table}");
     let missing = d.pgmonctl_socket(&["stats", "activity", "nope"], "");
     assert_eq!(missing.status.code(), Some(4));
