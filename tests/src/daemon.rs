@@ -154,3 +154,28 @@ pub fn pgmonctl_json(config_dir: &Path, args: &[&str], stdin: &str) -> serde_jso
     );
     serde_json::from_slice(&out.stdout).expect("pgmonctl printed invalid JSON")
 }
+
+/// Adds server `name` at 127.0.0.1:`port` as user postgres to the config dir through
+/// `pgmonctl` (no reachability check), with an optional stats database.
+pub fn add_local_server(config_dir: &Path, name: &str, port: u16, stats_db: Option<&str>) {
+    let port = port.to_string();
+    let mut args = vec![
+        "servers",
+        "add",
+        name,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+    ];
+    args.extend(["--user", "postgres", "--no-check"]);
+    if let Some(db) = stats_db {
+        args.extend(["--stats-db", db]);
+    }
+    let out = pgmonctl(config_dir, &args, "");
+    assert!(
+        out.status.success(),
+        "adding {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,8 +1,6 @@
 //! History (SPEC A5) on the fixture data set: pgmon gives the Python backend's recorded answers.
 
-use std::path::Path;
-
-use pgmon_tests::daemon::{Daemon, pgmonctl};
+use pgmon_tests::daemon::{Daemon, add_local_server};
 use pgmon_tests::fixtures::{fixtures_dir, seed_config};
 use pgmon_tests::postgres::TestCluster;
 use pgmon_tests::recorded::{self, normalise_history};
@@ -33,33 +31,6 @@ async fn load_fixture(pg: &TestCluster) {
         .expect("loading the history fixture");
 }
 
-/// The seed config plus the recordings' server `local`, pointing at `pg`.
-fn config_with_local(dir: &Path, pg: &TestCluster) {
-    let port = pg.port.to_string();
-    let out = pgmonctl(
-        dir,
-        &[
-            "servers",
-            "add",
-            "local",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            "postgres",
-            "--stats-db",
-            "stats_db",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test]
 /// Every history recording is answered the same (bodies compared whole, unordered lists as
 /// sets); the deliberate differences of the recordings' README are checked as pgmon's own.
@@ -67,7 +38,7 @@ async fn recorded_history_answers() {
     let pg = TestCluster::start();
     load_fixture(&pg).await;
     let (_tmp, dir) = seed_config();
-    config_with_local(&dir, &pg);
+    add_local_server(&dir, "local", pg.port, Some("stats_db"));
     let d = Daemon::start(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     let same = [
@@ -173,29 +144,7 @@ async fn missing_stats_database_is_reported_not_fatal() {
     let pg = TestCluster::shared();
     pg.create_database("hist_live_only").await;
     let (_tmp, dir) = seed_config();
-    let port = pg.port.to_string();
-    let out = pgmonctl(
-        &dir,
-        &[
-            "servers",
-            "add",
-            "nostats",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            "postgres",
-            "--stats-db",
-            "no_such_stats_db",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_local_server(&dir, "nostats", pg.port, Some("no_such_stats_db"));
     let d = Daemon::start(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     let s = api.get("/server/nostats/stats").await;

@@ -3,37 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_tests::daemon::{Daemon, pgmonctl};
+use pgmon_tests::daemon::{Daemon, add_local_server, pgmonctl};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
 use pgmon_tests::tarpit::Tarpit;
 use serde_json::Value;
-
-fn add_server(dir: &std::path::Path, name: &str, port: u16, stats_db: Option<&str>) {
-    let port = port.to_string();
-    let mut args = vec![
-        "servers",
-        "add",
-        name,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--user",
-        "postgres",
-        "--no-check",
-    ];
-    if let Some(db) = stats_db {
-        args.extend(["--stats-db", db]);
-    }
-    let out = pgmonctl(dir, &args, "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 async fn status_of(api: &Api, name: &str) -> Value {
     let a = api.get(&format!("/servers/{name}")).await;
@@ -48,7 +23,7 @@ async fn up_server_reports_live_facts() {
     let pg = TestCluster::shared();
     pg.create_database("mon_up").await;
     let (_tmp, dir) = seed_config();
-    add_server(&dir, "up", pg.port, Some("mon_up"));
+    add_local_server(&dir, "up", pg.port, Some("mon_up"));
     let d = Daemon::start(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
 
@@ -124,7 +99,7 @@ async fn up_server_reports_live_facts() {
 async fn stopped_and_restarted_server() {
     let mut pg = TestCluster::start();
     let (_tmp, dir) = seed_config();
-    add_server(&dir, "flaky", pg.port, None);
+    add_local_server(&dir, "flaky", pg.port, None);
     let d = Daemon::start(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     assert_eq!(status_of(&api, "flaky").await["status"], "ok");
@@ -169,8 +144,8 @@ async fn tarpit_times_out_without_stalling() {
     let pg = TestCluster::shared();
     let tarpit = Tarpit::start();
     let (_tmp, dir) = seed_config();
-    add_server(&dir, "tarpit", tarpit.port, None);
-    add_server(&dir, "alive", pg.port, None);
+    add_local_server(&dir, "tarpit", tarpit.port, None);
+    add_local_server(&dir, "alive", pg.port, None);
     let d = Daemon::start(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
 
@@ -215,7 +190,7 @@ async fn tarpit_times_out_without_stalling() {
 async fn pgmonctl_stats() {
     let pg = TestCluster::shared();
     let (_tmp, dir) = seed_config();
-    add_server(&dir, "alive", pg.port, None);
+    add_local_server(&dir, "alive", pg.port, None);
     let d = Daemon::start(&dir, &[]);
     let out = d.pgmonctl_socket(&["-o", "json", "stats", "status"], "");
     let servers: Value = serde_json::from_slice(&out.stdout).unwrap();
