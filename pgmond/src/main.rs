@@ -6,6 +6,7 @@ mod first_start;
 mod listen;
 mod monitor;
 mod settings;
+mod ssh;
 mod state;
 
 use std::io::IsTerminal;

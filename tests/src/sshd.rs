@@ -17,7 +17,12 @@ pub struct TestSshd {
     dir: TempDir,
     pub port: u16,
     child: Option<Child>,
+    sshd: PathBuf,
 }
+
+/// The local account tests log in as (created on first use, with [`TEST_PASSWORD`]).
+pub const TEST_USER: &str = "pgmon-ssh-test";
+pub const TEST_PASSWORD: &str = "pgmon-ssh-test-pw-41";
 
 impl TestSshd {
     pub fn start() -> TestSshd {
@@ -48,9 +53,12 @@ impl TestSshd {
             "ssh-keygen failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // sshd reads authorized_keys as the logging-in user: the folder and the (public) key
+        // list must be readable by others.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
         let authorized = dir.path().join("authorized_keys");
         File::create(&authorized).expect("creating authorized_keys");
-        fs::set_permissions(&authorized, fs::Permissions::from_mode(0o600)).unwrap();
+        fs::set_permissions(&authorized, fs::Permissions::from_mode(0o644)).unwrap();
         let port = free_port();
         let config = dir.path().join("sshd_config");
         fs::write(&config, sshd_config(dir.path(), port)).expect("writing sshd_config");
@@ -58,6 +66,7 @@ impl TestSshd {
             dir,
             port,
             child: None,
+            sshd: sshd.clone(),
         };
         let check = Command::new(&sshd)
             .arg("-t")
@@ -94,6 +103,31 @@ impl TestSshd {
         );
     }
 
+    /// Stops the server, gives it a new host key, and starts it again on the same port: what
+    /// a man in the middle (or a reinstalled host) looks like to a client.
+    pub fn restart_with_new_host_key(&mut self) {
+        self.stop();
+        new_host_key(self.dir.path());
+        let sshd = self.sshd.clone();
+        self.spawn(&sshd);
+    }
+
+    /// Starts a stopped server again.
+    pub fn restart(&mut self) {
+        let sshd = self.sshd.clone();
+        self.spawn(&sshd);
+    }
+
+    /// Authorizes a public key line for every user of this server.
+    pub fn authorize(&self, public_key: &str) {
+        use std::io::Write;
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(self.authorized_keys())
+            .unwrap();
+        writeln!(f, "{public_key}").unwrap();
+    }
+
     pub fn authorized_keys(&self) -> PathBuf {
         self.dir.path().join("authorized_keys")
     }
@@ -122,6 +156,64 @@ impl Drop for TestSshd {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+fn new_host_key(dir: &Path) {
+    let host_key = dir.join("ssh_host_ed25519_key");
+    let _ = fs::remove_file(&host_key);
+    let _ = fs::remove_file(host_key.with_extension("pub"));
+    let out = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "pgmon-test-host",
+            "-f",
+        ])
+        .arg(&host_key)
+        .output()
+        .unwrap_or_else(|e| panic!("running ssh-keygen: {e}; {INSTALL_HINT}"));
+    assert!(
+        out.status.success(),
+        "ssh-keygen failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Creates [`TEST_USER`] with [`TEST_PASSWORD`] if it does not exist (needs root, as in CI).
+/// Test binaries run in parallel, so creation is serialised with a lock file.
+pub fn ensure_test_user() {
+    let lock = File::create(std::env::temp_dir().join("pgmon-test-user.lock")).unwrap();
+    lock.lock().unwrap();
+    let exists = Command::new("id")
+        .arg(TEST_USER)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !exists {
+        let out = Command::new("useradd")
+            .args(["--create-home", "--shell", "/bin/sh", TEST_USER])
+            .output()
+            .expect("running useradd (the SSH tests need root to create a test account)");
+        assert!(
+            out.status.success(),
+            "useradd: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut chpasswd = Command::new("chpasswd")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("running chpasswd");
+    use std::io::Write;
+    writeln!(
+        chpasswd.stdin.take().unwrap(),
+        "{TEST_USER}:{TEST_PASSWORD}"
+    )
+    .unwrap();
+    assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
 }
 
 fn sshd_config(dir: &Path, port: u16) -> String {

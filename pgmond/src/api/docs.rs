@@ -21,7 +21,9 @@ use crate::state::AppState;
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
         stats::activity, stats::server_history, stats::db_info, stats::db_history,
-        ssh_keys::list, ssh_keys::get,
+        servers::test_ssh,
+        ssh_keys::list, ssh_keys::get, ssh_keys::generate, ssh_keys::import, ssh_keys::import_file,
+        ssh_keys::update, ssh_keys::delete, ssh_keys::servers, ssh_keys::download_public,
     ),
     modifiers(&BearerAuth)
 )]

@@ -49,8 +49,22 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/server/{name}/stats", get(stats::server_history))
         .route("/server/{name}/db/{db}", get(stats::db_info))
         .route("/server/{name}/db/{db}/stats", get(stats::db_history))
+        .route("/servers/{name}/test-ssh", post(servers::test_ssh))
         .route("/ssh-keys", get(ssh_keys::list))
-        .route("/ssh-keys/{id}", get(ssh_keys::get))
+        .route("/ssh-keys/generate", post(ssh_keys::generate))
+        .route("/ssh-keys/import", post(ssh_keys::import))
+        .route("/ssh-keys/import-file", post(ssh_keys::import_file))
+        .route(
+            "/ssh-keys/{id}",
+            get(ssh_keys::get)
+                .put(ssh_keys::update)
+                .delete(ssh_keys::delete),
+        )
+        .route("/ssh-keys/{id}/servers", get(ssh_keys::servers))
+        .route(
+            "/ssh-keys/{id}/download-public",
+            get(ssh_keys::download_public),
+        )
         .merge(docs::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))

@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use super::ApiError;
 use super::extract::JsonBody;
 use crate::auth::{Auth, Operator, Viewer};
+use crate::monitor::SshTest;
 use crate::state::AppState;
 
 fn yes() -> bool {
@@ -119,4 +120,20 @@ pub async fn delete(
     Ok(Json(Message {
         message: format!("Server {name} deleted"),
     }))
+}
+
+#[utoipa::path(
+    post, path = "/servers/{name}/test-ssh", tag = "servers", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = SshTest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn test_ssh(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<SshTest>, ApiError> {
+    let server = state.store(move |dir| dir.get_server(&name)).await?;
+    let result = state.monitor.test_ssh(&server).await;
+    tracing::info!(actor = %caller.actor(), server = %server.name, success = result.success, "test-ssh");
+    Ok(Json(result))
 }

@@ -1,14 +1,127 @@
 //! `/ssh-keys`: stored SSH keys. Operators manage them but see no public key text; only admins
-//! do.
+//! see and download it. Private keys never leave the config dir.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use pgmon_common::api::{ErrorBody, SshKeyResponse};
+use axum::extract::{Multipart, Path, Query, State};
+use pgmon_common::api::{ErrorBody, Message, SshKeyResponse};
+use pgmon_common::ssh_keys::material::{self, KeyMaterial};
+use pgmon_common::ssh_keys::{NewKey, SshKeyMeta};
 use pgmon_common::users::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zeroize::Zeroizing;
 
 use super::ApiError;
-use crate::auth::{Auth, Operator};
+use super::extract::JsonBody;
+use crate::auth::{Admin, Auth, Caller, Operator, Viewer};
 use crate::state::AppState;
+
+fn rsa() -> String {
+    "rsa".into()
+}
+
+fn bits() -> usize {
+    2048
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GenerateKey {
+    name: String,
+    /// `rsa` or `ed25519`
+    #[serde(default = "rsa")]
+    key_type: String,
+    /// RSA only: 2048 to 8192
+    #[serde(default = "bits")]
+    key_size: usize,
+    passphrase: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ImportKey {
+    name: String,
+    /// OpenSSH, PKCS#1 or PKCS#8 PEM text
+    private_key: String,
+    passphrase: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateKey {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+/// Fields of `import-file` that may come as query parameters instead of form fields.
+#[derive(Deserialize, IntoParams, Default)]
+pub struct ImportFileQuery {
+    name: Option<String>,
+    passphrase: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyServers {
+    key_name: String,
+    servers_count: usize,
+    servers: Vec<KeyServer>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyServer {
+    name: String,
+    host: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicKeyFile {
+    filename: String,
+    content: String,
+    content_type: &'static str,
+}
+
+/// The key as this caller may see it.
+async fn respond(
+    state: &AppState,
+    caller: &Caller,
+    key: SshKeyMeta,
+) -> Result<Json<SshKeyResponse>, ApiError> {
+    let servers = state.store(|dir| dir.list_servers()).await?;
+    Ok(Json(SshKeyResponse::new(
+        &key,
+        &servers,
+        caller.role == Role::Admin,
+    )))
+}
+
+async fn store_key(
+    state: &AppState,
+    caller: &Caller,
+    name: String,
+    description: Option<String>,
+    material: KeyMaterial,
+) -> Result<Json<SshKeyResponse>, ApiError> {
+    let new = NewKey {
+        name,
+        description,
+        created_by: caller.actor(),
+        material,
+    };
+    let key = state.store(move |dir| dir.add_ssh_key(new)).await?;
+    tracing::info!(actor = %caller.actor(), key = %key.name, id = %key.id, fingerprint = %key.fingerprint, "SSH key stored");
+    respond(state, caller, key).await
+}
+
+/// Parses (and decrypts) a key off the async threads; RSA and scrypt-style KDFs are slow.
+async fn import_material(
+    text: Zeroizing<String>,
+    passphrase: Option<Zeroizing<String>>,
+) -> Result<KeyMaterial, ApiError> {
+    Ok(tokio::task::spawn_blocking(move || {
+        material::import(&text, passphrase.as_deref().map(|p| p.as_str()))
+    })
+    .await??)
+}
 
 #[utoipa::path(
     get, path = "/ssh-keys", tag = "ssh-keys", security(("bearer" = [])),
@@ -19,17 +132,14 @@ pub async fn list(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<SshKeyResponse>>, ApiError> {
     let show = caller.role == Role::Admin;
-    let keys = state
-        .store(move |dir| {
-            let servers = dir.list_servers()?;
-            let keys = dir.list_ssh_keys()?;
-            Ok(keys
-                .iter()
-                .map(|k| SshKeyResponse::new(k, &servers, show))
-                .collect())
-        })
+    let (keys, servers) = state
+        .store(|dir| Ok((dir.list_ssh_keys()?, dir.list_servers()?)))
         .await?;
-    Ok(Json(keys))
+    Ok(Json(
+        keys.iter()
+            .map(|k| SshKeyResponse::new(k, &servers, show))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(
@@ -42,16 +152,190 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<SshKeyResponse>, ApiError> {
-    let show = caller.role == Role::Admin;
-    let key = state
-        .store(move |dir| {
-            let key = dir
-                .list_ssh_keys()?
-                .into_iter()
-                .find(|k| k.id == id)
-                .ok_or_else(|| pgmon_common::Error::not_found("SSH key not found"))?;
-            Ok(SshKeyResponse::new(&key, &dir.list_servers()?, show))
-        })
+    let key = state.store(move |dir| dir.get_ssh_key(&id)).await?;
+    respond(&state, &caller, key).await
+}
+
+#[utoipa::path(
+    post, path = "/ssh-keys/generate", tag = "ssh-keys", security(("bearer" = [])), request_body = GenerateKey,
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn generate(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<GenerateKey>,
+) -> Result<Json<SshKeyResponse>, ApiError> {
+    let name = body.name.clone();
+    let taken = state
+        .store(move |dir| Ok(dir.list_ssh_keys()?.iter().any(|k| k.name == name)))
         .await?;
-    Ok(Json(key))
+    if taken {
+        return Err(ApiError::BadRequest(format!(
+            "Key with name '{}' already exists",
+            body.name
+        )));
+    }
+    let passphrase = body.passphrase.map(Zeroizing::new);
+    let (key_type, size) = (body.key_type, body.key_size);
+    let material = tokio::task::spawn_blocking(move || {
+        material::generate(&key_type, size, passphrase.as_deref().map(|p| p.as_str()))
+    })
+    .await??;
+    store_key(&state, &caller, body.name, body.description, material).await
+}
+
+#[utoipa::path(
+    post, path = "/ssh-keys/import", tag = "ssh-keys", security(("bearer" = [])), request_body = ImportKey,
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn import(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<ImportKey>,
+) -> Result<Json<SshKeyResponse>, ApiError> {
+    let material = import_material(
+        Zeroizing::new(body.private_key),
+        body.passphrase.map(Zeroizing::new),
+    )
+    .await?;
+    store_key(&state, &caller, body.name, body.description, material).await
+}
+
+#[utoipa::path(
+    post, path = "/ssh-keys/import-file", tag = "ssh-keys", security(("bearer" = [])),
+    params(ImportFileQuery),
+    request_body(content_type = "multipart/form-data", description = "field `file`; `name`, `passphrase`, `description` as form fields or query parameters"),
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn import_file(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Query(query): Query<ImportFileQuery>,
+    mut form: Multipart,
+) -> Result<Json<SshKeyResponse>, ApiError> {
+    let mut fields = query;
+    let mut file: Option<(Zeroizing<String>, Option<String>)> = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("Malformed multipart body: {}", e.body_text())))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let text = Zeroizing::new(field.text().await.map_err(|e| {
+            ApiError::BadRequest(format!("Malformed multipart body: {}", e.body_text()))
+        })?);
+        match name.as_str() {
+            "file" => file = Some((text, file_name)),
+            "name" => fields.name = Some(text.to_string()),
+            "passphrase" => fields.passphrase = Some(text.to_string()),
+            "description" => fields.description = Some(text.to_string()),
+            _ => {}
+        }
+    }
+    let Some((text, file_name)) = file else {
+        return Err(ApiError::validation(
+            vec!["body".into(), "file".into()],
+            "missing",
+            "Field required",
+        ));
+    };
+    let name = fields
+        .name
+        .filter(|n| !n.is_empty())
+        .or_else(|| file_name.map(|f| default_key_name(&f)))
+        .ok_or_else(|| {
+            ApiError::BadRequest("A key name is needed (name field or file name)".into())
+        })?;
+    let material = import_material(text, fields.passphrase.map(Zeroizing::new)).await?;
+    store_key(&state, &caller, name, fields.description, material).await
+}
+
+/// The file's base name without `.pem` or `.key`.
+fn default_key_name(file_name: &str) -> String {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    base.strip_suffix(".pem")
+        .or_else(|| base.strip_suffix(".key"))
+        .unwrap_or(base)
+        .to_owned()
+}
+
+#[utoipa::path(
+    put, path = "/ssh-keys/{id}", tag = "ssh-keys", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = UpdateKey,
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn update(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<UpdateKey>,
+) -> Result<Json<SshKeyResponse>, ApiError> {
+    let key = state
+        .store(move |dir| dir.update_ssh_key(&id, body.name, body.description))
+        .await?;
+    tracing::info!(actor = %caller.actor(), key = %key.name, id = %key.id, "SSH key updated");
+    respond(&state, &caller, key).await
+}
+
+#[utoipa::path(
+    delete, path = "/ssh-keys/{id}", tag = "ssh-keys", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn delete(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Message>, ApiError> {
+    let target = id.clone();
+    state.store(move |dir| dir.delete_ssh_key(&target)).await?;
+    tracing::info!(actor = %caller.actor(), %id, "SSH key deleted");
+    Ok(Json(Message {
+        message: "SSH key deleted".into(),
+    }))
+}
+
+#[utoipa::path(
+    get, path = "/ssh-keys/{id}/servers", tag = "ssh-keys", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = KeyServers), (status = 404, body = ErrorBody))
+)]
+pub async fn servers(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<KeyServers>, ApiError> {
+    let (key, users) = state
+        .store(move |dir| Ok((dir.get_ssh_key(&id)?, dir.servers_using_key(&id)?)))
+        .await?;
+    Ok(Json(KeyServers {
+        key_name: key.name,
+        servers_count: users.len(),
+        servers: users
+            .into_iter()
+            .map(|s| KeyServer {
+                name: s.name,
+                host: s.host,
+            })
+            .collect(),
+    }))
+}
+
+#[utoipa::path(
+    get, path = "/ssh-keys/{id}/download-public", tag = "ssh-keys", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = PublicKeyFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn download_public(
+    _: Auth<Admin>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PublicKeyFile>, ApiError> {
+    let key = state.store(move |dir| dir.get_ssh_key(&id)).await?;
+    Ok(Json(PublicKeyFile {
+        filename: format!("{}_id_{}.pub", key.name, key.key_type),
+        content: key.public_key,
+        content_type: "text/plain",
+    }))
 }

@@ -2,6 +2,7 @@
 //! history from each server's stats database. A slow or dead server costs at most one timeout
 //! and degrades to a status string; it never holds up the others.
 
+mod disk;
 mod error;
 pub mod history;
 mod pools;
@@ -20,6 +21,7 @@ use pgmon_common::servers::Server;
 use pgmon_common::ssh_keys::SshKeyMeta;
 use serde::Serialize;
 
+pub use disk::SshTest;
 pub use error::MonitorError;
 use pools::Pools;
 use status::LiveFacts;
@@ -35,6 +37,8 @@ pub struct Monitor {
     dir: Arc<ConfigDir>,
     pools: Pools,
     cache: Mutex<HashMap<String, (Instant, LiveFacts)>>,
+    /// Disk readings per `host:ssh_port`.
+    disk_cache: Mutex<HashMap<String, (Instant, crate::ssh::DiskUsage)>>,
 }
 
 /// A session of `/server_stats/{name}`, as the Python backend listed them.
@@ -58,6 +62,7 @@ impl Monitor {
             dir,
             pools: Pools::default(),
             cache: Mutex::new(HashMap::new()),
+            disk_cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -89,12 +94,24 @@ impl Monitor {
         let mut out = ServerStatus::stored(server, keys);
         match self.live_facts(server).await {
             Ok(f) => {
+                out.status = "ok".into();
+                // Disk usage needs the data directory, so it follows the PostgreSQL check.
+                match f.data_dir.as_deref().map(|d| self.disk_usage(server, d)) {
+                    Some(fut) => match fut.await {
+                        Some(Ok(d)) => {
+                            out.free_space = Some(d.free);
+                            out.total_space = Some(d.total);
+                        }
+                        Some(Err(e)) => out.status = format!("ok (SSH: {e})"),
+                        None => {}
+                    },
+                    None => {}
+                }
                 out.version = Some(f.version);
                 out.connections = Some(f.connections);
                 out.uptime_hours = Some(f.uptime_hours);
                 out.data_dir = f.data_dir;
                 out.timestamp = f.at;
-                out.status = "ok".into();
             }
             Err(e) => {
                 tracing::debug!(server = %server.name, error = %e, "status check failed");
@@ -168,6 +185,11 @@ impl Monitor {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&key);
+        let ssh_key = format!("{}:{}", server.host, server.ssh_port);
+        self.disk_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&ssh_key);
     }
 
     pub fn pool_count(&self) -> usize {
