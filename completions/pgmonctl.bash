@@ -37,6 +37,9 @@ _pgmonctl() {
             pgmonctl,servers)
                 cmd="pgmonctl__subcmd__servers"
                 ;;
+            pgmonctl,ssh-keys)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys"
+                ;;
             pgmonctl,stats)
                 cmd="pgmonctl__subcmd__stats"
                 ;;
@@ -64,6 +67,9 @@ _pgmonctl() {
             pgmonctl__subcmd__help,servers)
                 cmd="pgmonctl__subcmd__help__subcmd__servers"
                 ;;
+            pgmonctl__subcmd__help,ssh-keys)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys"
+                ;;
             pgmonctl__subcmd__help,stats)
                 cmd="pgmonctl__subcmd__help__subcmd__stats"
                 ;;
@@ -82,8 +88,35 @@ _pgmonctl() {
             pgmonctl__subcmd__help__subcmd__servers,show)
                 cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__show"
                 ;;
+            pgmonctl__subcmd__help__subcmd__servers,test-ssh)
+                cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__test__subcmd__ssh"
+                ;;
             pgmonctl__subcmd__help__subcmd__servers,update)
                 cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__update"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,delete)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__delete"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,generate)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__generate"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,import)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__import"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,list)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__list"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,public)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__public"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,servers)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__servers"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,show)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__show"
+                ;;
+            pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,update)
+                cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__update"
                 ;;
             pgmonctl__subcmd__help__subcmd__stats,activity)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__activity"
@@ -130,6 +163,9 @@ _pgmonctl() {
             pgmonctl__subcmd__servers,show)
                 cmd="pgmonctl__subcmd__servers__subcmd__show"
                 ;;
+            pgmonctl__subcmd__servers,test-ssh)
+                cmd="pgmonctl__subcmd__servers__subcmd__test__subcmd__ssh"
+                ;;
             pgmonctl__subcmd__servers,update)
                 cmd="pgmonctl__subcmd__servers__subcmd__update"
                 ;;
@@ -148,8 +184,65 @@ _pgmonctl() {
             pgmonctl__subcmd__servers__subcmd__help,show)
                 cmd="pgmonctl__subcmd__servers__subcmd__help__subcmd__show"
                 ;;
+            pgmonctl__subcmd__servers__subcmd__help,test-ssh)
+                cmd="pgmonctl__subcmd__servers__subcmd__help__subcmd__test__subcmd__ssh"
+                ;;
             pgmonctl__subcmd__servers__subcmd__help,update)
                 cmd="pgmonctl__subcmd__servers__subcmd__help__subcmd__update"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,delete)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__delete"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,generate)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__generate"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,help)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,import)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__import"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,list)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__list"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,public)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__public"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,servers)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__servers"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,show)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__show"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys,update)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__update"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,delete)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__delete"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,generate)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__generate"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,help)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__help"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,import)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__import"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,list)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__list"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,public)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__public"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,servers)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__servers"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,show)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__show"
+                ;;
+            pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help,update)
+                cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__update"
                 ;;
             pgmonctl__subcmd__stats,activity)
                 cmd="pgmonctl__subcmd__stats__subcmd__activity"
@@ -230,7 +323,7 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-o -h -V --url --socket --config-dir --output --help --version login logout users servers stats health pools completions help"
+            opts="-h -V --url --socket --config-dir --output --help --version login logout users servers ssh-keys stats health pools completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -252,10 +345,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -264,7 +353,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__completions)
-            opts="-o -h --url --socket --config-dir --output --help bash elvish fish powershell zsh"
+            opts="-h --url --socket --config-dir --output --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,10 +372,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -298,7 +383,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__health)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -320,10 +405,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -332,7 +413,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users servers stats health pools completions help"
+            opts="login logout users servers ssh-keys stats health pools completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,7 +511,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__servers)
-            opts="list show add update remove"
+            opts="list show add update remove test-ssh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,7 +580,147 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__help__subcmd__servers__subcmd__test__subcmd__ssh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__help__subcmd__servers__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys)
+            opts="list show generate import update delete servers public"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__generate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__public)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__servers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -682,7 +903,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__login)
-            opts="-o -h --user --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --user --password-stdin --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -708,10 +929,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -720,7 +937,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__logout)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -739,10 +956,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -754,7 +967,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__pools)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,10 +986,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -788,7 +997,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers)
-            opts="-o -h --url --socket --config-dir --output --help list show add update remove help"
+            opts="-h --url --socket --config-dir --output --help list show add update remove test-ssh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -810,10 +1019,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -822,7 +1027,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__add)
-            opts="-o -h --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --no-check --url --socket --config-dir --output --help"
+            opts="-h --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --no-check --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -872,10 +1077,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -884,7 +1085,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__help)
-            opts="list show add update remove help"
+            opts="list show add update remove test-ssh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,6 +1168,20 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__servers__subcmd__help__subcmd__test__subcmd__ssh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__servers__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -982,7 +1197,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__list)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1001,10 +1216,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1016,7 +1227,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__remove)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1035,10 +1246,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1050,7 +1257,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__show)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1072,7 +1279,33 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__servers__subcmd__test__subcmd__ssh)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1084,7 +1317,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__update)
-            opts="-o -h --new-name --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --url --socket --config-dir --output --help"
+            opts="-h --new-name --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,10 +1371,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1149,8 +1378,8 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        pgmonctl__subcmd__stats)
-            opts="-o -h --url --socket --config-dir --output --help status server db activity help"
+        pgmonctl__subcmd__ssh__subcmd__keys)
+            opts="-h --url --socket --config-dir --output --help list show generate import update delete servers public help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1172,10 +1401,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1183,8 +1408,8 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        pgmonctl__subcmd__stats__subcmd__activity)
-            opts="-o -h --url --socket --config-dir --output --help"
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__delete)
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1206,7 +1431,449 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__generate)
+            opts="-h --type --bits --passphrase-stdin --description --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --description)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help)
+            opts="list show generate import update delete servers public help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__generate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__public)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__servers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__import)
+            opts="-h --file --passphrase-stdin --description --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --description)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__list)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__public)
+            opts="-o -h --out --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__servers)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__show)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__ssh__subcmd__keys__subcmd__update)
+            opts="-h --name --description --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --description)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__stats)
+            opts="-h --url --socket --config-dir --output --help status server db activity help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__stats__subcmd__activity)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1218,7 +1885,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__db)
-            opts="-o -h --from --to --url --socket --config-dir --output --help"
+            opts="-h --from --to --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1245,10 +1912,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1344,7 +2007,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__server)
-            opts="-o -h --from --to --url --socket --config-dir --output --help"
+            opts="-h --from --to --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1374,10 +2037,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1386,7 +2045,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__status)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1408,10 +2067,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1420,7 +2075,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users)
-            opts="-o -h --url --socket --config-dir --output --help list show add update delete passwd help"
+            opts="-h --url --socket --config-dir --output --help list show add update delete passwd help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1442,10 +2097,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1454,7 +2105,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__add)
-            opts="-o -h --role --email --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --role --email --password-stdin --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1484,10 +2135,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1496,7 +2143,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__delete)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1515,10 +2162,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1642,7 +2285,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__list)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1661,10 +2304,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1676,7 +2315,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__passwd)
-            opts="-o -h --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --password-stdin --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1695,10 +2334,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1710,7 +2345,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__show)
-            opts="-o -h --url --socket --config-dir --output --help"
+            opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1732,10 +2367,6 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1744,7 +2375,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__update)
-            opts="-o -h --role --email --active --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --role --email --active --password-stdin --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1775,10 +2406,6 @@ _pgmonctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;

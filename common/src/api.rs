@@ -178,6 +178,107 @@ impl SshKeyResponse {
     }
 }
 
+fn rsa() -> String {
+    "rsa".into()
+}
+
+fn rsa_bits() -> usize {
+    2048
+}
+
+/// `POST /ssh-keys/generate`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct GenerateKey {
+    pub name: String,
+    /// `rsa` or `ed25519`
+    #[serde(default = "rsa")]
+    pub key_type: String,
+    /// RSA only: 2048 to 8192
+    #[serde(default = "rsa_bits")]
+    pub key_size: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `POST /ssh-keys/import`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportKey {
+    pub name: String,
+    /// OpenSSH, PKCS#1 or PKCS#8 PEM text
+    pub private_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `PUT /ssh-keys/{id}`: only the fields given change.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateKey {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// `GET /ssh-keys/{id}/servers`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyServers {
+    pub key_name: String,
+    pub servers_count: usize,
+    pub servers: Vec<KeyServer>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyServer {
+    pub name: String,
+    pub host: String,
+}
+
+impl KeyServers {
+    pub fn new(key: &SshKeyMeta, users: Vec<Server>) -> KeyServers {
+        KeyServers {
+            key_name: key.name.clone(),
+            servers_count: users.len(),
+            servers: users
+                .into_iter()
+                .map(|s| KeyServer {
+                    name: s.name,
+                    host: s.host,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /ssh-keys/{id}/download-public`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicKeyFile {
+    pub filename: String,
+    pub content: String,
+    pub content_type: String,
+}
+
+impl From<&SshKeyMeta> for PublicKeyFile {
+    fn from(key: &SshKeyMeta) -> PublicKeyFile {
+        PublicKeyFile {
+            filename: format!("{}_id_{}.pub", key.name, key.key_type),
+            content: key.public_key.clone(),
+            content_type: "text/plain".into(),
+        }
+    }
+}
+
+/// `POST /servers/{name}/test-ssh`: 200 whatever the outcome.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SshTest {
+    pub success: bool,
+    pub message: String,
+    pub auth_type: String,
+}
+
 /// `{"message": ...}` answers of deletes and `GET /`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Message {

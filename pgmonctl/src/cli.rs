@@ -25,7 +25,7 @@ pub struct Cli {
     pub config_dir: Option<PathBuf>,
 
     /// Output format
-    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
     #[command(subcommand)]
@@ -59,6 +59,9 @@ pub enum Command {
     /// Manage monitored servers
     #[command(subcommand)]
     Servers(ServersCommand),
+    /// Manage stored SSH keys
+    #[command(subcommand, name = "ssh-keys")]
+    SshKeys(KeysCommand),
     /// Live status, activity and history (needs the daemon)
     #[command(subcommand)]
     Stats(StatsCommand),
@@ -141,6 +144,59 @@ pub enum ServersCommand {
     },
     /// Remove a server
     Remove { name: String },
+    /// Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails
+    TestSsh { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// List keys
+    List,
+    /// Show one key (KEY: id or unique name)
+    Show { key: String },
+    /// Generate a key pair
+    Generate {
+        name: String,
+        #[arg(long = "type", value_name = "rsa|ed25519", default_value = "rsa")]
+        key_type: String,
+        /// RSA key size
+        #[arg(long, default_value_t = 2048)]
+        bits: usize,
+        /// Read a passphrase to encrypt the key with from standard input
+        #[arg(long)]
+        passphrase_stdin: bool,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Import a private key file (OpenSSH, PKCS#1 or PKCS#8)
+    Import {
+        name: String,
+        #[arg(long, value_name = "PATH")]
+        file: PathBuf,
+        /// Read the key's passphrase from standard input
+        #[arg(long)]
+        passphrase_stdin: bool,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Rename a key or change its description
+    Update {
+        key: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a key no server uses
+    Delete { key: String },
+    /// Servers that use a key
+    Servers { key: String },
+    /// Print a key's public half, or write it to a file
+    Public {
+        key: String,
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Connection settings of a server. With both `--password-stdin` and `--ssh-password-stdin`,
@@ -204,4 +260,17 @@ pub struct TimeRange {
     pub from: Option<String>,
     #[arg(long, value_name = "T")]
     pub to: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    /// clap's own consistency checks (unique flags and short options across subcommands).
+    fn grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -130,6 +130,7 @@ pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Re
             out.record(&b.update_server(&name, input).await?)?
         }
         ServersCommand::Remove { name } => out.message(&b.remove_server(&name).await?)?,
+        ServersCommand::TestSsh { name } => crate::keys::test_ssh(b, &name, out).await?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod backend;
 mod cli;
 mod commands;
 mod error;
+mod keys;
 mod output;
 mod secrets;
 mod stats;
@@ -16,7 +17,7 @@ use clap::{CommandFactory, Parser};
 use pgmon_common::api::Message;
 use pgmon_common::client::ApiClient;
 
-use cli::{Cli, Command, ServersCommand, StatsCommand, UsersCommand};
+use cli::{Cli, Command, KeysCommand, ServersCommand, StatsCommand, UsersCommand};
 use error::CliError;
 use output::Printer;
 use secrets::{StdinSecrets, read_secret};
@@ -60,6 +61,7 @@ async fn dispatch(b: &impl backend::Backend, cmd: Command, out: &Printer) -> Res
     match cmd {
         Command::Users(c) => commands::users(b, c, out).await,
         Command::Servers(c) => commands::servers(b, c, out).await,
+        Command::SshKeys(c) => keys::run(b, c, out).await,
         Command::Stats(c) => stats::run(b, c, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
@@ -133,6 +135,17 @@ fn describe(cmd: &Command) -> String {
             ServersCommand::Add { name, .. } => format!("servers add {name}"),
             ServersCommand::Update { name, .. } => format!("servers update {name}"),
             ServersCommand::Remove { name } => format!("servers remove {name}"),
+            ServersCommand::TestSsh { name } => format!("servers test-ssh {name}"),
+        },
+        Command::SshKeys(k) => match k {
+            KeysCommand::List => "ssh-keys list".into(),
+            KeysCommand::Show { key } => format!("ssh-keys show {key}"),
+            KeysCommand::Generate { name, .. } => format!("ssh-keys generate {name}"),
+            KeysCommand::Import { name, .. } => format!("ssh-keys import {name}"),
+            KeysCommand::Update { key, .. } => format!("ssh-keys update {key}"),
+            KeysCommand::Delete { key } => format!("ssh-keys delete {key}"),
+            KeysCommand::Servers { key } => format!("ssh-keys servers {key}"),
+            KeysCommand::Public { key, .. } => format!("ssh-keys public {key}"),
         },
         Command::Login { .. } => "login".into(),
         Command::Logout => "logout".into(),

@@ -65,6 +65,41 @@ fn matrix() -> Vec<(Method, &'static str, Option<Value>, Who, u16)> {
         (Method::DELETE, "/users/nope", None, Admin, 404),
         (Method::GET, "/ssh-keys", None, Operator, 200),
         (Method::GET, "/ssh-keys/nope", None, Operator, 404),
+        (
+            Method::POST,
+            "/ssh-keys/generate",
+            Some(json!({"name": "k", "key_type": "dsa"})),
+            Operator,
+            400,
+        ),
+        (
+            Method::POST,
+            "/ssh-keys/import",
+            Some(json!({"name": "k", "private_key": "junk"})),
+            Operator,
+            400,
+        ),
+        (
+            Method::PUT,
+            "/ssh-keys/nope",
+            Some(json!({"name": "x"})),
+            Operator,
+            404,
+        ),
+        (Method::DELETE, "/ssh-keys/nope", None, Operator, 404),
+        (Method::GET, "/ssh-keys/nope/servers", None, Viewer, 404),
+        (
+            Method::GET,
+            "/ssh-keys/nope/download-public",
+            None,
+            Admin,
+            404,
+        ),
+        (Method::POST, "/servers/nope/test-ssh", None, Operator, 404),
+        (Method::GET, "/server_stats/nope", None, Viewer, 404),
+        (Method::GET, "/server/nope/stats", None, Viewer, 404),
+        (Method::GET, "/server/nope/db/x", None, Viewer, 404),
+        (Method::GET, "/server/nope/db/x/stats", None, Viewer, 404),
     ]
 }
 

@@ -76,10 +76,14 @@ async fn socket_acts_as_admin() {
 async fn pgmonctl_modes_agree() {
     let (_tmp, dir) = seed_config();
     let d = Daemon::start(&dir, &[]);
-    let local_users = json_of(&pgmonctl(&dir, &["-o", "json", "users", "list"], ""));
-    let local_servers = json_of(&pgmonctl(&dir, &["-o", "json", "servers", "list"], ""));
+    let local_users = json_of(&pgmonctl(&dir, &["--output", "json", "users", "list"], ""));
+    let local_servers = json_of(&pgmonctl(
+        &dir,
+        &["--output", "json", "servers", "list"],
+        "",
+    ));
 
-    let socket_servers = json_of(&d.pgmonctl_socket(&["-o", "json", "servers", "list"], ""));
+    let socket_servers = json_of(&d.pgmonctl_socket(&["--output", "json", "servers", "list"], ""));
     assert_eq!(
         stored_facts(socket_servers),
         stored_facts(local_servers.clone())
@@ -111,7 +115,7 @@ async fn pgmonctl_modes_agree() {
         0o600
     );
     let remote_users = json_of(&run_pgmonctl(
-        &["--url", &url, "-o", "json", "users", "list"],
+        &["--url", &url, "--output", "json", "users", "list"],
         "",
         &env,
     ));
@@ -121,7 +125,7 @@ async fn pgmonctl_modes_agree() {
     assert!(remote_users[0]["last_login"].is_string());
     assert_eq!(remote_users, expect);
     let remote_servers = json_of(&run_pgmonctl(
-        &["--url", &url, "-o", "json", "servers", "list"],
+        &["--url", &url, "--output", "json", "servers", "list"],
         "",
         &env,
     ));
@@ -132,7 +136,7 @@ async fn pgmonctl_modes_agree() {
         &[
             "--url",
             &url,
-            "-o",
+            "--output",
             "json",
             "servers",
             "add",
@@ -150,7 +154,7 @@ async fn pgmonctl_modes_agree() {
     assert_eq!(json_of(&added)["has_password"], true);
     let shown = json_of(&pgmonctl(
         &dir,
-        &["-o", "json", "servers", "show", "wire"],
+        &["--output", "json", "servers", "show", "wire"],
         "",
     ));
     assert_eq!(shown["host"], "w.invalid");
@@ -158,7 +162,7 @@ async fn pgmonctl_modes_agree() {
         &[
             "--url",
             &url,
-            "-o",
+            "--output",
             "json",
             "servers",
             "update",
@@ -182,12 +186,12 @@ async fn pgmonctl_modes_agree() {
     );
 
     let health = json_of(&run_pgmonctl(
-        &["--url", &url, "-o", "json", "health"],
+        &["--url", &url, "--output", "json", "health"],
         "",
         &env,
     ));
     assert_eq!(health["status"], "ok");
-    let pools = json_of(&d.pgmonctl_socket(&["-o", "json", "pools"], ""));
+    let pools = json_of(&d.pgmonctl_socket(&["--output", "json", "pools"], ""));
     assert!(pools.is_object());
 
     let logout = run_pgmonctl(&["--url", &url, "logout"], "", &env);

@@ -115,7 +115,7 @@ async fn recorded_history_answers() {
         "--to",
         "2026-11-01T00:00:00Z",
     ];
-    let mut args = vec!["-o", "json", "stats", "server", "local"];
+    let mut args = vec!["--output", "json", "stats", "server", "local"];
     args.extend(window);
     let out = d.pgmonctl_socket(&args, "");
     assert!(

@@ -192,7 +192,7 @@ async fn pgmonctl_stats() {
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "alive", pg.port, None);
     let d = Daemon::start(&dir, &[]);
-    let out = d.pgmonctl_socket(&["-o", "json", "stats", "status"], "");
+    let out = d.pgmonctl_socket(&["--output", "json", "stats", "status"], "");
     let servers: Value = serde_json::from_slice(&out.stdout).unwrap();
     let alive = servers
         .as_array()

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pgmon_common::ConfigDir;
-use pgmon_tests::daemon::{Daemon, add_local_server};
+use pgmon_tests::daemon::{Daemon, add_local_server, pgmonctl};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::{Api, raw_request};
 use pgmon_tests::postgres::TestCluster;
@@ -466,4 +466,157 @@ async fn a_key_id(api: &Api, name: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+#[tokio::test]
+/// `pgmonctl ssh-keys` in local mode and over the socket, and `servers test-ssh` exit codes.
+async fn pgmonctl_keys_and_test_ssh() {
+    ensure_test_user();
+    let pg = TestCluster::shared();
+    let sshd = TestSshd::start();
+    let (tmp, dir) = seed_config();
+    add_local_server(&dir, "db", pg.port, None);
+    let json_of = |out: std::process::Output| -> Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Local mode: generate with a passphrase from stdin, write the public key to a file.
+    let key = json_of(pgmonctl(
+        &dir,
+        &[
+            "--output",
+            "json",
+            "ssh-keys",
+            "generate",
+            "cli-ed",
+            "--type",
+            "ed25519",
+            "--passphrase-stdin",
+        ],
+        "cli-pass\n",
+    ));
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    assert_eq!(
+        (&key["has_passphrase"], &key["created_by"]),
+        (&json!(true), &json!(format!("local:{user}")))
+    );
+    let pub_file = tmp.path().join("cli-ed.pub");
+    let out = pgmonctl(
+        &dir,
+        &[
+            "ssh-keys",
+            "public",
+            "cli-ed",
+            "-o",
+            pub_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(&pub_file).unwrap();
+    assert_eq!(public.trim(), key["public_key"].as_str().unwrap());
+    sshd.authorize(public.trim());
+    let listed = json_of(pgmonctl(
+        &dir,
+        &["--output", "json", "ssh-keys", "list"],
+        "",
+    ));
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+
+    // Point the server at it (by key name) and test over the daemon's socket.
+    let port = sshd.port.to_string();
+    let out = pgmonctl(
+        &dir,
+        &[
+            "servers",
+            "update",
+            "db",
+            "--ssh-user",
+            TEST_USER,
+            "--ssh-port",
+            &port,
+            "--ssh-key",
+            "cli-ed",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = Daemon::start(&dir, &[]);
+    // The key's passphrase lives on the server entry.
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    let mut body = server_body("db", pg, &sshd);
+    body["ssh_auth_type"] = json!("key");
+    body["ssh_key_id"] = key["id"].clone();
+    body["ssh_key_passphrase"] = json!("cli-pass");
+    put_server(&admin, "db", body).await;
+    let ok = d.pgmonctl_socket(&["--output", "json", "servers", "test-ssh", "db"], "");
+    assert_eq!(json_of(ok)["success"], true);
+    let out = d.pgmonctl_socket(&["ssh-keys", "servers", "cli-ed"], "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("127.0.0.1"));
+    let refused = d.pgmonctl_socket(&["ssh-keys", "delete", "cli-ed"], "");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Key is used by servers: db"));
+
+    let out = pgmonctl(
+        &dir,
+        &["servers", "update", "db", "--ssh-password-stdin"],
+        "not-the-password\n",
+    );
+    assert!(out.status.success());
+    let failed = d.pgmonctl_socket(&["servers", "test-ssh", "db"], "");
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("authentication failed"));
+    let local = pgmonctl(&dir, &["servers", "test-ssh", "db"], "");
+    assert_eq!(local.status.code(), Some(5));
+
+    // Import from a file over the socket; garbage is refused.
+    let path = tmp.path().join("id_ecdsa");
+    assert!(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ecdsa", "-N", "", "-f"])
+            .arg(&path)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let imported = json_of(d.pgmonctl_socket(
+        &[
+            "--output",
+            "json",
+            "ssh-keys",
+            "import",
+            "cli-ec",
+            "--file",
+            path.to_str().unwrap(),
+        ],
+        "",
+    ));
+    assert_eq!(imported["fingerprint"], keygen_fingerprint(&path));
+    std::fs::write(tmp.path().join("junk"), "junk").unwrap();
+    let junk = d.pgmonctl_socket(
+        &[
+            "ssh-keys",
+            "import",
+            "junk",
+            "--file",
+            tmp.path().join("junk").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(junk.status.code(), Some(1));
+    let gone = d.pgmonctl_socket(&["ssh-keys", "delete", "cli-ec"], "");
+    assert!(gone.status.success());
+    assert!(!d.log().contains("cli-pass"));
 }

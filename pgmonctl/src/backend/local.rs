@@ -5,16 +5,38 @@ use std::collections::BTreeMap;
 
 use pgmon_common::ConfigDir;
 use pgmon_common::api::{
-    Health, Message, PoolStatus, ServerStatus, UserCreate, UserResponse, UserUpdate,
+    GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
+    SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
 };
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
 use pgmon_common::servers::ServerInput;
+use pgmon_common::ssh_keys::NewKey;
+use pgmon_common::ssh_keys::material::{self, KeyMaterial};
 use pgmon_common::users::{NewUser, UserChange};
 
 use super::{Backend, Result};
 use crate::error::CliError;
 
 pub struct Local(pub ConfigDir);
+
+impl Local {
+    /// Stores new key material; local changes are made by the Unix user running pgmonctl.
+    fn store(
+        &self,
+        name: String,
+        description: Option<String>,
+        material: KeyMaterial,
+    ) -> Result<SshKeyResponse> {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        let key = self.0.add_ssh_key(NewKey {
+            name,
+            description,
+            created_by: format!("local:{user}"),
+            material,
+        })?;
+        Ok(SshKeyResponse::new(&key, &self.0.list_servers()?, true))
+    }
+}
 
 fn needs_daemon(what: &str) -> CliError {
     CliError::Unreachable(format!(
@@ -97,6 +119,61 @@ impl Backend for Local {
 
     async fn ssh_key_id(&self, key: &str) -> Result<String> {
         Ok(self.0.find_ssh_key(key)?.id)
+    }
+
+    async fn test_ssh(&self, _name: &str) -> Result<SshTest> {
+        Err(needs_daemon("test-ssh"))
+    }
+
+    async fn list_keys(&self) -> Result<Vec<SshKeyResponse>> {
+        let servers = self.0.list_servers()?;
+        Ok(self
+            .0
+            .list_ssh_keys()?
+            .iter()
+            .map(|k| SshKeyResponse::new(k, &servers, true))
+            .collect())
+    }
+
+    async fn get_key(&self, id: &str) -> Result<SshKeyResponse> {
+        Ok(SshKeyResponse::new(
+            &self.0.get_ssh_key(id)?,
+            &self.0.list_servers()?,
+            true,
+        ))
+    }
+
+    async fn generate_key(&self, body: GenerateKey) -> Result<SshKeyResponse> {
+        let m = material::generate(&body.key_type, body.key_size, body.passphrase.as_deref())?;
+        self.store(body.name, body.description, m)
+    }
+
+    async fn import_key(&self, body: ImportKey) -> Result<SshKeyResponse> {
+        let m = material::import(&body.private_key, body.passphrase.as_deref())?;
+        self.store(body.name, body.description, m)
+    }
+
+    async fn update_key(&self, id: &str, body: UpdateKey) -> Result<SshKeyResponse> {
+        let key = self.0.update_ssh_key(id, body.name, body.description)?;
+        Ok(SshKeyResponse::new(&key, &self.0.list_servers()?, true))
+    }
+
+    async fn delete_key(&self, id: &str) -> Result<Message> {
+        self.0.delete_ssh_key(id)?;
+        Ok(Message {
+            message: "SSH key deleted".into(),
+        })
+    }
+
+    async fn key_servers(&self, id: &str) -> Result<KeyServers> {
+        Ok(KeyServers::new(
+            &self.0.get_ssh_key(id)?,
+            self.0.servers_using_key(id)?,
+        ))
+    }
+
+    async fn key_public(&self, id: &str) -> Result<PublicKeyFile> {
+        Ok(PublicKeyFile::from(&self.0.get_ssh_key(id)?))
     }
 
     async fn health(&self) -> Result<Health> {

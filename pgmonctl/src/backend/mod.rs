@@ -7,7 +7,8 @@ mod remote;
 use std::collections::BTreeMap;
 
 use pgmon_common::api::{
-    Health, Message, PoolStatus, ServerStatus, UserCreate, UserResponse, UserUpdate,
+    GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
+    SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
 };
 use pgmon_common::servers::ServerInput;
 
@@ -34,6 +35,15 @@ pub trait Backend {
     async fn remove_server(&self, name: &str) -> Result<Message>;
     /// The id of the SSH key named by `key`: an id, or a name only one key has.
     async fn ssh_key_id(&self, key: &str) -> Result<String>;
+    async fn test_ssh(&self, name: &str) -> Result<SshTest>;
+    async fn list_keys(&self) -> Result<Vec<SshKeyResponse>>;
+    async fn get_key(&self, id: &str) -> Result<SshKeyResponse>;
+    async fn generate_key(&self, body: GenerateKey) -> Result<SshKeyResponse>;
+    async fn import_key(&self, body: ImportKey) -> Result<SshKeyResponse>;
+    async fn update_key(&self, id: &str, body: UpdateKey) -> Result<SshKeyResponse>;
+    async fn delete_key(&self, id: &str) -> Result<Message>;
+    async fn key_servers(&self, id: &str) -> Result<KeyServers>;
+    async fn key_public(&self, id: &str) -> Result<PublicKeyFile>;
     async fn health(&self) -> Result<Health>;
     /// `GET <path>` of a monitoring endpoint, as the API's JSON.
     async fn monitoring(&self, path: &str) -> Result<serde_json::Value>;

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use pgmon_common::api::{
-    Health, Message, PoolStatus, ServerStatus, SshKeyResponse, UserCreate, UserResponse, UserUpdate,
+    GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
+    SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
 };
 use pgmon_common::client::Method;
 use pgmon_common::client::{ApiClient, segment};
@@ -83,6 +84,56 @@ impl Backend for Remote {
                 "Several SSH keys are named {key}: use the key id"
             ))),
         }
+    }
+
+    async fn test_ssh(&self, name: &str) -> Result<SshTest> {
+        let path = format!("/servers/{}/test-ssh", segment(name));
+        Ok(self
+            .0
+            .send(Method::POST, &path, &serde_json::json!({}))
+            .await?)
+    }
+
+    async fn list_keys(&self) -> Result<Vec<SshKeyResponse>> {
+        Ok(self.0.get("/ssh-keys").await?)
+    }
+
+    async fn get_key(&self, id: &str) -> Result<SshKeyResponse> {
+        Ok(self.0.get(&format!("/ssh-keys/{}", segment(id))).await?)
+    }
+
+    async fn generate_key(&self, body: GenerateKey) -> Result<SshKeyResponse> {
+        Ok(self
+            .0
+            .send(Method::POST, "/ssh-keys/generate", &body)
+            .await?)
+    }
+
+    async fn import_key(&self, body: ImportKey) -> Result<SshKeyResponse> {
+        Ok(self.0.send(Method::POST, "/ssh-keys/import", &body).await?)
+    }
+
+    async fn update_key(&self, id: &str, body: UpdateKey) -> Result<SshKeyResponse> {
+        let path = format!("/ssh-keys/{}", segment(id));
+        Ok(self.0.send(Method::PUT, &path, &body).await?)
+    }
+
+    async fn delete_key(&self, id: &str) -> Result<Message> {
+        Ok(self.0.delete(&format!("/ssh-keys/{}", segment(id))).await?)
+    }
+
+    async fn key_servers(&self, id: &str) -> Result<KeyServers> {
+        Ok(self
+            .0
+            .get(&format!("/ssh-keys/{}/servers", segment(id)))
+            .await?)
+    }
+
+    async fn key_public(&self, id: &str) -> Result<PublicKeyFile> {
+        Ok(self
+            .0
+            .get(&format!("/ssh-keys/{}/download-public", segment(id)))
+            .await?)
     }
 
     async fn health(&self) -> Result<Health> {

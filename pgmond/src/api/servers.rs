@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use pgmon_common::api::{ErrorBody, Message, ServerStatus};
+use pgmon_common::api::{ErrorBody, Message, ServerStatus, SshTest};
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
 use pgmon_common::servers::{Server, ServerInput};
 use serde::Deserialize;
@@ -11,7 +11,6 @@ use utoipa::IntoParams;
 use super::ApiError;
 use super::extract::JsonBody;
 use crate::auth::{Auth, Operator, Viewer};
-use crate::monitor::SshTest;
 use crate::state::AppState;
 
 fn yes() -> bool {

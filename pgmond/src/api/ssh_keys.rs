@@ -3,12 +3,15 @@
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
-use pgmon_common::api::{ErrorBody, Message, SshKeyResponse};
+use pgmon_common::api::{
+    ErrorBody, GenerateKey, ImportKey, KeyServers, Message, PublicKeyFile, SshKeyResponse,
+    UpdateKey,
+};
 use pgmon_common::ssh_keys::material::{self, KeyMaterial};
 use pgmon_common::ssh_keys::{NewKey, SshKeyMeta};
 use pgmon_common::users::Role;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use zeroize::Zeroizing;
 
 use super::ApiError;
@@ -16,68 +19,12 @@ use super::extract::JsonBody;
 use crate::auth::{Admin, Auth, Caller, Operator, Viewer};
 use crate::state::AppState;
 
-fn rsa() -> String {
-    "rsa".into()
-}
-
-fn bits() -> usize {
-    2048
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct GenerateKey {
-    name: String,
-    /// `rsa` or `ed25519`
-    #[serde(default = "rsa")]
-    key_type: String,
-    /// RSA only: 2048 to 8192
-    #[serde(default = "bits")]
-    key_size: usize,
-    passphrase: Option<String>,
-    description: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ImportKey {
-    name: String,
-    /// OpenSSH, PKCS#1 or PKCS#8 PEM text
-    private_key: String,
-    passphrase: Option<String>,
-    description: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct UpdateKey {
-    name: Option<String>,
-    description: Option<String>,
-}
-
 /// Fields of `import-file` that may come as query parameters instead of form fields.
 #[derive(Deserialize, IntoParams, Default)]
 pub struct ImportFileQuery {
     name: Option<String>,
     passphrase: Option<String>,
     description: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct KeyServers {
-    key_name: String,
-    servers_count: usize,
-    servers: Vec<KeyServer>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct KeyServer {
-    name: String,
-    host: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PublicKeyFile {
-    filename: String,
-    content: String,
-    content_type: &'static str,
 }
 
 /// The key as this caller may see it.
@@ -306,20 +253,15 @@ pub async fn servers(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<KeyServers>, ApiError> {
-    let (key, users) = state
-        .store(move |dir| Ok((dir.get_ssh_key(&id)?, dir.servers_using_key(&id)?)))
+    let servers = state
+        .store(move |dir| {
+            Ok(KeyServers::new(
+                &dir.get_ssh_key(&id)?,
+                dir.servers_using_key(&id)?,
+            ))
+        })
         .await?;
-    Ok(Json(KeyServers {
-        key_name: key.name,
-        servers_count: users.len(),
-        servers: users
-            .into_iter()
-            .map(|s| KeyServer {
-                name: s.name,
-                host: s.host,
-            })
-            .collect(),
-    }))
+    Ok(Json(servers))
 }
 
 #[utoipa::path(
@@ -333,9 +275,5 @@ pub async fn download_public(
     Path(id): Path<String>,
 ) -> Result<Json<PublicKeyFile>, ApiError> {
     let key = state.store(move |dir| dir.get_ssh_key(&id)).await?;
-    Ok(Json(PublicKeyFile {
-        filename: format!("{}_id_{}.pub", key.name, key.key_type),
-        content: key.public_key,
-        content_type: "text/plain",
-    }))
+    Ok(Json(PublicKeyFile::from(&key)))
 }

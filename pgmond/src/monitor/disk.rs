@@ -4,10 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use pgmon_common::api::SshTest;
 use pgmon_common::servers::{Server, SshAuthType};
 use pgmon_common::ssh_keys::material;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::Monitor;
 use crate::ssh::{self, Credentials, DiskUsage, SshError, SshTarget};
@@ -16,14 +15,6 @@ use crate::ssh::{self, Credentials, DiskUsage, SshError, SshTarget};
 pub const SSH_TTL: Duration = Duration::from_secs(30);
 const SSH_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TEST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// `POST /servers/{name}/test-ssh`: 200 whatever the outcome.
-#[derive(Serialize, ToSchema)]
-pub struct SshTest {
-    pub success: bool,
-    pub message: String,
-    pub auth_type: &'static str,
-}
 
 /// Whether the entry has what an SSH login needs: a user, and a password or a key.
 fn ssh_configured(server: &Server) -> bool {
@@ -135,7 +126,7 @@ impl Monitor {
 
     /// Logs in and runs `echo`, with the longer test timeout.
     pub async fn test_ssh(&self, server: &Server) -> SshTest {
-        let auth_type = server.ssh_auth_type.as_str();
+        let auth_type = server.ssh_auth_type.as_str().to_owned();
         if !ssh_configured(server) {
             return SshTest {
                 success: false,

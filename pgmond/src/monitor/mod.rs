@@ -21,7 +21,6 @@ use pgmon_common::servers::Server;
 use pgmon_common::ssh_keys::SshKeyMeta;
 use serde::Serialize;
 
-pub use disk::SshTest;
 pub use error::MonitorError;
 use pools::Pools;
 use status::LiveFacts;
@@ -96,15 +95,16 @@ impl Monitor {
             Ok(f) => {
                 out.status = "ok".into();
                 // Disk usage needs the data directory, so it follows the PostgreSQL check.
-                match f.data_dir.as_deref().map(|d| self.disk_usage(server, d)) {
-                    Some(fut) => match fut.await {
-                        Some(Ok(d)) => {
-                            out.free_space = Some(d.free);
-                            out.total_space = Some(d.total);
-                        }
-                        Some(Err(e)) => out.status = format!("ok (SSH: {e})"),
-                        None => {}
-                    },
+                let disk = match f.data_dir.as_deref() {
+                    Some(d) => self.disk_usage(server, d).await,
+                    None => None,
+                };
+                match disk {
+                    Some(Ok(d)) => {
+                        out.free_space = Some(d.free);
+                        out.total_space = Some(d.total);
+                    }
+                    Some(Err(e)) => out.status = format!("ok (SSH: {e})"),
                     None => {}
                 }
                 out.version = Some(f.version);
