@@ -13,7 +13,7 @@ pub struct DiskUsage {
 /// result goes into a remote shell command.
 pub fn mount_point(data_dir: &str) -> Result<String, SshError> {
     let mount = match data_dir.find("/DB") {
-        Some(i) if i > 0 => &data_dir[..i],
+        Some(i) => &data_dir[..i],
         _ => data_dir,
     };
     let safe = mount.starts_with('/')
