@@ -33,26 +33,7 @@ impl TestSshd {
             .prefix("pgmon-sshd-")
             .tempdir()
             .expect("creating a temp dir for sshd");
-        let host_key = dir.path().join("ssh_host_ed25519_key");
-        let out = Command::new("ssh-keygen")
-            .args([
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "pgmon-test-host",
-                "-f",
-            ])
-            .arg(&host_key)
-            .output()
-            .unwrap_or_else(|e| panic!("running ssh-keygen: {e}; {INSTALL_HINT}"));
-        assert!(
-            out.status.success(),
-            "ssh-keygen failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        new_host_key(dir.path());
         // sshd reads authorized_keys as the logging-in user: the folder and the (public) key
         // list must be readable by others.
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use pgmon_tests::daemon::Daemon;
 use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::python;
 use serde_json::Value;
 
 /// Every `$ref` in `v`.

@@ -310,6 +310,13 @@ async fn import_keys() {
         (wrong.status, wrong.body),
         (400, json!({"detail": "Wrong passphrase"}))
     );
+    // Its fingerprint, computed from the decrypted key, is what ssh-keygen and the metadata say.
+    let fixture_file = tmp.path().join("backup-ed25519");
+    std::fs::write(&fixture_file, pem.as_str()).unwrap();
+    let opened = pgmon_common::ssh_keys::material::import(&pem, Some("key-pass-9")).unwrap();
+    assert_eq!(opened.fingerprint, keygen_fingerprint(&fixture_file));
+    assert_eq!(opened.fingerprint, fixture.fingerprint);
+    assert!(opened.has_passphrase);
     let dup = oper
         .post(
             "/ssh-keys/import",
