@@ -100,6 +100,15 @@ async fn openapi_document() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+
+    // And the reference validator agrees it is a valid OpenAPI document.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), doc.to_string()).unwrap();
+    let verdict = python::run(
+        "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))\nprint('valid')",
+        &[file.path().to_str().unwrap()],
+    );
+    assert_eq!(verdict, "valid");
 }
 
 #[tokio::test]
