@@ -5,6 +5,7 @@
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -25,11 +26,53 @@ use crate::state::AppState;
         ssh_keys::list, ssh_keys::get, ssh_keys::generate, ssh_keys::import, ssh_keys::import_file,
         ssh_keys::update, ssh_keys::delete, ssh_keys::servers, ssh_keys::download_public,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &OperationDetails)
 )]
 pub struct ApiDoc;
 
 struct BearerAuth;
+
+/// What OpenAPI requires and the handlers' names do not give: operation ids unique across
+/// resources (`users_list`, not `list`), and a description on every response (the status's
+/// reason phrase).
+struct OperationDetails;
+
+impl Modify for OperationDetails {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                let tag = op
+                    .tags
+                    .as_ref()
+                    .and_then(|t| t.first())
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(id) = &op.operation_id {
+                    op.operation_id = Some(format!("{tag}_{id}").replace('-', "_"));
+                }
+                for (code, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = response
+                        && r.description.is_empty()
+                    {
+                        r.description = code
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|c| axum::http::StatusCode::from_u16(c).ok())
+                            .and_then(|c| c.canonical_reason())
+                            .unwrap_or("Response")
+                            .to_owned();
+                    }
+                }
+            }
+        }
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use pgmon_common::api::{Health, Message, PoolStatus};
+use pgmon_common::api::{ErrorBody, Health, PoolStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -40,7 +40,7 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
 
 #[utoipa::path(
     get, path = "/api/pools/status", tag = "health", security(("bearer" = [])),
-    responses((status = 200, body = BTreeMap<String, PoolStatus>), (status = 401, body = Message))
+    responses((status = 200, body = BTreeMap<String, PoolStatus>), (status = 401, body = ErrorBody))
 )]
 pub async fn pools_status(
     _: Auth<Viewer>,
