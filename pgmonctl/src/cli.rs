@@ -274,3 +274,37 @@ mod tests {
         Cli::command().debug_assert();
     }
 }
+
+#[cfg(test)]
+mod man_page {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    /// `packaging/man/pgmonctl.1` and one page per subcommand (`pgmonctl-users.1`, ...) are
+    /// what clap renders. Regenerate with `PGMON_UPDATE_MAN=1 cargo test -p pgmonctl man_page`.
+    fn shipped_man_pages_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/man");
+        let cli = Cli::command();
+        let mut pages = vec![("pgmonctl.1".to_owned(), cli.clone())];
+        for sub in cli.get_subcommands() {
+            let name = format!("pgmonctl-{}", sub.get_name());
+            let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
+            pages.push((format!("{name}.1"), sub.clone().name(static_name)));
+        }
+        for (file, command) in pages {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page).unwrap();
+            let path = dir.join(&file);
+            if std::env::var_os("PGMON_UPDATE_MAN").is_some() {
+                std::fs::write(&path, &page).unwrap();
+            }
+            let shipped = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                shipped == page,
+                "{file} is stale: PGMON_UPDATE_MAN=1 cargo test -p pgmonctl man_page"
+            );
+        }
+    }
+}

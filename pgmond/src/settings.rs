@@ -106,3 +106,32 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod man_page {
+    use clap::CommandFactory;
+
+    use super::Flags;
+
+    #[test]
+    /// `packaging/man/pgmond.8` is the page clap renders from these flags. Regenerate with
+    /// `PGMON_UPDATE_MAN=1 cargo test -p pgmond man_page`.
+    fn shipped_man_page_is_current() {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(Flags::command())
+            .section("8")
+            .render(&mut page)
+            .unwrap();
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/man/pgmond.8");
+        if std::env::var_os("PGMON_UPDATE_MAN").is_some() {
+            std::fs::write(&path, &page).unwrap();
+        }
+        let shipped = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            shipped == page,
+            "{} is stale: PGMON_UPDATE_MAN=1 cargo test -p pgmond man_page",
+            path.display()
+        );
+    }
+}
