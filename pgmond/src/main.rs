@@ -52,6 +52,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let state = AppState::new(
         dir,
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
+        file.cache_ttls(),
     );
     let app = api::router(state.clone(), &file);
 

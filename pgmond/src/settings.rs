@@ -48,6 +48,10 @@ pub struct FileSettings {
     pub admin_socket: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long an ok server status is reused (`SERVER_STATUS_CACHE_TTL`); 0 turns caching off.
+    pub status_cache_ttl_seconds: u64,
+    /// How long a disk-usage reading over SSH is reused (`SSH_CACHE_TTL`).
+    pub ssh_cache_ttl_seconds: u64,
 }
 
 impl Default for FileSettings {
@@ -57,6 +61,8 @@ impl Default for FileSettings {
             token_expiration_minutes: 60,
             admin_socket: None,
             max_body_bytes: 1024 * 1024,
+            status_cache_ttl_seconds: 5,
+            ssh_cache_ttl_seconds: 30,
         }
     }
 }
@@ -77,6 +83,13 @@ impl FileSettings {
 
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(self.token_expiration_minutes * 60)
+    }
+
+    pub fn cache_ttls(&self) -> crate::monitor::CacheTtls {
+        crate::monitor::CacheTtls {
+            status: Duration::from_secs(self.status_cache_ttl_seconds),
+            ssh: Duration::from_secs(self.ssh_cache_ttl_seconds),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use pgmon_common::api::PoolStatus;
 
 use crate::api::ApiError;
 use crate::auth::jwt::TokenKeys;
-use crate::monitor::Monitor;
+use crate::monitor::{CacheTtls, Monitor};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,10 +18,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(dir: ConfigDir, tokens: TokenKeys) -> AppState {
+    pub fn new(dir: ConfigDir, tokens: TokenKeys, ttls: CacheTtls) -> AppState {
         let dir = Arc::new(dir);
         AppState {
-            monitor: Arc::new(Monitor::new(Arc::clone(&dir))),
+            monitor: Arc::new(Monitor::new(Arc::clone(&dir), ttls)),
             dir,
             tokens: Arc::new(tokens),
         }

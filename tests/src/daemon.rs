@@ -21,6 +21,10 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `pgmond` on `config_dir` with extra environment, and waits for `/api/health`.
     pub fn start(config_dir: &Path, env: &[(&str, &str)]) -> Daemon {
+        Self::spawn(config_dir, env, Duration::from_millis(50))
+    }
+
+    fn spawn(config_dir: &Path, env: &[(&str, &str)], poll: Duration) -> Daemon {
         let port = free_port();
         let log = config_dir.with_extension("pgmond.log");
         let socket = config_dir.with_extension("sock");
@@ -48,11 +52,21 @@ impl Daemon {
         };
         wait_until(
             Duration::from_secs(20),
+            poll,
             "pgmond answering /api/health",
             || http_get_status(port, "/api/health") == Some(200),
             || d.log(),
         );
         d
+    }
+
+    /// Like [`start`](Self::start), polling every millisecond: for start-up timing.
+    pub fn start_fast(config_dir: &Path) -> Daemon {
+        Self::spawn(config_dir, &[], Duration::from_millis(1))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {

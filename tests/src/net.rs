@@ -12,9 +12,11 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Waits until `check` holds, or panics after `limit` with `what` and the output of `context`.
+/// Waits until `check` holds (trying every `poll`), or panics after `limit` with `what` and the
+/// output of `context`.
 pub fn wait_until(
     limit: Duration,
+    poll: Duration,
     what: &str,
     mut check: impl FnMut() -> bool,
     context: impl Fn() -> String,
@@ -24,7 +26,7 @@ pub fn wait_until(
         if start.elapsed() > limit {
             panic!("{what} did not happen within {limit:?}\n{}", context());
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(poll);
     }
 }
 

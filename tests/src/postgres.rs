@@ -130,6 +130,7 @@ impl TestCluster {
         let port = self.port;
         wait_until(
             Duration::from_secs(30),
+            Duration::from_millis(50),
             "PostgreSQL accepting connections",
             || self.is_ready(),
             || self.log_tail(),

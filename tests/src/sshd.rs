@@ -78,6 +78,7 @@ impl TestSshd {
         let port = self.port;
         wait_until(
             Duration::from_secs(10),
+            Duration::from_millis(50),
             "sshd answering",
             || read_banner(port).is_some_and(|b| b.starts_with("SSH-2.0-")),
             || self.log(),

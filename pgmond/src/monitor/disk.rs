@@ -11,8 +11,6 @@ use pgmon_common::ssh_keys::material;
 use super::Monitor;
 use crate::ssh::{self, Credentials, DiskUsage, SshError, SshTarget};
 
-/// How long a disk reading is reused (`SSH_CACHE_TTL`).
-pub const SSH_TTL: Duration = Duration::from_secs(30);
 const SSH_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TEST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -120,7 +118,7 @@ impl Monitor {
         let cache = self.disk_cache.lock().unwrap_or_else(|p| p.into_inner());
         cache
             .get(key)
-            .filter(|(at, _)| at.elapsed() < SSH_TTL)
+            .filter(|(at, _)| at.elapsed() < self.ttls.ssh)
             .map(|(_, d)| *d)
     }
 

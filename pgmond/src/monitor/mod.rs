@@ -25,8 +25,13 @@ pub use error::MonitorError;
 use pools::Pools;
 use status::LiveFacts;
 
-/// How long an ok status is reused (`SERVER_STATUS_CACHE_TTL`).
-pub const STATUS_TTL: Duration = Duration::from_secs(5);
+/// How long results are reused: ok statuses per `host:port` (`SERVER_STATUS_CACHE_TTL`, 5 s)
+/// and disk readings per `host:ssh_port` (`SSH_CACHE_TTL`, 30 s).
+#[derive(Clone, Copy, Debug)]
+pub struct CacheTtls {
+    pub status: Duration,
+    pub ssh: Duration,
+}
 /// Servers checked at once by `GET /servers`; enough that dead servers' timeouts overlap.
 const STATUS_CONCURRENCY: usize = 64;
 /// A whole status check (connect and queries) never takes longer than this.
@@ -34,6 +39,7 @@ const CHECK_DEADLINE: Duration = Duration::from_secs(6);
 
 pub struct Monitor {
     dir: Arc<ConfigDir>,
+    ttls: CacheTtls,
     pools: Pools,
     cache: Mutex<HashMap<String, (Instant, LiveFacts)>>,
     /// Disk readings per `host:ssh_port`.
@@ -56,9 +62,10 @@ pub fn live_db(server: &Server) -> &str {
 }
 
 impl Monitor {
-    pub fn new(dir: Arc<ConfigDir>) -> Monitor {
+    pub fn new(dir: Arc<ConfigDir>, ttls: CacheTtls) -> Monitor {
         Monitor {
             dir,
+            ttls,
             pools: Pools::default(),
             cache: Mutex::new(HashMap::new()),
             disk_cache: Mutex::new(HashMap::new()),
@@ -153,7 +160,7 @@ impl Monitor {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache
             .get(key)
-            .filter(|(at, _)| at.elapsed() < STATUS_TTL)
+            .filter(|(at, _)| at.elapsed() < self.ttls.status)
             .map(|(_, f)| f.clone())
     }
 

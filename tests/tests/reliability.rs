@@ -1,0 +1,208 @@
+//! Faults and secrets: the daemon killed during writes loses nothing it acknowledged, and no
+//! secret of the fixture ever leaves in a response or a log line.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use pgmon_tests::daemon::Daemon;
+use pgmon_tests::fixtures::{fixtures_dir, seed_config};
+use serde_json::{Value, json};
+
+fn names_in(path: &std::path::Path, field: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let items: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} unparsable after a kill: {e}\n{text}", path.display()));
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+/// 50 times: a stream of server writes through the API, then SIGKILL at a varying moment.
+/// Every file still parses and every write that was answered 200 is there.
+async fn sigkill_during_writes_loses_nothing_acknowledged() {
+    let (_tmp, dir) = seed_config();
+    let mut acknowledged: BTreeSet<String> = BTreeSet::new();
+    for round in 0..50u64 {
+        let d = Daemon::start(&dir, &[]);
+        let api = d.api_as("oper", "oper-pass-1").await;
+        let writer = tokio::spawn(async move {
+            let mut done = Vec::new();
+            for i in 0.. {
+                let name = format!("r{round}-{i}");
+                let body =
+                    json!({"name": name, "host": "db.invalid", "user": "u", "password": "p"});
+                let r = api
+                    .request(reqwest::Method::POST, "/servers?check=false")
+                    .json(&body)
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status() == 200 => done.push(name),
+                    Ok(r) => panic!("write refused: {}", r.status()),
+                    Err(_) => break,
+                }
+            }
+            done
+        });
+        tokio::time::sleep(Duration::from_millis(20 + (round * 37) % 200)).await;
+        drop(d); // SIGKILL
+        acknowledged.extend(writer.await.unwrap());
+        let stored = names_in(&dir.join("servers.json"), "name");
+        let lost: Vec<_> = acknowledged.difference(&stored).collect();
+        assert!(
+            lost.is_empty(),
+            "round {round}: acknowledged but lost: {lost:?}"
+        );
+        assert_eq!(names_in(&dir.join("users.json"), "login").len(), 4);
+    }
+    assert!(
+        acknowledged.len() > 50,
+        "too few writes landed to mean anything: {}",
+        acknowledged.len()
+    );
+}
+
+/// Every secret of the fixture, in every form it has on disk or in clear.
+fn fixture_secrets() -> Vec<String> {
+    let mut secrets: Vec<String> = [
+        "local-db-pass",
+        "billing-db-pass",
+        "billing-ssh-pass",
+        "dwh-db-pass",
+        "archive-db-pass",
+        "legacy-plain-pass",
+        "legacy-ssh-plain",
+        "key-pass-9",
+        "admin-pass-1",
+        "oper-pass-1",
+        "view-pass-1",
+        "gone-pass-1",
+        "BEGIN OPENSSH PRIVATE KEY",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let seed = fixtures_dir().join("seed-config");
+    for file in ["servers.json", "users.json"] {
+        let items: Value =
+            serde_json::from_str(&std::fs::read_to_string(seed.join(file)).unwrap()).unwrap();
+        for item in items.as_array().unwrap() {
+            for v in item.as_object().unwrap().values().filter_map(Value::as_str) {
+                if v.starts_with("gAAAAA") || v.starts_with("$2b$") {
+                    secrets.push(v.to_owned());
+                }
+            }
+        }
+    }
+    for entry in std::fs::read_dir(seed.join("ssh_keys/private")).unwrap() {
+        secrets.push(
+            std::fs::read_to_string(entry.unwrap().path())
+                .unwrap()
+                .trim()
+                .to_owned(),
+        );
+    }
+    secrets.push(
+        std::fs::read_to_string(seed.join("encryption_key.key"))
+            .unwrap()
+            .trim()
+            .to_owned(),
+    );
+    secrets
+}
+
+#[tokio::test]
+/// Every GET endpoint as admin, the socket, error answers and the log: no fixture secret, no
+/// JWT secret. A token whose claims were edited is refused.
+async fn no_secret_leaves() {
+    let (_tmp, dir) = seed_config();
+    let d = Daemon::start(&dir, &[]);
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    let mut secrets = fixture_secrets();
+    secrets.push(
+        std::fs::read_to_string(dir.join("secret_key"))
+            .unwrap()
+            .trim()
+            .to_owned(),
+    );
+    let keys: Vec<String> = admin
+        .get("/ssh-keys")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut paths: Vec<String> = [
+        "/",
+        "/api/health",
+        "/api/pools/status",
+        "/servers",
+        "/users",
+        "/users/me",
+        "/users/admin",
+        "/ssh-keys",
+        "/openapi.json",
+        "/server_stats/local-pg",
+        "/server/local-pg/stats",
+        "/server/legacy/stats",
+        "/server/local-pg/db/postgres",
+        "/servers/legacy",
+        "/servers/archive",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for id in &keys {
+        paths.extend([
+            format!("/ssh-keys/{id}"),
+            format!("/ssh-keys/{id}/servers"),
+            format!("/ssh-keys/{id}/download-public"),
+        ]);
+    }
+    let mut seen = 0;
+    for path in &paths {
+        let a = admin.get(path).await;
+        let text = a.body.to_string();
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{path} answered with a secret");
+        }
+        seen += text.len();
+    }
+    for name in ["legacy", "archive", "local-pg"] {
+        let a = admin
+            .send(admin.request(reqwest::Method::POST, &format!("/servers/{name}/test-ssh")))
+            .await;
+        let text = a.body.to_string();
+        assert!(
+            secrets.iter().all(|s| !text.contains(s.as_str())),
+            "test-ssh {name} leaked"
+        );
+    }
+    assert!(
+        seen > 10_000,
+        "responses too small to have checked anything"
+    );
+    let log = d.log();
+    for s in &secrets {
+        assert!(!log.contains(s.as_str()), "a secret is in the log");
+    }
+
+    // A viewer's token edited to say `admin` keeps the viewer's signature: refused.
+    let view = d.api().token("view", "view-pass-1").await;
+    let mut parts: Vec<String> = view.split('.').map(str::to_owned).collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    claims["sub"] = json!("admin");
+    parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let forged = d.api().with_token(&parts.join("."));
+    assert_eq!(
+        forged.get("/users").await.body,
+        json!({"detail": "Invalid token"})
+    );
+}
