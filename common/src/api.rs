@@ -309,6 +309,22 @@ pub struct PoolStatus {
 /// `{"detail": "..."}`: every error answer (422 validation errors carry a list instead).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
-    #[schema(value_type = Object)]
-    pub detail: serde_json::Value,
+    pub detail: Detail,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Detail {
+    Message(String),
+    Validation(Vec<ValidationError>),
+}
+
+/// One item of a 422 answer, as FastAPI writes them.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidationError {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where: `"body"` then field names or a byte offset.
+    pub loc: Vec<serde_json::Value>,
+    pub msg: String,
 }

@@ -31,9 +31,6 @@ pub enum ApiError {
     TooLarge,
     #[error("{0}")]
     NotFound(String),
-    /// The monitored server failed (down, timing out, refusing us): 502, with its status text.
-    #[error("{}", .0.status())]
-    Upstream(#[from] crate::monitor::MonitorError),
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -49,7 +46,6 @@ impl ApiError {
         match self {
             ApiError::Store(E::Invalid(_)) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Store(E::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Store(_) | ApiError::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NotAuthenticated
             | ApiError::TokenExpired

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::ApiError;
 use crate::auth::{Auth, Viewer};
 use crate::monitor::Session;
-use crate::monitor::history::{DbHistory, DbInfo, HistoryError, HistoryWindow, ServerHistory};
+use crate::monitor::history::{DbHistory, DbInfo, HistoryWindow, ServerHistory};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -31,6 +31,9 @@ impl DateRange {
 #[derive(Serialize, ToSchema)]
 pub struct Activity {
     queries: Vec<Session>,
+    /// Why there are no sessions to show (the server is down, say): a status, not an error page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 async fn server(state: &AppState, name: String) -> Result<Server, ApiError> {
@@ -40,7 +43,7 @@ async fn server(state: &AppState, name: String) -> Result<Server, ApiError> {
 #[utoipa::path(
     get, path = "/server_stats/{name}", tag = "monitoring", security(("bearer" = [])),
     params(("name" = String, Path)),
-    responses((status = 200, body = Activity), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody))
 )]
 pub async fn activity(
     _: Auth<Viewer>,
@@ -48,8 +51,16 @@ pub async fn activity(
     Path(name): Path<String>,
 ) -> Result<Json<Activity>, ApiError> {
     let server = server(&state, name).await?;
-    let queries = state.monitor.sessions(&server).await?;
-    Ok(Json(Activity { queries }))
+    Ok(Json(match state.monitor.sessions(&server).await {
+        Ok(queries) => Activity {
+            queries,
+            error: None,
+        },
+        Err(e) => Activity {
+            queries: Vec::new(),
+            error: Some(e.status()),
+        },
+    }))
 }
 
 #[utoipa::path(
@@ -71,7 +82,7 @@ pub async fn server_history(
 #[utoipa::path(
     get, path = "/server/{name}/db/{db}", tag = "monitoring", security(("bearer" = [])),
     params(("name" = String, Path), ("db" = String, Path)),
-    responses((status = 200, body = DbInfo), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody))
+    responses((status = 200, body = DbInfo), (status = 404, body = ErrorBody))
 )]
 pub async fn db_info(
     _: Auth<Viewer>,
@@ -80,9 +91,8 @@ pub async fn db_info(
 ) -> Result<Json<DbInfo>, ApiError> {
     let server = server(&state, name).await?;
     match state.monitor.db_info(&server, &db).await {
-        Ok(info) => Ok(Json(info)),
-        Err(HistoryError::DatabaseNotFound) => Err(ApiError::NotFound("Database not found".into())),
-        Err(HistoryError::Server(e)) => Err(e.into()),
+        Some(info) => Ok(Json(info)),
+        None => Err(ApiError::NotFound("Database not found".into())),
     }
 }
 

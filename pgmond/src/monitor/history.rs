@@ -169,12 +169,6 @@ pub struct DbInfo {
     history_error: Option<String>,
 }
 
-/// What the history endpoints can answer besides data.
-pub enum HistoryError {
-    DatabaseNotFound,
-    Server(MonitorError),
-}
-
 fn iso(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(|t| Timestamp::from_utc(t).to_isoformat())
 }
@@ -327,9 +321,10 @@ impl Monitor {
         }
     }
 
-    /// The latest sized row of `datname`; without history, its live size; a database found in
-    /// neither is not found.
-    pub async fn db_info(&self, server: &Server, datname: &str) -> Result<DbInfo, HistoryError> {
+    /// The latest sized row of `datname`; without history, its live size; `None` for a database
+    /// found in neither. When the server cannot be asked at all, the answer says why in
+    /// `history_error` rather than failing.
+    pub async fn db_info(&self, server: &Server, datname: &str) -> Option<DbInfo> {
         let db = stats_db(server);
         let latest = self
             .with_client(server, &db, |c| async move {
@@ -343,7 +338,7 @@ impl Monitor {
             .await;
         let history_error = match latest {
             Ok(Some(r)) => {
-                return Ok(DbInfo {
+                return Some(DbInfo {
                     size_mb: r.get::<_, Option<i64>>(0).map(|s| s as f64 / MIB),
                     connections: r.get::<_, Option<i32>>(1).map(i64::from).unwrap_or(0),
                     commits: r.get::<_, Option<i64>>(2).unwrap_or(0),
@@ -369,23 +364,21 @@ impl Monitor {
                 .await?)
             })
             .await;
+        let unknown = |history_error| DbInfo {
+            size_mb: None,
+            connections: 0,
+            commits: 0,
+            last_update: None,
+            history_error,
+        };
         match live {
-            Ok(Some(r)) => Ok(DbInfo {
+            Ok(Some(r)) => Some(DbInfo {
                 size_mb: Some(r.get::<_, i64>(0) as f64 / MIB),
-                connections: 0,
-                commits: 0,
-                last_update: None,
-                history_error,
+                ..unknown(history_error)
             }),
-            Ok(None) if history_error.is_none() => Err(HistoryError::DatabaseNotFound),
-            Ok(None) => Ok(DbInfo {
-                size_mb: None,
-                connections: 0,
-                commits: 0,
-                last_update: None,
-                history_error,
-            }),
-            Err(e) => Err(HistoryError::Server(e)),
+            Ok(None) if history_error.is_none() => None,
+            Ok(None) => Some(unknown(history_error)),
+            Err(e) => Some(unknown(Some(history_error.unwrap_or_else(|| e.status())))),
         }
     }
 }

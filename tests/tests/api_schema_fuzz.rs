@@ -1,0 +1,50 @@
+//! schemathesis, driven by `/openapi.json`, against a live pgmond as each role: no 5xx, and
+//! every answer matches the schema the document declares for it.
+
+use std::process::Command;
+
+use pgmon_tests::daemon::{Daemon, add_local_server};
+use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::postgres::TestCluster;
+
+const INSTALL_HINT: &str = "install it with `python3 -m pip install schemathesis`";
+
+#[tokio::test]
+/// Admin with more examples; operator and viewer (whose answers are mostly 403) with fewer.
+async fn schemathesis_finds_nothing() {
+    let pg = TestCluster::shared();
+    for (login, password, examples) in [
+        ("admin", "admin-pass-1", "5"),
+        ("oper", "oper-pass-1", "2"),
+        ("view", "view-pass-1", "2"),
+    ] {
+        let (_tmp, dir) = seed_config();
+        add_local_server(&dir, "live", pg.port, None);
+        let d = Daemon::start(&dir, &[]);
+        let token = d.api().token(login, password).await;
+        let out = Command::new("schemathesis")
+            .args(["run", &d.url("/openapi.json")])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args(["--checks", "not_a_server_error,response_schema_conformance"])
+            .args([
+                "--max-examples",
+                examples,
+                "--seed",
+                "20261125",
+                "--request-timeout",
+                "15",
+            ])
+            .env("SCHEMATHESIS_HOOKS", "")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("running schemathesis: {e}; {INSTALL_HINT}"));
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "schemathesis as {login} found failures:\n{report}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(report.contains("Tested:"), "no operation tested:\n{report}");
+        assert!(!d.log().contains("panicked"), "{}", d.log());
+    }
+}
