@@ -215,7 +215,9 @@ async fn main() {
         .await
         .unwrap();
     let sweep_time = t.elapsed();
-    assert!(sweep.matches("PostgreSQL: host unreachable").count() == 1000);
+    let unreachable = sweep.matches("PostgreSQL: host unreachable").count();
+    let timeouts = sweep.matches("PostgreSQL: operation timeout").count();
+    assert_eq!(unreachable + timeouts, 1000, "every server reported down");
     let after = rss_kib(pid);
     println!(
         "Memory (VmRSS): idle {:.1} MiB, after a sweep of 1,000 servers {:.1} MiB (sweep took {})",

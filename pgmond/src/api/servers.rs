@@ -2,9 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use pgmon_common::ConfigDir;
 use pgmon_common::api::{ErrorBody, Message, ServerStatus, SshTest};
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
-use pgmon_common::servers::{Server, ServerInput};
+use pgmon_common::servers::ServerInput;
+use pgmon_common::ssh_keys::SshKeyMeta;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -32,16 +34,19 @@ pub async fn list(
     _: Auth<Viewer>,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<ServerStatus>>, ApiError> {
-    let (servers, keys) = state
-        .store(|dir| Ok((dir.list_servers()?, dir.list_ssh_keys()?)))
-        .await?;
+    let (servers, keys) = with_keys(&state, |dir| dir.list_servers()).await?;
     Ok(Json(state.monitor.statuses(&servers, &keys).await))
 }
 
-/// The live status object of a stored server.
-async fn status_of(state: &AppState, server: Server) -> Result<ServerStatus, ApiError> {
-    let keys = state.store(|dir| dir.list_ssh_keys()).await?;
-    Ok(state.monitor.status(&server, &keys).await)
+/// Store work that yields a server, and the SSH keys its status object names, in one trip to
+/// the blocking pool.
+async fn with_keys<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&ConfigDir) -> pgmon_common::Result<T> + Send + 'static,
+) -> Result<(T, Vec<SshKeyMeta>), ApiError> {
+    state
+        .store(move |dir| Ok((work(dir)?, dir.list_ssh_keys()?)))
+        .await
 }
 
 /// One server's status (pgmon's addition: the Python backend had only the list).
@@ -55,8 +60,8 @@ pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<ServerStatus>, ApiError> {
-    let server = state.store(move |dir| dir.get_server(&name)).await?;
-    Ok(Json(status_of(&state, server).await?))
+    let (server, keys) = with_keys(&state, move |dir| dir.get_server(&name)).await?;
+    Ok(Json(state.monitor.status(&server, &keys).await))
 }
 
 #[utoipa::path(
@@ -77,9 +82,9 @@ pub async fn create(
             input.host, input.port
         )));
     }
-    let server = state.store(move |dir| dir.create_server(input)).await?;
+    let (server, keys) = with_keys(&state, move |dir| dir.create_server(input)).await?;
     tracing::info!(actor = %caller.actor(), server = %server.name, "server added");
-    Ok(Json(status_of(&state, server).await?))
+    Ok(Json(state.monitor.status(&server, &keys).await))
 }
 
 #[utoipa::path(
@@ -94,12 +99,11 @@ pub async fn update(
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
     let target = name.clone();
-    let (old, new) = state
-        .store(move |dir| dir.update_server(&target, input))
-        .await?;
+    let ((old, new), keys) =
+        with_keys(&state, move |dir| dir.update_server(&target, input)).await?;
     state.monitor.forget(&old);
     tracing::info!(actor = %caller.actor(), server = %name, now = %new.name, "server updated");
-    Ok(Json(status_of(&state, new).await?))
+    Ok(Json(state.monitor.status(&new, &keys).await))
 }
 
 #[utoipa::path(
