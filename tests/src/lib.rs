@@ -15,3 +15,13 @@ pub mod python;
 pub mod recorded;
 pub mod sshd;
 pub mod tarpit;
+
+/// How much heavier the reliability tests run: `PGMON_SOAK=N` multiplies their rounds,
+/// requests and durations by N (default 1, what CI runs).
+pub fn soak_factor() -> u64 {
+    std::env::var("PGMON_SOAK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1)
+}

@@ -109,7 +109,7 @@ async fn random_requests_never_5xx() {
         "Basic Zm9vOmJhcg==",
     ];
     let mut rng = Rng(0x5eed_1234_abcd_0001);
-    for i in 0..600 {
+    for i in 0..600 * pgmon_tests::soak_factor() {
         let mut path = rng.pick(PATHS).to_string();
         while path.contains("{x}") {
             let seg = *rng.pick(SEGMENTS);

@@ -22,13 +22,14 @@ async fn schemathesis_finds_nothing() {
         add_local_server(&dir, "live", pg.port, None);
         let d = Daemon::start(&dir, &[]);
         let token = d.api().token(login, password).await;
+        let examples = (examples.parse::<u64>().unwrap() * pgmon_tests::soak_factor()).to_string();
         let out = Command::new("schemathesis")
             .args(["run", &d.url("/openapi.json")])
             .args(["--header", &format!("Authorization: Bearer {token}")])
             .args(["--checks", "not_a_server_error,response_schema_conformance"])
             .args([
                 "--max-examples",
-                examples,
+                &examples,
                 "--seed",
                 "20261125",
                 "--request-timeout",

@@ -28,7 +28,7 @@ fn names_in(path: &std::path::Path, field: &str) -> BTreeSet<String> {
 async fn sigkill_during_writes_loses_nothing_acknowledged() {
     let (_tmp, dir) = seed_config();
     let mut acknowledged: BTreeSet<String> = BTreeSet::new();
-    for round in 0..50u64 {
+    for round in 0..50 * pgmon_tests::soak_factor() {
         let d = Daemon::start(&dir, &[]);
         let api = d.api_as("oper", "oper-pass-1").await;
         let writer = tokio::spawn(async move {
@@ -267,11 +267,13 @@ async fn load_with_faults() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    pg.stop();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    pg.start_server();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    for _ in 0..pgmon_tests::soak_factor() {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        pg.stop();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        pg.start_server();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
     stop.store(true, Ordering::Relaxed);
     let mut total = 0;
     for c in clients {
