@@ -7,6 +7,23 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
+/// Every plaintext secret of the seed config (FIXTURE.md): server passwords, SSH passwords, the
+/// key passphrase and the users' passwords. None may ever appear in an answer or a log line.
+pub const PLAINTEXT_SECRETS: &[&str] = &[
+    "local-db-pass",
+    "billing-db-pass",
+    "billing-ssh-pass",
+    "dwh-db-pass",
+    "archive-db-pass",
+    "legacy-plain-pass",
+    "legacy-ssh-plain",
+    "key-pass-9",
+    "admin-pass-1",
+    "oper-pass-1",
+    "view-pass-1",
+    "gone-pass-1",
+];
+
 /// The fixtures folder: `$PGMON_FIXTURES`, else `shared/fixtures` beside the repository.
 pub fn fixtures_dir() -> PathBuf {
     let dir = std::env::var_os("PGMON_FIXTURES")

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use pgmon_tests::daemon::Daemon;
-use pgmon_tests::fixtures::{fixtures_dir, seed_config};
+use pgmon_tests::fixtures::{PLAINTEXT_SECRETS, fixtures_dir, seed_config};
 use serde_json::{Value, json};
 
 fn names_in(path: &std::path::Path, field: &str) -> BTreeSet<String> {
@@ -70,23 +70,8 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
 
 /// Every secret of the fixture, in every form it has on disk or in clear.
 fn fixture_secrets() -> Vec<String> {
-    let mut secrets: Vec<String> = [
-        "local-db-pass",
-        "billing-db-pass",
-        "billing-ssh-pass",
-        "dwh-db-pass",
-        "archive-db-pass",
-        "legacy-plain-pass",
-        "legacy-ssh-plain",
-        "key-pass-9",
-        "admin-pass-1",
-        "oper-pass-1",
-        "view-pass-1",
-        "gone-pass-1",
-        "BEGIN OPENSSH PRIVATE KEY",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let mut secrets: Vec<String> = PLAINTEXT_SECRETS.iter().map(|s| s.to_string()).collect();
+    secrets.push("BEGIN OPENSSH PRIVATE KEY".into());
     let seed = fixtures_dir().join("seed-config");
     for file in ["servers.json", "users.json"] {
         let items: Value =

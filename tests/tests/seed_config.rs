@@ -4,25 +4,12 @@
 use std::fs;
 
 use pgmon_tests::daemon::{pgmonctl, pgmonctl_json};
-use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::fixtures::{PLAINTEXT_SECRETS, seed_config};
 use pgmon_tests::python;
 use serde_json::Value;
 
-/// Every plaintext secret of the fixture (FIXTURE.md).
-const SECRETS: &[&str] = &[
-    "local-db-pass",
-    "billing-db-pass",
-    "billing-ssh-pass",
-    "dwh-db-pass",
-    "archive-db-pass",
-    "legacy-plain-pass",
-    "legacy-ssh-plain",
-    "key-pass-9",
-    "admin-pass-1",
-];
-
 fn assert_no_secret(text: &str) {
-    for s in SECRETS {
+    for s in PLAINTEXT_SECRETS {
         assert!(!text.contains(s), "secret {s} in output:\n{text}");
     }
     for marker in ["gAAAAA", "$2b$", "\"password\":"] {
