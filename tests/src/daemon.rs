@@ -155,18 +155,28 @@ pub fn run_pgmonctl(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output 
     child.wait_with_output().expect("waiting for pgmonctl")
 }
 
-/// Runs `pgmonctl` and parses its standard output as JSON, panicking with its stderr on
-/// failure.
+/// The standard output of a `pgmonctl` run that must have succeeded (else a panic with its
+/// stderr).
+pub fn stdout_of(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "pgmonctl failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("pgmonctl printed invalid UTF-8")
+}
+
+/// The standard output of a successful `pgmonctl --output json` run, parsed.
+pub fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout_of(out)).expect("pgmonctl printed invalid JSON")
+}
+
+/// Runs `pgmonctl --output json` on the config dir and parses what it printed.
 pub fn pgmonctl_json(config_dir: &Path, args: &[&str], stdin: &str) -> serde_json::Value {
     let mut full = vec!["--output", "json"];
     full.extend_from_slice(args);
-    let out = pgmonctl(config_dir, &full, stdin);
-    assert!(
-        out.status.success(),
-        "pgmonctl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("pgmonctl printed invalid JSON")
+    json_of(&pgmonctl(config_dir, &full, stdin))
 }
 
 /// Adds server `name` at 127.0.0.1:`port` as user postgres to the config dir through

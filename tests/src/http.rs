@@ -123,3 +123,15 @@ pub fn raw_request(
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
+
+/// A raw `GET` of `path` with a bearer token (see [`raw_request`]).
+pub fn raw_get(port: u16, path: &str, token: &str) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    raw_request(
+        port,
+        "GET",
+        path.as_bytes(),
+        &[("Authorization", &auth)],
+        b"",
+    )
+}

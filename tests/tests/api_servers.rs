@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use pgmon_common::ConfigDir;
 use pgmon_tests::daemon::Daemon;
 use pgmon_tests::fixtures::{PLAINTEXT_SECRETS, seed_config};
-use pgmon_tests::http::raw_request;
+use pgmon_tests::http::raw_get;
 use serde_json::{Value, json};
 
 /// The decrypted secrets of a stored server, read as the daemon would.
@@ -240,7 +240,6 @@ async fn delete_and_path_tricks() {
     );
     assert_eq!(oper.delete("/servers/legacy").await.status, 404);
     let token = d.api().token("oper", "oper-pass-1").await;
-    let auth = format!("Bearer {token}");
     for path in [
         "/servers/..%2Fusers",
         "/servers/%2e%2e",
@@ -252,13 +251,7 @@ async fn delete_and_path_tricks() {
         "/users/%2e%2e%2fadmin",
         "/servers/../users",
     ] {
-        let (status, body) = raw_request(
-            d.port,
-            "GET",
-            path.as_bytes(),
-            &[("Authorization", &auth)],
-            b"",
-        );
+        let (status, body) = raw_get(d.port, path, &token);
         assert!(matches!(status, 400 | 403 | 404), "{path}: {status} {body}");
         assert!(
             body.get("detail").is_some() || body.get("message").is_some(),

@@ -3,7 +3,7 @@
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::process::Command;
 
-use pgmon_tests::daemon::{Daemon, pgmonctl, run_pgmonctl};
+use pgmon_tests::daemon::{Daemon, json_of, pgmonctl, run_pgmonctl};
 use pgmon_tests::fixtures::seed_config;
 use serde_json::Value;
 
@@ -24,15 +24,6 @@ fn curl_socket(d: &Daemon, path: &str) -> Value {
         String::from_utf8_lossy(&out.stdout)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn json_of(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "pgmonctl failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("pgmonctl printed invalid JSON")
 }
 
 /// The stored facts of a server list: the live ones (status, version, ...) differ between

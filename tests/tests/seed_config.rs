@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use pgmon_tests::daemon::{pgmonctl, pgmonctl_json};
+use pgmon_tests::daemon::{pgmonctl, pgmonctl_json, stdout_of};
 use pgmon_tests::fixtures::{PLAINTEXT_SECRETS, seed_config};
 use pgmon_tests::python;
 use serde_json::Value;
@@ -21,13 +21,7 @@ fn assert_no_secret(text: &str) {
 /// `users list` shows the 4 users with their roles and no password field.
 fn users_list_reads_python_users() {
     let (_tmp, dir) = seed_config();
-    let out = pgmonctl(&dir, &["--output", "json", "users", "list"], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout_of(&pgmonctl(&dir, &["--output", "json", "users", "list"], ""));
     assert_no_secret(&text);
     let users: Value = serde_json::from_str(&text).unwrap();
     let roles: Vec<(String, String, bool)> = users
@@ -60,13 +54,11 @@ fn users_list_reads_python_users() {
 /// `servers list` shows the 5 servers, each with `has_password: true`, and no secret.
 fn servers_list_hides_secrets() {
     let (_tmp, dir) = seed_config();
-    let out = pgmonctl(&dir, &["--output", "json", "servers", "list"], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout_of(&pgmonctl(
+        &dir,
+        &["--output", "json", "servers", "list"],
+        "",
+    ));
     assert_no_secret(&text);
     let servers: Value = serde_json::from_str(&text).unwrap();
     let servers = servers.as_array().unwrap();

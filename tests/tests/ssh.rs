@@ -5,9 +5,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pgmon_common::ConfigDir;
-use pgmon_tests::daemon::{Daemon, add_local_server, pgmonctl};
+use pgmon_tests::daemon::{Daemon, add_local_server, json_of, pgmonctl};
 use pgmon_tests::fixtures::seed_config;
-use pgmon_tests::http::{Api, raw_request};
+use pgmon_tests::http::{Api, raw_get};
 use pgmon_tests::postgres::TestCluster;
 use pgmon_tests::sshd::{TEST_PASSWORD, TEST_USER, TestSshd, ensure_test_user};
 use serde_json::{Value, json};
@@ -441,20 +441,14 @@ async fn import_keys() {
     );
     assert_eq!(oper.delete(&format!("/ssh-keys/{id}")).await.status, 404);
     assert!(!dir.join(format!("ssh_keys/private/key_{id}.pem")).exists());
-    let auth = format!("Bearer {}", d.api().token("oper", "oper-pass-1").await);
+    let token = d.api().token("oper", "oper-pass-1").await;
     for path in [
         "/ssh-keys/..%2F..%2Fusers",
         "/ssh-keys/%2e%2e",
         "/ssh-keys/..%2Fprivate%2Fkey_x/servers",
         "/ssh-keys/../../etc/passwd",
     ] {
-        let (status, body) = raw_request(
-            d.port,
-            "GET",
-            path.as_bytes(),
-            &[("Authorization", &auth)],
-            b"",
-        );
+        let (status, body) = raw_get(d.port, path, &token);
         assert_eq!(status, 404, "{path}: {body}");
     }
     let log = d.log();
@@ -483,16 +477,8 @@ async fn pgmonctl_keys_and_test_ssh() {
     let sshd = TestSshd::start();
     let (tmp, dir) = seed_config();
     add_local_server(&dir, "db", pg.port, None);
-    let json_of = |out: std::process::Output| -> Value {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
     // Local mode: generate with a passphrase from stdin, write the public key to a file.
-    let key = json_of(pgmonctl(
+    let key = json_of(&pgmonctl(
         &dir,
         &[
             "--output",
@@ -531,7 +517,7 @@ async fn pgmonctl_keys_and_test_ssh() {
     let public = std::fs::read_to_string(&pub_file).unwrap();
     assert_eq!(public.trim(), key["public_key"].as_str().unwrap());
     sshd.authorize(public.trim());
-    let listed = json_of(pgmonctl(
+    let listed = json_of(&pgmonctl(
         &dir,
         &["--output", "json", "ssh-keys", "list"],
         "",
@@ -569,7 +555,7 @@ async fn pgmonctl_keys_and_test_ssh() {
     body["ssh_key_passphrase"] = json!("cli-pass");
     put_server(&admin, "db", body).await;
     let ok = d.pgmonctl_socket(&["--output", "json", "servers", "test-ssh", "db"], "");
-    assert_eq!(json_of(ok)["success"], true);
+    assert_eq!(json_of(&ok)["success"], true);
     let out = d.pgmonctl_socket(&["ssh-keys", "servers", "cli-ed"], "");
     assert!(String::from_utf8_lossy(&out.stdout).contains("127.0.0.1"));
     let refused = d.pgmonctl_socket(&["ssh-keys", "delete", "cli-ed"], "");
@@ -598,7 +584,7 @@ async fn pgmonctl_keys_and_test_ssh() {
             .unwrap()
             .success()
     );
-    let imported = json_of(d.pgmonctl_socket(
+    let imported = json_of(&d.pgmonctl_socket(
         &[
             "--output",
             "json",
