@@ -1027,7 +1027,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__add)
-            opts="-h --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --no-check --url --socket --config-dir --output --help"
+            opts="-h --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --allow-cleartext-password --no-check --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1059,6 +1059,10 @@ _pgmonctl() {
                     ;;
                 --ssh-key)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-cleartext-password)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -1317,7 +1321,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__update)
-            opts="-h --new-name --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --url --socket --config-dir --output --help"
+            opts="-h --new-name --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --allow-cleartext-password --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1353,6 +1357,10 @@ _pgmonctl() {
                     ;;
                 --ssh-key)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-cleartext-password)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --url)

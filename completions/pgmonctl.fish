@@ -152,6 +152,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-user -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-port -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
+false\t''"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -169,6 +171,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-user -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-port -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
+false\t''"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F

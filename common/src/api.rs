@@ -97,6 +97,10 @@ pub struct ServerStatus {
     pub status: String,
     /// Epoch seconds of the data.
     pub timestamp: f64,
+    /// Only in the answer to an update: stored secrets that were cleared because the host,
+    /// port or user they were for changed and the update brought no new one (pgmon's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleared_secrets: Option<Vec<String>>,
 }
 
 pub const STATUS_PENDING: &str = "pending";
@@ -132,6 +136,7 @@ impl ServerStatus {
             data_dir: None,
             status: STATUS_PENDING.to_owned(),
             timestamp: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+            cleared_secrets: None,
         }
     }
 }

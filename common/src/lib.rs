@@ -6,6 +6,7 @@ pub mod client;
 pub mod config_dir;
 pub mod crypto;
 pub mod error;
+pub mod hygiene;
 pub mod names;
 pub mod net;
 pub mod secret;

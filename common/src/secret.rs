@@ -31,6 +31,12 @@ impl StoredSecret {
         }
     }
 
+    /// The text as stored (a Fernet token, or a hand-written plaintext): only to tell two
+    /// stored secrets apart, never to show.
+    pub fn stored_form(&self) -> &str {
+        &self.0
+    }
+
     pub fn is_set(&self) -> bool {
         !self.0.is_empty()
     }

@@ -61,21 +61,36 @@ pub struct Server {
     pub ssh_key_id: Option<String>,
     #[serde(default)]
     pub ssh_key_passphrase: Option<StoredSecret>,
+    /// Hand the password to a server that asks for it in cleartext over an unencrypted
+    /// connection (refused unless set; pgmon's addition).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_cleartext_password: bool,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl Server {
-    /// Encrypts any plaintext secret (hand-written entries) before the file is written.
-    fn seal_secrets(&mut self, cipher: &Cipher) {
+    /// Encrypts any plaintext secret (hand-written entries) before the file is written;
+    /// returns whether there was one.
+    fn seal_secrets(&mut self, cipher: &Cipher) -> bool {
+        let mut sealed_any = false;
         for s in [
             &mut self.password,
             &mut self.ssh_password,
             &mut self.ssh_key_passphrase,
         ] {
+            sealed_any |= s.as_ref().is_some_and(|v| v.is_set() && !v.is_encrypted());
             *s = s.take().map(|v| v.sealed(cipher));
         }
+        sealed_any
     }
+}
+
+/// Seals every plaintext secret of `servers`; returns whether there was one.
+pub fn seal_all(servers: &mut [Server], cipher: &Cipher) -> bool {
+    servers
+        .iter_mut()
+        .fold(false, |any, s| s.seal_secrets(cipher) | any)
 }
 
 /// The body of a create or full update (the API's `Server` model). Secrets are plaintext; on
@@ -103,6 +118,9 @@ pub struct ServerInput {
     pub ssh_key_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key_passphrase: Option<String>,
+    /// See `Server::allow_cleartext_password`; absent keeps the stored setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_cleartext_password: Option<bool>,
 }
 
 impl Default for ServerInput {
@@ -120,6 +138,7 @@ impl Default for ServerInput {
             ssh_auth_type: SshAuthType::Password,
             ssh_key_id: None,
             ssh_key_passphrase: None,
+            allow_cleartext_password: None,
         }
     }
 }
@@ -170,20 +189,59 @@ impl ServerInput {
         Ok(())
     }
 
-    /// Applies the input over `stored` (or a new entry), keeping stored secrets that the input
-    /// leaves absent or empty, and the fields pgmon does not know.
-    fn apply(self, stored: Option<&Server>, cipher: &Cipher) -> Server {
-        let keep = |new: Option<String>, old: Option<&Option<StoredSecret>>| match new {
+    /// Applies the input over `stored` (or a new entry), keeping the fields pgmon does not know
+    /// and the stored secrets that the input leaves absent or empty, but only while they would
+    /// go where they went before: a PostgreSQL password to the same host, port and user, an SSH
+    /// password to the same host, SSH port and SSH user. Otherwise the secret is cleared (and
+    /// named in the returned list), so a changed target never receives the old one.
+    fn apply(self, stored: Option<&Server>, cipher: &Cipher) -> (Server, Vec<&'static str>) {
+        let mut cleared = Vec::new();
+        let mut keep = |field: &'static str,
+                        new: Option<String>,
+                        old: Option<&Option<StoredSecret>>,
+                        same_target: bool| match new {
             Some(s) if !s.is_empty() => Some(StoredSecret::seal(&s, cipher)),
-            _ => old.cloned().flatten(),
+            _ => {
+                let old = old.cloned().flatten();
+                if same_target || !crate::secret::is_set(&old) {
+                    old
+                } else {
+                    cleared.push(field);
+                    None
+                }
+            }
         };
-        Server {
-            password: keep(self.password, stored.map(|s| &s.password)),
-            ssh_password: keep(self.ssh_password, stored.map(|s| &s.ssh_password)),
-            ssh_key_passphrase: keep(
-                self.ssh_key_passphrase,
-                stored.map(|s| &s.ssh_key_passphrase),
-            ),
+        let same_pg = stored.is_none_or(|s| {
+            (s.host.as_str(), s.port, s.user.as_str())
+                == (self.host.as_str(), self.port, self.user.as_str())
+        });
+        let same_ssh = stored.is_none_or(|s| {
+            (s.host.as_str(), s.ssh_port, s.ssh_user.as_deref())
+                == (self.host.as_str(), self.ssh_port, self.ssh_user.as_deref())
+        });
+        let password = keep(
+            "password",
+            self.password,
+            stored.map(|s| &s.password),
+            same_pg,
+        );
+        let ssh_password = keep(
+            "ssh_password",
+            self.ssh_password,
+            stored.map(|s| &s.ssh_password),
+            same_ssh,
+        );
+        // The passphrase opens a key here; it is never sent anywhere.
+        let ssh_key_passphrase = keep(
+            "ssh_key_passphrase",
+            self.ssh_key_passphrase,
+            stored.map(|s| &s.ssh_key_passphrase),
+            true,
+        );
+        let server = Server {
+            password,
+            ssh_password,
+            ssh_key_passphrase,
             name: self.name,
             host: self.host,
             stats_db: self.stats_db.filter(|s| !s.is_empty()),
@@ -193,8 +251,28 @@ impl ServerInput {
             ssh_port: self.ssh_port,
             ssh_auth_type: self.ssh_auth_type,
             ssh_key_id: self.ssh_key_id.filter(|s| !s.is_empty()),
+            allow_cleartext_password: self
+                .allow_cleartext_password
+                .unwrap_or(stored.is_some_and(|s| s.allow_cleartext_password)),
             extra: stored.map(|s| s.extra.clone()).unwrap_or_default(),
-        }
+        };
+        (server, cleared)
+    }
+}
+
+/// What an update did: the entry before and after, and the stored secrets it cleared because
+/// their target changed without a new secret.
+#[derive(Debug)]
+pub struct ServerUpdate {
+    pub old: Server,
+    pub new: Server,
+    pub cleared: Vec<&'static str>,
+}
+
+impl ServerUpdate {
+    /// `cleared_secrets` of the answer: the cleared fields, or nothing when none was.
+    pub fn cleared_secrets(&self) -> Option<Vec<String>> {
+        (!self.cleared.is_empty()).then(|| self.cleared.iter().map(|f| f.to_string()).collect())
     }
 }
 
@@ -206,6 +284,11 @@ fn position(servers: &[Server], name: &str) -> Result<usize> {
 }
 
 const DUPLICATE: &str = "Server with this name already exists";
+
+/// Monitored servers at most, unless `max_servers` in pgmond.toml says otherwise: every write
+/// rewrites the whole file, so an unbounded list is a slow-down anyone with the operator role
+/// could cause.
+pub const DEFAULT_MAX_SERVERS: usize = 10_000;
 
 impl ConfigDir {
     pub fn list_servers(&self) -> Result<Vec<Server>> {
@@ -231,13 +314,19 @@ impl ConfigDir {
             .collect())
     }
 
-    pub fn create_server(&self, input: ServerInput) -> Result<Server> {
+    /// Adds a server, while there are fewer than `max_servers`.
+    pub fn create_server(&self, input: ServerInput, max_servers: usize) -> Result<Server> {
         input.validate(self)?;
         let cipher = self.cipher()?;
-        let server = input.apply(None, cipher);
+        let (server, _) = input.apply(None, cipher);
         self.update_servers(|servers| {
             if servers.iter().any(|s| s.name == server.name) {
                 return Err(Error::invalid(DUPLICATE));
+            }
+            if servers.len() >= max_servers {
+                return Err(Error::invalid(format!(
+                    "Server limit reached: {max_servers} servers (max_servers in pgmond.toml)"
+                )));
             }
             servers.push(server.clone());
             Ok(server)
@@ -245,8 +334,8 @@ impl ConfigDir {
     }
 
     /// Replaces server `name` (possibly renaming it). Returns the old and the new entry, so the
-    /// caller can drop pools and caches of the old endpoint.
-    pub fn update_server(&self, name: &str, input: ServerInput) -> Result<(Server, Server)> {
+    /// caller can drop pools and caches of the old endpoint, and which secrets were cleared.
+    pub fn update_server(&self, name: &str, input: ServerInput) -> Result<ServerUpdate> {
         input.validate(self)?;
         let cipher = self.cipher()?;
         self.update_servers(|servers| {
@@ -255,8 +344,9 @@ impl ConfigDir {
                 return Err(Error::invalid(DUPLICATE));
             }
             let old = servers[i].clone();
-            servers[i] = input.apply(Some(&old), cipher);
-            Ok((old, servers[i].clone()))
+            let (new, cleared) = input.apply(Some(&old), cipher);
+            servers[i] = new.clone();
+            Ok(ServerUpdate { old, new, cleared })
         })
     }
 
@@ -267,13 +357,18 @@ impl ConfigDir {
         })
     }
 
-    /// Every write of `servers.json` goes through here, so no plaintext secret survives one.
+    /// Every write of `servers.json` goes through here, so no plaintext secret survives one,
+    /// in the new file or in the backup of the old one.
     fn update_servers<R>(&self, change: impl FnOnce(&mut Vec<Server>) -> Result<R>) -> Result<R> {
         let cipher = self.cipher()?;
-        self.servers.update(|servers| {
-            let out = change(servers)?;
-            servers.iter_mut().for_each(|s| s.seal_secrets(cipher));
-            Ok(out)
-        })
+        let scrub = |old: &mut Vec<Server>| seal_all(old, cipher);
+        self.servers.update_scrubbed(
+            |servers| {
+                let out = change(servers)?;
+                seal_all(servers, cipher);
+                Ok(out)
+            },
+            Some(&scrub),
+        )
     }
 }

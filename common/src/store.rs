@@ -1,8 +1,9 @@
 //! One JSON-array file of the config dir (`users.json`, `servers.json`, `ssh_keys/keys.json`).
 //!
 //! Readers take a shared `flock` on a lock file beside the data file; writers take it
-//! exclusively, keep a backup of the old file, write a temp file, fsync it, rename it over the
-//! old one and fsync the folder. A crash at any point leaves either the old or the new file,
+//! exclusively, keep a backup of the old file (a 0600 copy, with plaintext secrets sealed where
+//! the store says how), write a temp file, fsync it, rename it over the old one and fsync the
+//! folder. A crash at any point leaves either the old or the new file,
 //! never a torn one. A reader keeps the parsed content and re-reads only when the file's identity
 //! (inode, size, mtime) changes, so a daemon sees edits made by `pgmonctl` or by hand.
 
@@ -21,7 +22,7 @@ use crate::{Error, Result};
 pub const BACKUPS_KEPT: usize = 20;
 
 /// Mode of every file the store writes: they hold hashes and encrypted secrets.
-const FILE_MODE: u32 = 0o600;
+pub const FILE_MODE: u32 = 0o600;
 /// Mode of every folder the config dir creates.
 pub const DIR_MODE: u32 = 0o700;
 
@@ -49,6 +50,9 @@ struct Cached<T> {
     stamp: Option<Stamp>,
     items: Arc<Vec<T>>,
 }
+
+/// Puts the old content right before it is kept as a backup; says whether it changed anything.
+pub type Scrub<'a, T> = &'a dyn Fn(&mut Vec<T>) -> bool;
 
 pub struct JsonStore<T> {
     path: PathBuf,
@@ -94,12 +98,30 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
     /// Applies `change` to a fresh read of the file under the exclusive lock and writes the
     /// result. Nothing is written when `change` fails.
     pub fn update<R>(&self, change: impl FnOnce(&mut Vec<T>) -> Result<R>) -> Result<R> {
+        self.update_scrubbed(change, None)
+    }
+
+    /// Like [`update`](Self::update); the backup of the old file goes through `scrub` first,
+    /// which returns whether it changed anything (so that a secret the new file holds only
+    /// sealed is not kept in plaintext in a backup).
+    pub fn update_scrubbed<R>(
+        &self,
+        change: impl FnOnce(&mut Vec<T>) -> Result<R>,
+        scrub: Option<Scrub<'_, T>>,
+    ) -> Result<R> {
         let _lock = self.lock(true)?;
         let stamp = self.stamp()?;
-        let mut items = self.read_file(stamp)?;
+        let old = match stamp {
+            Some(_) => Some(fs::read(&self.path).map_err(Error::io("reading", &self.path))?),
+            None => None,
+        };
+        let mut items = match &old {
+            Some(bytes) => self.parse(bytes)?,
+            None => Vec::new(),
+        };
         let out = change(&mut items)?;
-        if stamp.is_some() {
-            self.backup()?;
+        if let Some(bytes) = &old {
+            self.backup(bytes, scrub)?;
         }
         self.write_file(&items)?;
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -123,7 +145,11 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
             return Ok(Vec::new());
         }
         let bytes = fs::read(&self.path).map_err(Error::io("reading", &self.path))?;
-        serde_json::from_slice(&bytes).map_err(|source| Error::Malformed {
+        self.parse(&bytes)
+    }
+
+    fn parse(&self, bytes: &[u8]) -> Result<Vec<T>> {
+        serde_json::from_slice(bytes).map_err(|source| Error::Malformed {
             path: self.path.clone(),
             source,
         })
@@ -153,18 +179,23 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
         Ok(Some(file))
     }
 
-    /// Hard-links the current file into the backup folder: the rename that follows leaves that
-    /// inode untouched, so the backup is exactly the old file at no copying cost.
-    fn backup(&self) -> Result<()> {
+    /// Copies the old file into the backup folder, mode 0600 whatever the original had, after
+    /// `scrub` where one is given. (A hard link would keep a hand-written file's wider mode.)
+    fn backup(&self, old: &[u8], scrub: Option<Scrub<'_, T>>) -> Result<()> {
         create_private_dir(&self.backup_dir)?;
         let stamp = chrono::Local::now().format("%Y%m%d_%H%M%S");
         let target = self
             .backup_dir
             .join(format!("{}_{stamp}.json", self.backup_prefix));
         let _ = fs::remove_file(&target);
-        if fs::hard_link(&self.path, &target).is_err() {
-            fs::copy(&self.path, &target).map_err(Error::io("backing up to", &target))?;
-        }
+        let scrubbed = match scrub {
+            Some(scrub) => {
+                let mut items = self.parse(old)?;
+                scrub(&mut items).then_some(self.render(&items)?)
+            }
+            None => None,
+        };
+        create_private_file(&target, scrubbed.as_deref().unwrap_or(old))?;
         self.prune_backups()
     }
 
@@ -184,13 +215,18 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
         Ok(())
     }
 
-    fn write_file(&self, items: &[T]) -> Result<()> {
+    /// The file's text for `items`: indent-2 JSON and a final newline, as Python wrote it.
+    fn render(&self, items: &[T]) -> Result<Vec<u8>> {
         let mut text = serde_json::to_vec_pretty(items).map_err(|source| Error::Malformed {
             path: self.path.clone(),
             source,
         })?;
         text.push(b'\n');
-        write_atomic(&self.path, &text)
+        Ok(text)
+    }
+
+    fn write_file(&self, items: &[T]) -> Result<()> {
+        write_atomic(&self.path, &self.render(items)?)
     }
 }
 

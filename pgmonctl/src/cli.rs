@@ -226,6 +226,10 @@ pub struct ServerFields {
     /// Read the SSH password from standard input
     #[arg(long)]
     pub ssh_password_stdin: bool,
+    /// Send the password to a server that asks for it in cleartext over an unencrypted
+    /// connection (refused by default)
+    #[arg(long, value_name = "BOOL")]
+    pub allow_cleartext_password: Option<bool>,
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {

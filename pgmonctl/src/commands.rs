@@ -185,6 +185,7 @@ async fn apply_fields(
     if f.ssh_user.is_some() {
         input.ssh_user = f.ssh_user;
     }
+    input.allow_cleartext_password = f.allow_cleartext_password;
     Ok(())
 }
 

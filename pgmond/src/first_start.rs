@@ -3,15 +3,40 @@
 use std::path::Path;
 
 use pgmon_common::ConfigDir;
+use pgmon_common::hygiene::Fix;
 use pgmon_common::users::{NewUser, Role};
 use rand::distr::{Alphanumeric, SampleString};
 
 /// Environment variable with the first admin's password; a random one is printed otherwise.
 pub const ADMIN_PASSWORD_ENV: &str = "PGMON_ADMIN_PASSWORD";
 
+/// Names every fix made to a config dir that was looser than pgmon writes it.
+fn report_fixes(fixes: Vec<Fix>) {
+    for fix in fixes {
+        match fix {
+            Fix::Tightened { path, was } => tracing::warn!(
+                path = %path.display(),
+                was = %format!("{was:o}"),
+                "mode was wider than needed: tightened"
+            ),
+            Fix::Sealed { path } => tracing::warn!(
+                path = %path.display(),
+                "backup held a plaintext secret: sealed"
+            ),
+            Fix::Failed { path, why } => tracing::warn!(
+                path = %path.display(),
+                error = %why,
+                "could not tighten or seal"
+            ),
+        }
+    }
+}
+
 /// Opens the config dir, creating what is missing. With no users at all, creates `admin`.
 pub fn prepare(root: &Path) -> anyhow::Result<ConfigDir> {
     let (dir, created) = ConfigDir::initialize(root)?;
+    report_fixes(dir.tighten_modes());
+    report_fixes(dir.seal_server_backups()?);
     if created.dir {
         tracing::info!(path = %root.display(), "created config dir");
     }

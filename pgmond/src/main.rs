@@ -11,6 +11,7 @@ mod state;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -24,12 +25,26 @@ use state::AppState;
 
 /// Environment variable that overrides the `secret_key` file as the JWT signing secret.
 const SECRET_KEY_ENV: &str = "SECRET_KEY";
+/// Shortest JWT secret accepted, from the environment as from the file.
+const MIN_SECRET_LEN: usize = 32;
+/// How long exit waits for blocking work still running (a key derivation, a store write).
+const BLOCKING_GRACE: Duration = Duration::from_secs(2);
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let flags = Flags::parse();
     init_logging(&flags.log_level);
-    match run(flags).await {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pgmond: starting the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(run(flags));
+    // Dropping a runtime waits for its blocking threads without end; the drain bound would
+    // mean little if one long job could still hold the exit up.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -46,6 +61,10 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     // Loaded now, so requests never read the key file.
     dir.cipher()?;
     let secret = match std::env::var(SECRET_KEY_ENV) {
+        Ok(s) if s.len() < MIN_SECRET_LEN && !s.is_empty() => anyhow::bail!(
+            "{SECRET_KEY_ENV} is {} bytes long: at least {MIN_SECRET_LEN} are needed",
+            s.len()
+        ),
         Ok(s) if !s.is_empty() => s,
         _ => dir.read_secret_key()?,
     };
@@ -53,6 +72,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         dir,
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
         file.cache_ttls(),
+        file.max_servers,
     );
     let app = api::router(state.clone(), &file);
 
@@ -69,7 +89,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     );
     let shutdown = CancellationToken::new();
     tokio::spawn(listen::cancel_on_signal(shutdown.clone()));
-    listen::serve(tcp, admin, app, shutdown).await?;
+    listen::serve(tcp, admin, app, shutdown, file.serve_limits()).await?;
     state.monitor.close();
     tracing::info!("pgmond stopped");
     Ok(())

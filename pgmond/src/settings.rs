@@ -52,6 +52,15 @@ pub struct FileSettings {
     pub status_cache_ttl_seconds: u64,
     /// How long a disk-usage reading over SSH is reused (`SSH_CACHE_TTL`).
     pub ssh_cache_ttl_seconds: u64,
+    /// How long a client has to send a request's headers; also how long an idle keep-alive
+    /// connection stays open.
+    pub header_timeout_seconds: u64,
+    /// Open TCP connections at most; lowered at start to fit the descriptor limit.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight.
+    pub drain_seconds: u64,
+    /// Monitored servers at most; adding one more is refused.
+    pub max_servers: usize,
 }
 
 impl Default for FileSettings {
@@ -63,6 +72,10 @@ impl Default for FileSettings {
             max_body_bytes: 1024 * 1024,
             status_cache_ttl_seconds: 5,
             ssh_cache_ttl_seconds: 30,
+            header_timeout_seconds: 10,
+            max_connections: 4096,
+            drain_seconds: 10,
+            max_servers: 10_000,
         }
     }
 }
@@ -83,6 +96,14 @@ impl FileSettings {
 
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(self.token_expiration_minutes * 60)
+    }
+
+    pub fn serve_limits(&self) -> crate::listen::ServeLimits {
+        crate::listen::ServeLimits {
+            header_timeout: Duration::from_secs(self.header_timeout_seconds.max(1)),
+            max_connections: self.max_connections.max(1),
+            drain: Duration::from_secs(self.drain_seconds),
+        }
     }
 
     pub fn cache_ttls(&self) -> crate::monitor::CacheTtls {

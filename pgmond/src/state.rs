@@ -15,15 +15,18 @@ pub struct AppState {
     pub dir: Arc<ConfigDir>,
     pub tokens: Arc<TokenKeys>,
     pub monitor: Arc<Monitor>,
+    /// Monitored servers at most (`max_servers` of pgmond.toml).
+    pub max_servers: usize,
 }
 
 impl AppState {
-    pub fn new(dir: ConfigDir, tokens: TokenKeys, ttls: CacheTtls) -> AppState {
+    pub fn new(dir: ConfigDir, tokens: TokenKeys, ttls: CacheTtls, max_servers: usize) -> AppState {
         let dir = Arc::new(dir);
         AppState {
             monitor: Arc::new(Monitor::new(Arc::clone(&dir), ttls)),
             dir,
             tokens: Arc::new(tokens),
+            max_servers,
         }
     }
 

@@ -80,7 +80,7 @@ fn add_servers(dir: &std::path::Path, servers: impl Iterator<Item = (String, Str
             user: "postgres".into(),
             ..ServerInput::default()
         };
-        cfg.create_server(input).unwrap();
+        cfg.create_server(input, usize::MAX).unwrap();
     }
 }
 

@@ -41,13 +41,16 @@ async fn main() {
             .map(|(i, t)| (format!("tarpit-{i:02}"), t.port)),
     );
     for (name, port) in endpoints {
-        cfg.create_server(ServerInput {
-            name,
-            host: "127.0.0.1".into(),
-            user: "postgres".into(),
-            port,
-            ..ServerInput::default()
-        })
+        cfg.create_server(
+            ServerInput {
+                name,
+                host: "127.0.0.1".into(),
+                user: "postgres".into(),
+                port,
+                ..ServerInput::default()
+            },
+            usize::MAX,
+        )
         .unwrap();
     }
     let d = Daemon::start(&dir, &[]);

@@ -21,10 +21,20 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `pgmond` on `config_dir` with extra environment, and waits for `/api/health`.
     pub fn start(config_dir: &Path, env: &[(&str, &str)]) -> Daemon {
-        Self::spawn(config_dir, env, Duration::from_millis(50))
+        Self::spawn(config_dir, env, Duration::from_millis(50), None)
     }
 
-    fn spawn(config_dir: &Path, env: &[(&str, &str)], poll: Duration) -> Daemon {
+    /// Like [`start`](Self::start), under `ulimit -n nofile` (soft and hard).
+    pub fn start_with_nofile(config_dir: &Path, nofile: u64) -> Daemon {
+        Self::spawn(config_dir, &[], Duration::from_millis(50), Some(nofile))
+    }
+
+    fn spawn(
+        config_dir: &Path,
+        env: &[(&str, &str)],
+        poll: Duration,
+        nofile: Option<u64>,
+    ) -> Daemon {
         let port = free_port();
         let log = config_dir.with_extension("pgmond.log");
         let socket = config_dir.with_extension("sock");
@@ -42,6 +52,16 @@ impl Daemon {
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file);
+        if let Some(n) = nofile {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe and touches only the child's limits.
+            unsafe {
+                cmd.pre_exec(move || {
+                    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, n, n)
+                        .map_err(std::io::Error::from)
+                });
+            }
+        }
         let child = cmd.spawn().expect("starting pgmond");
         let d = Daemon {
             child: Some(child),
@@ -62,7 +82,7 @@ impl Daemon {
 
     /// Like [`start`](Self::start), polling every millisecond: for start-up timing.
     pub fn start_fast(config_dir: &Path) -> Daemon {
-        Self::spawn(config_dir, &[], Duration::from_millis(1))
+        Self::spawn(config_dir, &[], Duration::from_millis(1), None)
     }
 
     pub fn pid(&self) -> u32 {
@@ -112,6 +132,21 @@ impl Drop for Daemon {
             let _ = c.wait();
         }
     }
+}
+
+/// Runs `pgmond` on `config_dir` with `socket` as its admin socket and extra environment, for
+/// starts that must fail: it exits on its own, and its output says why.
+pub fn pgmond_to_exit(config_dir: &Path, socket: &Path, env: &[(&str, &str)]) -> Output {
+    Command::new(bins::pgmond())
+        .arg("--config-dir")
+        .arg(config_dir)
+        .args(["--listen", "127.0.0.1:0", "--admin-socket"])
+        .arg(socket)
+        .env_remove("SECRET_KEY")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("running pgmond")
 }
 
 /// A bare HTTP/1.1 GET, for readiness checks that must not depend on a client library.

@@ -8,6 +8,7 @@ pub mod bins;
 pub mod cleanup;
 pub mod daemon;
 pub mod fixtures;
+pub mod hostile;
 pub mod http;
 pub mod net;
 pub mod postgres;

@@ -67,17 +67,7 @@ async fn cors_follows_allowed_origins() {
 fn bad_settings_file_is_named() {
     let (_tmp, dir) = seed_config();
     std::fs::write(dir.join("pgmond.toml"), "alowed_origins = []\n").unwrap();
-    let out = std::process::Command::new(pgmon_tests::bins::pgmond())
-        .args([
-            "--config-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-socket",
-        ])
-        .arg(dir.join("s.sock"))
-        .output()
-        .unwrap();
+    let out = pgmon_tests::daemon::pgmond_to_exit(&dir, &dir.join("s.sock"), &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -3,7 +3,7 @@
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::process::Command;
 
-use pgmon_tests::daemon::{Daemon, json_of, pgmonctl, run_pgmonctl};
+use pgmon_tests::daemon::{Daemon, json_of, pgmonctl, pgmond_to_exit, run_pgmonctl};
 use pgmon_tests::fixtures::seed_config;
 use serde_json::Value;
 
@@ -173,8 +173,10 @@ async fn pgmonctl_modes_agree() {
             &updated["ssh_auth_type"],
             &updated["has_password"]
         ),
-        (&6000.into(), &"key".into(), &true.into())
+        (&6000.into(), &"key".into(), &false.into())
     );
+    // A new port without a new password: the stored one is not sent to the new target.
+    assert_eq!(updated["cleared_secrets"], serde_json::json!(["password"]));
 
     let health = json_of(&run_pgmonctl(
         &["--url", &url, "--output", "json", "health"],
@@ -310,17 +312,7 @@ async fn exit_codes_over_the_wire() {
 async fn socket_hygiene() {
     let (_tmp, dir) = seed_config();
     let mut first = Daemon::start(&dir, &[]);
-    let out = Command::new(pgmon_tests::bins::pgmond())
-        .args([
-            "--config-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-socket",
-        ])
-        .arg(&first.socket)
-        .output()
-        .unwrap();
+    let out = pgmond_to_exit(&dir, &first.socket, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another pgmond"));
     assert!(first.terminate().unwrap().success());

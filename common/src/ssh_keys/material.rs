@@ -94,36 +94,35 @@ pub fn generate(key_type_name: &str, bits: usize, passphrase: Option<&str>) -> R
 }
 
 /// Reads a private key in any supported format, decrypting it with `passphrase` if needed.
-/// The text is kept as given (it is what gets stored); a wrong passphrase and text that is not
+/// The key's PEM block is kept as given (it is what gets stored); a wrong passphrase and text that is not
 /// a key are told apart.
 pub fn import(text: &str, passphrase: Option<&str>) -> Result<KeyMaterial> {
     let passphrase = passphrase.filter(|p| !p.is_empty());
-    let key = parse(text, passphrase)?;
+    let block = super::format::pem_block(text)?.text;
+    let key = parse(block, passphrase)?;
     let key_type = key_type(&key.algorithm())?.to_owned();
     let (public_key, fingerprint) = public_facts(&key)?;
     Ok(KeyMaterial {
-        pem: Zeroizing::new(text.trim().to_owned() + "\n"),
+        pem: Zeroizing::new(block.to_owned() + "\n"),
         key_type,
         public_key,
         fingerprint,
-        has_passphrase: is_encrypted(text),
+        has_passphrase: is_encrypted(block),
     })
 }
 
-/// The usable (decrypted) key from stored PEM text.
+/// The usable (decrypted) key from stored PEM text. The key-derivation parameters are checked
+/// before the passphrase is used (see [`super::format`]), wherever the key comes from.
 pub fn parse(text: &str, passphrase: Option<&str>) -> Result<PrivateKey> {
-    if !text.contains("PRIVATE KEY-----") {
-        return Err(Error::invalid(
-            "Not a private key: expected an OpenSSH or PEM private key",
-        ));
-    }
-    let encrypted = is_encrypted(text);
+    let block = super::format::pem_block(text)?;
+    let encrypted = is_encrypted(block.text);
     if encrypted && passphrase.is_none() {
         return Err(Error::invalid(
             "The key is encrypted: a passphrase is needed",
         ));
     }
-    match russh::keys::decode_secret_key(text, passphrase) {
+    block.check_kdf()?;
+    match russh::keys::decode_secret_key(block.text, passphrase) {
         Ok(key) if key.is_encrypted() => Err(Error::invalid("Wrong passphrase")),
         Ok(key) => Ok(key),
         Err(_) if encrypted => Err(Error::invalid("Wrong passphrase")),

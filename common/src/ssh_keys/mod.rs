@@ -2,6 +2,7 @@
 //! `ssh_keys/private/key_<id>.pem` (0600). A private key is decrypted only in memory, only
 //! while a connection is made.
 
+pub mod format;
 pub mod material;
 
 use serde::{Deserialize, Serialize};

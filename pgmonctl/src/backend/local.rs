@@ -102,12 +102,16 @@ impl Backend for Local {
                 input.host, input.port
             )));
         }
-        Ok(self.0.stored_status(&self.0.create_server(input)?)?)
+        Ok(self
+            .0
+            .stored_status(&self.0.create_server(input, usize::MAX)?)?)
     }
 
     async fn update_server(&self, name: &str, input: ServerInput) -> Result<ServerStatus> {
-        let (_, server) = self.0.update_server(name, input)?;
-        Ok(self.0.stored_status(&server)?)
+        let update = self.0.update_server(name, input)?;
+        let mut status = self.0.stored_status(&update.new)?;
+        status.cleared_secrets = update.cleared_secrets();
+        Ok(status)
     }
 
     async fn remove_server(&self, name: &str) -> Result<Message> {

@@ -33,6 +33,8 @@ pub enum ApiError {
     NotFound(String),
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    KeyWork(#[from] crate::ssh::key_work::KeyWorkError),
 }
 
 impl ApiError {
@@ -54,6 +56,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::KeyWork(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

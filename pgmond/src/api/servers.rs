@@ -82,7 +82,8 @@ pub async fn create(
             input.host, input.port
         )));
     }
-    let (server, keys) = with_keys(&state, move |dir| dir.create_server(input)).await?;
+    let max = state.max_servers;
+    let (server, keys) = with_keys(&state, move |dir| dir.create_server(input, max)).await?;
     tracing::info!(actor = %caller.actor(), server = %server.name, "server added");
     Ok(Json(state.monitor.status(&server, &keys).await))
 }
@@ -99,11 +100,12 @@ pub async fn update(
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
     let target = name.clone();
-    let ((old, new), keys) =
-        with_keys(&state, move |dir| dir.update_server(&target, input)).await?;
-    state.monitor.forget(&old);
-    tracing::info!(actor = %caller.actor(), server = %name, now = %new.name, "server updated");
-    Ok(Json(state.monitor.status(&new, &keys).await))
+    let (update, keys) = with_keys(&state, move |dir| dir.update_server(&target, input)).await?;
+    state.monitor.forget(&update.old);
+    tracing::info!(actor = %caller.actor(), server = %name, now = %update.new.name, cleared = ?update.cleared, "server updated");
+    let mut status = state.monitor.status(&update.new, &keys).await;
+    status.cleared_secrets = update.cleared_secrets();
+    Ok(Json(status))
 }
 
 #[utoipa::path(

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use super::ApiError;
 use super::extract::JsonBody;
 use crate::auth::{Admin, Auth, Caller, Operator, Viewer};
+use crate::ssh::key_work;
 use crate::state::AppState;
 
 /// Fields of `import-file` that may come as query parameters instead of form fields.
@@ -25,6 +26,15 @@ pub struct ImportFileQuery {
     name: Option<String>,
     passphrase: Option<String>,
     description: Option<String>,
+}
+
+/// A multipart body that cannot be read: 413 when it is over the body limit, else 400.
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge
+    } else {
+        ApiError::BadRequest(format!("Malformed multipart body: {}", e.body_text()))
+    }
 }
 
 /// The key as this caller may see it.
@@ -59,12 +69,12 @@ async fn store_key(
     respond(state, caller, key).await
 }
 
-/// Parses (and decrypts) a key off the async threads; RSA and scrypt-style KDFs are slow.
+/// Parses (and decrypts) a key as bounded key work; RSA and scrypt-style KDFs are slow.
 async fn import_material(
     text: Zeroizing<String>,
     passphrase: Option<Zeroizing<String>>,
 ) -> Result<KeyMaterial, ApiError> {
-    Ok(tokio::task::spawn_blocking(move || {
+    Ok(key_work::run(key_work::DECRYPT_LIMIT, move || {
         material::import(&text, passphrase.as_deref().map(|p| p.as_str()))
     })
     .await??)
@@ -124,7 +134,7 @@ pub async fn generate(
     }
     let passphrase = body.passphrase.map(Zeroizing::new);
     let (key_type, size) = (body.key_type, body.key_size);
-    let material = tokio::task::spawn_blocking(move || {
+    let material = key_work::run(key_work::GENERATE_LIMIT, move || {
         material::generate(&key_type, size, passphrase.as_deref().map(|p| p.as_str()))
     })
     .await??;
@@ -162,16 +172,10 @@ pub async fn import_file(
 ) -> Result<Json<SshKeyResponse>, ApiError> {
     let mut fields = query;
     let mut file: Option<(Zeroizing<String>, Option<String>)> = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("Malformed multipart body: {}", e.body_text())))?
-    {
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
-        let text = Zeroizing::new(field.text().await.map_err(|e| {
-            ApiError::BadRequest(format!("Malformed multipart body: {}", e.body_text()))
-        })?);
+        let text = Zeroizing::new(field.text().await.map_err(multipart_error)?);
         match name.as_str() {
             "file" => file = Some((text, file_name)),
             "name" => fields.name = Some(text.to_string()),

@@ -24,44 +24,68 @@ fn ssh_configured(server: &Server) -> bool {
         }
 }
 
+/// What one disk reading stands for: the SSH endpoint and login, and a digest of the stored
+/// credentials, so an entry with wrong credentials never shows another entry's reading.
+pub fn ssh_login_key(server: &Server) -> String {
+    fn stored(s: &Option<pgmon_common::secret::StoredSecret>) -> &str {
+        s.as_ref().map(|s| s.stored_form()).unwrap_or_default()
+    }
+    let tag = super::digest(&[
+        server.ssh_auth_type.as_str(),
+        stored(&server.ssh_password),
+        server.ssh_key_id.as_deref().unwrap_or_default(),
+        stored(&server.ssh_key_passphrase),
+    ]);
+    format!(
+        "{}:{}:{}#{tag:016x}",
+        server.host,
+        server.ssh_port,
+        server.ssh_user.as_deref().unwrap_or_default()
+    )
+}
+
 impl Monitor {
-    /// Credentials for `server`, decrypted now (the key file is read off the async threads)
+    /// Credentials for `server`, decrypted now (as key work: off the async threads, bounded)
     /// and dropped with the target after the call.
     async fn ssh_target(&self, server: &Server) -> Result<SshTarget, SshError> {
         let dir = Arc::clone(&self.dir);
         let entry = server.clone();
-        let credentials = tokio::task::spawn_blocking(move || -> Result<Credentials, SshError> {
-            let cipher = dir
-                .cipher()
-                .map_err(|e| SshError::Credentials(e.to_string()))?;
-            let what = format!("SSH secret of server {}", entry.name);
-            let reveal = |s: &Option<pgmon_common::secret::StoredSecret>| {
-                s.as_ref()
-                    .map(|s| s.reveal(cipher, &what))
-                    .transpose()
-                    .map_err(|e| SshError::Credentials(e.to_string()))
-            };
-            match entry.ssh_auth_type {
-                SshAuthType::Password => Ok(Credentials::Password(
-                    reveal(&entry.ssh_password)?.unwrap_or_default().into(),
-                )),
-                SshAuthType::Key => {
-                    let id = entry.ssh_key_id.as_deref().unwrap_or_default();
-                    let pem = dir
-                        .private_key_pem(id)
-                        .map_err(|e| SshError::Credentials(e.to_string()))?;
-                    let passphrase = zeroize::Zeroizing::new(
-                        reveal(&entry.ssh_key_passphrase)?.unwrap_or_default(),
-                    );
-                    let key =
-                        material::parse(&pem, Some(passphrase.as_str()).filter(|p| !p.is_empty()))
-                            .map_err(|e| SshError::Credentials(format!("SSH key {id}: {e}")))?;
-                    Ok(Credentials::Key(Arc::new(key)))
+        let credentials = ssh::key_work::run(
+            ssh::key_work::DECRYPT_LIMIT,
+            move || -> Result<Credentials, SshError> {
+                let cipher = dir
+                    .cipher()
+                    .map_err(|e| SshError::Credentials(e.to_string()))?;
+                let what = format!("SSH secret of server {}", entry.name);
+                let reveal = |s: &Option<pgmon_common::secret::StoredSecret>| {
+                    s.as_ref()
+                        .map(|s| s.reveal(cipher, &what))
+                        .transpose()
+                        .map_err(|e| SshError::Credentials(e.to_string()))
+                };
+                match entry.ssh_auth_type {
+                    SshAuthType::Password => Ok(Credentials::Password(
+                        reveal(&entry.ssh_password)?.unwrap_or_default().into(),
+                    )),
+                    SshAuthType::Key => {
+                        let id = entry.ssh_key_id.as_deref().unwrap_or_default();
+                        let pem = dir
+                            .private_key_pem(id)
+                            .map_err(|e| SshError::Credentials(e.to_string()))?;
+                        let passphrase = zeroize::Zeroizing::new(
+                            reveal(&entry.ssh_key_passphrase)?.unwrap_or_default(),
+                        );
+                        let key = material::parse(
+                            &pem,
+                            Some(passphrase.as_str()).filter(|p| !p.is_empty()),
+                        )
+                        .map_err(|e| SshError::Credentials(format!("SSH key {id}: {e}")))?;
+                        Ok(Credentials::Key(Arc::new(key)))
+                    }
                 }
-            }
-        })
-        .await
-        .map_err(|e| SshError::Protocol(e.to_string()))??;
+            },
+        )
+        .await??;
         Ok(SshTarget {
             host: server.host.clone(),
             port: server.ssh_port,
@@ -86,7 +110,7 @@ impl Monitor {
         if !ssh_configured(server) {
             return None;
         }
-        let key = format!("{}:{}", server.host, server.ssh_port);
+        let key = ssh_login_key(server);
         if let Some(d) = self.cached_disk(&key) {
             return Some(Ok(d));
         }

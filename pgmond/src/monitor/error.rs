@@ -41,6 +41,9 @@ impl MonitorError {
             MonitorError::Timeout => "operation timeout".to_owned(),
             // Any socket-level failure (refused, no route, name not resolved, reset) means the
             // host cannot be talked to; only a timeout is told apart.
+            MonitorError::Postgres(e) if cleartext_refused(e) => {
+                super::connect::CleartextRefused.to_string()
+            }
             MonitorError::Postgres(e) => match io_kind(e) {
                 Some(io::ErrorKind::TimedOut) => "operation timeout".to_owned(),
                 Some(_) => "host unreachable".to_owned(),
@@ -52,7 +55,8 @@ impl MonitorError {
 
     /// Whether the connection itself broke (worth one retry on a fresh connection).
     pub fn is_broken_connection(&self) -> bool {
-        matches!(self, MonitorError::Postgres(e) if e.is_closed() || io_kind(e).is_some())
+        matches!(self, MonitorError::Postgres(e)
+            if (e.is_closed() || io_kind(e).is_some()) && !cleartext_refused(e))
     }
 }
 
@@ -64,13 +68,24 @@ pub fn postgres_message(e: &tokio_postgres::Error) -> String {
     }
 }
 
-fn io_kind(e: &tokio_postgres::Error) -> Option<io::ErrorKind> {
+/// The first I/O error in the chain of `e`.
+fn io_error(e: &tokio_postgres::Error) -> Option<&io::Error> {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<io::Error>() {
-            return Some(io.kind());
+            return Some(io);
         }
         source = s.source();
     }
     None
+}
+
+fn io_kind(e: &tokio_postgres::Error) -> Option<io::ErrorKind> {
+    io_error(e).map(io::Error::kind)
+}
+
+fn cleartext_refused(e: &tokio_postgres::Error) -> bool {
+    io_error(e)
+        .and_then(io::Error::get_ref)
+        .is_some_and(|inner| inner.is::<super::connect::CleartextRefused>())
 }

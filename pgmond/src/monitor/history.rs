@@ -1,5 +1,7 @@
 //! History from a server's stats database (SPEC A5): the `pg_statistics` and `db_creation`
-//! tables that the cron collector (or pgmon's own) fills every 10 minutes.
+//! tables that the cron collector (or pgmon's own) fills every 10 minutes. They are named with
+//! their schema, `public` (where the collector creates them), since pgmon's sessions pin
+//! `search_path` to `pg_catalog`.
 //!
 //! Answers match the Python backend's on the same data: sums as integers (0 when the window is
 //! empty), sizes as floats, averages of connections rounded half to even, timestamps in UTC
@@ -209,22 +211,22 @@ impl Monitor {
             let bucket = w.aggregation.bucket_sql();
             let timeline_sql = format!(
                 "SELECT {bucket}, datname, sum(numbackends)::int8, count(numbackends), max(db_size)
-                 FROM pg_statistics WHERE ts BETWEEN $1 AND $2
+                 FROM public.pg_statistics WHERE ts BETWEEN $1 AND $2
                  GROUP BY 1, 2 ORDER BY 1, 2"
             );
             let range: [&(dyn ToSql + Sync); 2] = [&w.start, &w.end];
             let (last, totals, dbs, timeline) = tokio::try_join!(
-                c.query_one("SELECT max(ts) FROM pg_statistics", &[]),
+                c.query_one("SELECT max(ts) FROM public.pg_statistics", &[]),
                 c.query_one(
                     "SELECT sum(numbackends)::int8, sum(db_size)::int8
-                     FROM pg_statistics WHERE ts BETWEEN $1 AND $2",
+                     FROM public.pg_statistics WHERE ts BETWEEN $1 AND $2",
                     &range
                 ),
                 c.query(
                     "SELECT s.datname, c.creation_time,
                             EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = s.datname)
-                     FROM (SELECT DISTINCT datname FROM pg_statistics WHERE ts BETWEEN $1 AND $2) s
-                     LEFT JOIN db_creation c ON c.datname = s.datname
+                     FROM (SELECT DISTINCT datname FROM public.pg_statistics WHERE ts BETWEEN $1 AND $2) s
+                     LEFT JOIN public.db_creation c ON c.datname = s.datname
                      ORDER BY s.datname",
                     &range
                 ),
@@ -267,20 +269,20 @@ impl Monitor {
             let bucket = w.aggregation.bucket_sql();
             let timeline_sql = format!(
                 "SELECT {bucket}, sum(numbackends)::int8, count(numbackends), max(db_size), sum(xact_commit)::int8
-                 FROM pg_statistics WHERE datname = $1 AND ts BETWEEN $2 AND $3
+                 FROM public.pg_statistics WHERE datname = $1 AND ts BETWEEN $2 AND $3
                  GROUP BY 1 ORDER BY 1"
             );
             let name: [&(dyn ToSql + Sync); 1] = [&datname];
             let range: [&(dyn ToSql + Sync); 3] = [&datname, &w.start, &w.end];
             let (last, totals, created, timeline) = tokio::try_join!(
-                c.query_one("SELECT max(ts) FROM pg_statistics WHERE datname = $1", &name),
+                c.query_one("SELECT max(ts) FROM public.pg_statistics WHERE datname = $1", &name),
                 c.query_one(
                     "SELECT sum(numbackends)::int8, sum(xact_commit)::int8, sum(db_size)::int8,
                             max(numbackends)::int8, min(numbackends)::int8
-                     FROM pg_statistics WHERE datname = $1 AND ts BETWEEN $2 AND $3",
+                     FROM public.pg_statistics WHERE datname = $1 AND ts BETWEEN $2 AND $3",
                     &range
                 ),
-                c.query_opt("SELECT creation_time FROM db_creation WHERE datname = $1", &name),
+                c.query_opt("SELECT creation_time FROM public.db_creation WHERE datname = $1", &name),
                 c.query(timeline_sql.as_str(), &range),
             )?;
             Ok((last, totals, created, timeline))
@@ -329,7 +331,7 @@ impl Monitor {
         let latest = self
             .with_client(server, &db, |c| async move {
                 Ok(c.query_opt(
-                    "SELECT db_size, numbackends, xact_commit, ts FROM pg_statistics
+                    "SELECT db_size, numbackends, xact_commit, ts FROM public.pg_statistics
                      WHERE datname = $1 AND db_size IS NOT NULL ORDER BY ts DESC LIMIT 1",
                     &[&datname],
                 )

@@ -2,6 +2,7 @@
 //! history from each server's stats database. A slow or dead server costs at most one timeout
 //! and degrades to a status string; it never holds up the others.
 
+mod connect;
 mod disk;
 mod error;
 pub mod history;
@@ -25,8 +26,8 @@ pub use error::MonitorError;
 use pools::Pools;
 use status::LiveFacts;
 
-/// How long results are reused: ok statuses per `host:port` (`SERVER_STATUS_CACHE_TTL`, 5 s)
-/// and disk readings per `host:ssh_port` (`SSH_CACHE_TTL`, 30 s).
+/// How long results are reused: ok statuses per session key (`SERVER_STATUS_CACHE_TTL`, 5 s)
+/// and disk readings per SSH login (`SSH_CACHE_TTL`, 30 s).
 #[derive(Clone, Copy, Debug)]
 pub struct CacheTtls {
     pub status: Duration,
@@ -41,8 +42,9 @@ pub struct Monitor {
     dir: Arc<ConfigDir>,
     ttls: CacheTtls,
     pools: Pools,
+    /// Ok statuses per session key: the same endpoint and credentials get the same answer.
     cache: Mutex<HashMap<String, (Instant, LiveFacts)>>,
-    /// Disk readings per `host:ssh_port`.
+    /// Disk readings per SSH login (`disk::ssh_login_key`).
     disk_cache: Mutex<HashMap<String, (Instant, crate::ssh::DiskUsage)>>,
 }
 
@@ -54,6 +56,19 @@ pub struct Session {
     pub datname: Option<String>,
     pub query: Option<String>,
     pub state: Option<String>,
+}
+
+/// A digest of `parts` for cache and pool keys (in memory only, so collisions are only
+/// a matter of chance, and secrets are never what is kept).
+fn digest(parts: &[&str]) -> u64 {
+    use std::hash::{BuildHasher, Hasher, RandomState};
+    static KEYS: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    let mut h = KEYS.get_or_init(RandomState::new).build_hasher();
+    for p in parts {
+        h.write(p.as_bytes());
+        h.write_u8(0);
+    }
+    h.finish()
 }
 
 /// The database the live connection goes to: the server's stats database, else `postgres`.
@@ -141,7 +156,7 @@ impl Monitor {
     }
 
     async fn live_facts(&self, server: &Server) -> Result<LiveFacts, MonitorError> {
-        let key = format!("{}:{}", server.host, server.port);
+        let key = pools::session_key(server, live_db(server));
         if let Some(f) = self.cached(&key) {
             return Ok(f);
         }
@@ -187,16 +202,15 @@ impl Monitor {
     /// Drops the pools and cached status of a server that was changed or deleted.
     pub fn forget(&self, server: &Server) {
         self.pools.close_server(server);
-        let key = format!("{}:{}", server.host, server.port);
+        let key = pools::session_key(server, live_db(server));
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&key);
-        let ssh_key = format!("{}:{}", server.host, server.ssh_port);
         self.disk_cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&ssh_key);
+            .remove(&disk::ssh_login_key(server));
     }
 
     pub fn pool_count(&self) -> usize {

@@ -3,6 +3,13 @@
 //! Every session pgmon opens says who it is (`application_name = pgmon`) and never waits long:
 //! a 5 s connect timeout, `statement_timeout` 5 s, `lock_timeout` 1 s (so a DBA's migration
 //! holding a lock never queues pgmon behind it), and TCP keepalives that notice a dead peer.
+//! Its `search_path` is pinned to `pg_catalog`, so a monitored role whose own `search_path`
+//! puts a schema of its making first cannot stand in for the catalog functions pgmon calls
+//! (startup options outrank `ALTER ROLE ... SET`).
+//!
+//! Pools are told apart by everything that decides what a session sees: the `host:port:user:db`
+//! that `/api/pools/status` shows, and the credentials, so an entry with a wrong password never
+//! borrows another entry's session.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -13,11 +20,13 @@ use pgmon_common::api::PoolStatus;
 use pgmon_common::crypto::Cipher;
 use pgmon_common::servers::Server;
 
+use super::connect::GuardedConnect;
 use super::error::MonitorError;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// UTC, so `date_trunc` buckets and rendered times match the recorded answers everywhere.
-const SESSION_OPTIONS: &str = "-c statement_timeout=5000 -c lock_timeout=1000 -c TimeZone=UTC";
+const SESSION_OPTIONS: &str =
+    "-c statement_timeout=5000 -c lock_timeout=1000 -c TimeZone=UTC -c search_path=pg_catalog";
 
 /// Pool sizes (`POOL_CONFIGS` of the Python backend).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +67,24 @@ pub fn pool_key(server: &Server, db: &str) -> String {
     format!("{}:{}:{}:{db}", server.host, server.port, server.user)
 }
 
+/// The pool key plus a digest of the credentials: what one pool, and one cached status, stand
+/// for. The digest is of the stored (encrypted) form and stays in memory.
+pub fn session_key(server: &Server, db: &str) -> String {
+    let tag = super::digest(&[
+        server
+            .password
+            .as_ref()
+            .map(|p| p.stored_form())
+            .unwrap_or_default(),
+        if server.allow_cleartext_password {
+            "cleartext"
+        } else {
+            ""
+        },
+    ]);
+    format!("{}#{tag:016x}", pool_key(server, db))
+}
+
 impl Pools {
     /// A connection to `db` on `server`, from its pool (created on first use).
     pub async fn get(
@@ -76,7 +103,7 @@ impl Pools {
     }
 
     fn pool(&self, server: &Server, db: &str, cipher: &Cipher) -> Result<Pool, MonitorError> {
-        let key = pool_key(server, db);
+        let key = session_key(server, db);
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = pools.get(&key).filter(|e| !e.pool.is_closed()) {
             return Ok(e.pool.clone());
@@ -122,6 +149,7 @@ impl Pools {
         pools
             .iter()
             .map(|(k, e)| {
+                let shown = k.split_once('#').map_or(k.as_str(), |(shown, _)| shown);
                 let s = e.pool.status();
                 let status = PoolStatus {
                     minconn: e.profile.min,
@@ -130,7 +158,7 @@ impl Pools {
                     size: s.size,
                     available: s.available,
                 };
-                (k.clone(), status)
+                (shown.to_owned(), status)
             })
             .collect()
     }
@@ -142,24 +170,23 @@ fn build_pool(
     cipher: &Cipher,
     profile: PoolProfile,
 ) -> Result<Pool, MonitorError> {
+    // Host, port, timeout and keepalives are `GuardedConnect`'s; the config carries the rest.
     let mut cfg = tokio_postgres::Config::new();
-    cfg.host(server.host.trim_start_matches('[').trim_end_matches(']'))
-        .port(server.port)
-        .user(&server.user)
+    cfg.user(&server.user)
         .dbname(db)
         .application_name("pgmon")
-        .options(SESSION_OPTIONS)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .keepalives(true)
-        .keepalives_idle(Duration::from_secs(30))
-        .keepalives_interval(Duration::from_secs(5))
-        .keepalives_retries(5);
+        .options(SESSION_OPTIONS);
     if let Some(p) = server.password.as_ref().filter(|p| p.is_set()) {
         cfg.password(p.reveal(cipher, &format!("password of server {}", server.name))?);
     }
-    let manager = Manager::from_config(
+    let connect = GuardedConnect {
+        host: server.host.clone(),
+        port: server.port,
+        allow_cleartext: server.allow_cleartext_password,
+    };
+    let manager = Manager::from_connect(
         cfg,
-        tokio_postgres::NoTls,
+        connect,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },

@@ -3,6 +3,7 @@
 
 mod client;
 mod disk;
+pub mod key_work;
 
 pub use client::{Credentials, SshTarget, run};
 pub use disk::{DiskUsage, df_command, mount_point, parse_df};
@@ -29,4 +30,6 @@ pub enum SshError {
     Credentials(String),
     #[error("ssh error: {0}")]
     Protocol(String),
+    #[error("{0}")]
+    KeyWork(#[from] key_work::KeyWorkError),
 }

@@ -1,0 +1,272 @@
+//! How pgmon opens a session to a monitored server: its own TCP connect (timeout, keepalives),
+//! then tokio-postgres's startup over a stream that watches the server's authentication
+//! request. A server that asks for the password in cleartext over an unencrypted connection
+//! is refused before the password is sent, as libpq's `require_auth=!password` does, unless the
+//! server entry allows it (`"allow_cleartext_password": true`): anyone who can take over the
+//! host name or address would otherwise collect it.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use deadpool_postgres::Connect;
+use futures::future::BoxFuture;
+use socket2::{SockRef, TcpKeepalive};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_postgres::{Client, Config, NoTls};
+
+use super::pools::CONNECT_TIMEOUT;
+
+/// The error a refused cleartext request carries inside the driver's I/O error, so the status
+/// can name it.
+#[derive(Debug, thiserror::Error)]
+#[error("cleartext password refused (no TLS)")]
+pub struct CleartextRefused;
+
+/// Opens sessions to one `host:port`.
+pub struct GuardedConnect {
+    pub host: String,
+    pub port: u16,
+    pub allow_cleartext: bool,
+}
+
+impl Connect for GuardedConnect {
+    fn connect(
+        &self,
+        config: &Config,
+    ) -> BoxFuture<'_, Result<(Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>> {
+        let config = config.clone();
+        Box::pin(async move {
+            // The driver turns only its own I/O into errors, so a failed TCP connect travels
+            // as a stream that fails on first use: the caller sees the same I/O error kinds
+            // (refused, timed out) as from the driver's own connect.
+            let stream = match tcp_connect(&self.host, self.port).await {
+                Ok(tcp) => Guarded::Open(AuthWatch::new(tcp, self.allow_cleartext)),
+                Err(e) => Guarded::Failed(Some(e)),
+            };
+            let (client, connection) = config.connect_raw(stream, NoTls).await?;
+            let task = tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "PostgreSQL connection ended");
+                }
+            });
+            Ok((client, task))
+        })
+    }
+}
+
+/// TCP to the first address of `host` that answers, within the connect timeout.
+async fn tcp_connect(host: &str, port: u16) -> io::Result<TcpStream> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let attempt = async {
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "host name not resolved");
+        for addr in tokio::net::lookup_host((host, port)).await? {
+            match TcpStream::connect(addr).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    };
+    let stream = tokio::time::timeout(CONNECT_TIMEOUT, attempt)
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    stream.set_nodelay(true)?;
+    // A dead peer is noticed within a minute instead of the kernel's two hours.
+    SockRef::from(&stream).set_tcp_keepalive(
+        &TcpKeepalive::new()
+            .with_time(Duration::from_secs(30))
+            .with_interval(Duration::from_secs(5))
+            .with_retries(5),
+    )?;
+    Ok(stream)
+}
+
+enum Guarded {
+    Open(AuthWatch<TcpStream>),
+    Failed(Option<io::Error>),
+}
+
+impl Guarded {
+    fn failure(&mut self) -> io::Error {
+        match self {
+            Guarded::Failed(e) => e
+                .take()
+                .unwrap_or_else(|| io::Error::from(io::ErrorKind::NotConnected)),
+            Guarded::Open(_) => unreachable!("only called on a failed stream"),
+        }
+    }
+}
+
+impl AsyncRead for Guarded {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Guarded::Open(s) => Pin::new(s).poll_read(cx, buf),
+            failed => Poll::Ready(Err(failed.failure())),
+        }
+    }
+}
+
+impl AsyncWrite for Guarded {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Guarded::Open(s) => Pin::new(&mut s.inner).poll_write(cx, buf),
+            failed => Poll::Ready(Err(failed.failure())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Guarded::Open(s) => Pin::new(&mut s.inner).poll_flush(cx),
+            failed => Poll::Ready(Err(failed.failure())),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Guarded::Open(s) => Pin::new(&mut s.inner).poll_shutdown(cx),
+            Guarded::Failed(_) => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+/// `AuthenticationOk` and `AuthenticationCleartextPassword` codes of the `R` message.
+const AUTH_OK: u32 = 0;
+const AUTH_CLEARTEXT: u32 = 3;
+
+/// Reads the server's messages as they pass until authentication is over. Each backend
+/// message is a type byte, a 4-byte length (counting itself) and the body; an `R` body starts
+/// with the 4-byte request code.
+struct AuthWatch<S> {
+    inner: S,
+    allow_cleartext: bool,
+    /// Bytes of the current message's head (type, length, first 4 body bytes) seen so far.
+    head: [u8; 9],
+    have: usize,
+    /// Body bytes of the current message still to pass unread.
+    skip: usize,
+    done: bool,
+}
+
+impl<S> AuthWatch<S> {
+    fn new(inner: S, allow_cleartext: bool) -> AuthWatch<S> {
+        AuthWatch {
+            inner,
+            allow_cleartext,
+            head: [0; 9],
+            have: 0,
+            skip: 0,
+            done: false,
+        }
+    }
+
+    /// Follows the message boundaries through `bytes`; an error when the server asks for a
+    /// cleartext password that may not be sent.
+    fn watch(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !self.done && !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len());
+                self.skip -= n;
+                bytes = &bytes[n..];
+                continue;
+            }
+            if self.have == 0 {
+                self.head[0] = bytes[0];
+                self.have = 1;
+                bytes = &bytes[1..];
+                continue;
+            }
+            let need = if self.head[0] == b'R' { 9 } else { 5 };
+            let n = (need - self.have).min(bytes.len());
+            self.head[self.have..self.have + n].copy_from_slice(&bytes[..n]);
+            self.have += n;
+            bytes = &bytes[n..];
+            if self.have < need {
+                continue;
+            }
+            let len = u32::from_be_bytes([self.head[1], self.head[2], self.head[3], self.head[4]]);
+            let body = (len as usize).saturating_sub(4);
+            if self.head[0] == b'R' {
+                match u32::from_be_bytes([self.head[5], self.head[6], self.head[7], self.head[8]]) {
+                    AUTH_OK => self.done = true,
+                    AUTH_CLEARTEXT if !self.allow_cleartext => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::PermissionDenied,
+                            CleartextRefused,
+                        ));
+                    }
+                    _ => {}
+                }
+                self.skip = body.saturating_sub(4);
+            } else {
+                self.skip = body;
+            }
+            self.have = 0;
+        }
+        Ok(())
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for AuthWatch<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+        this.watch(&buf.filled()[before..])?;
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(code: u32, extra: &[u8]) -> Vec<u8> {
+        let mut m = vec![b'R'];
+        m.extend_from_slice(&(8 + extra.len() as u32).to_be_bytes());
+        m.extend_from_slice(&code.to_be_bytes());
+        m.extend_from_slice(extra);
+        m
+    }
+
+    #[test]
+    /// A cleartext request is found however the bytes are split; SCRAM and MD5 pass, and
+    /// after AuthenticationOk nothing is inspected; an entry that allows cleartext passes it.
+    fn finds_cleartext_requests() {
+        let notice = [b'N', 0, 0, 0, 6, b'x', 0];
+        let mut stream = notice.to_vec();
+        stream.extend(auth(AUTH_CLEARTEXT, &[]));
+        for split in 0..stream.len() {
+            let mut w = AuthWatch::new((), false);
+            let (a, b) = stream.split_at(split);
+            let refused = w.watch(a).and_then(|_| w.watch(b)).unwrap_err();
+            assert!(refused.get_ref().unwrap().is::<CleartextRefused>());
+        }
+        let mut allowed = AuthWatch::new((), true);
+        assert!(allowed.watch(&stream).is_ok());
+
+        let mut scram = auth(10, b"SCRAM-SHA-256\0\0");
+        scram.extend(auth(5, &[1, 2, 3, 4]));
+        scram.extend(auth(AUTH_OK, &[]));
+        scram.extend(auth(AUTH_CLEARTEXT, &[]));
+        let mut w = AuthWatch::new((), false);
+        for byte in &scram {
+            w.watch(std::slice::from_ref(byte)).unwrap();
+        }
+        assert!(w.done);
+    }
+}
