@@ -24,7 +24,7 @@ function __fish_pgmonctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -34,28 +34,28 @@ complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -s V -l version -d 'Prin
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "logout" -d 'Forget the token saved for --url'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "users" -d 'Manage API users'
-complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "servers" -d 'Manage monitored servers'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "ssh-keys" -d 'Manage stored SSH keys'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "health" -d 'The daemon\'s health'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "pools" -d 'The daemon\'s connection pools'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "servers" -d 'Manage monitored servers'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l user -d 'Login name (default: $USER)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -63,50 +63,50 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "list" -d 'List users'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "show" -d 'Show one user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "update" -d 'Change a user\'s role, e-mail, active flag or password'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "delete" -d 'Delete a user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l role -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l email -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l role -d 'Role: admin, operator or viewer' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l email -d 'E-mail address' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l role -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l role -d 'New role: admin, operator or viewer' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l email -d 'New e-mail ("" clears it)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l active -r -f -a "true\t''
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l active -d 'Whether the user may log in' -r -f -a "true\t''
 false\t''"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l password-stdin -d 'Read a new password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -115,174 +115,95 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "list" -d 'List users'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a user\'s role, e-mail, active flag or password'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
-json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -f -a "list" -d 'List servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -f -a "show" -d 'Show one server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -f -a "add" -d 'Add a server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -f -a "update" -d 'Change a server; flags not given keep their value'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -f -a "remove" -d 'Remove a server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show add update remove test-ssh help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
-json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
-json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l host -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l port -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l user -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l stats-db -d 'Database holding the history tables ("" for none)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-user -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-port -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
-false\t''"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
-json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the PostgreSQL password from standard input'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-password-stdin -d 'Read the SSH password from standard input'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l no-check -d 'Add it even if host:port does not answer now'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l new-name -d 'Rename the server' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l host -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l port -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l user -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l stats-db -d 'Database holding the history tables ("" for none)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-user -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-port -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
-false\t''"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
-json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l password-stdin -d 'Read the PostgreSQL password from standard input'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-password-stdin -d 'Read the SSH password from standard input'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
-json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
-json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "list" -d 'List servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a server; flags not given keep their value'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "list" -d 'List keys'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "show" -d 'Show one key (KEY: id or unique name)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "show" -d 'Show one key'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "generate" -d 'Generate a key pair'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "import" -d 'Import a private key file (OpenSSH, PKCS#1 or PKCS#8)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "import" -d 'Import a private key file (OpenSSH, PKCS#1, PKCS#8 or SEC1 PEM)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "update" -d 'Rename a key or change its description'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "delete" -d 'Delete a key no server uses'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "servers" -d 'Servers that use a key'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "public" -d 'Print a key\'s public half, or write it to a file'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l type -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l bits -d 'RSA key size' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l description -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l type -d 'Key type' -r -f -a "rsa\t''
+ed25519\t''"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l bits -d 'RSA key size in bits, 2048 to 8192' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l description -d 'What the key is for' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l passphrase-stdin -d 'Read a passphrase to encrypt the key with from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l file -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l description -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l file -d 'The private key file' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l description -d 'What the key is for' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l passphrase-stdin -d 'Read the key\'s passphrase from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l name -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l description -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l name -d 'New name' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l description -d 'New description' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -s o -l out -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -s o -l out -d 'Write the public key to FILE instead of printing it' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'List keys'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one key (KEY: id or unique name)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one key'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate a key pair'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a private key file (OpenSSH, PKCS#1 or PKCS#8)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a private key file (OpenSSH, PKCS#1, PKCS#8 or SEC1 PEM)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "update" -d 'Rename a key or change its description'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a key no server uses'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "servers" -d 'Servers that use a key'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "public" -d 'Print a key\'s public half, or write it to a file'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -291,31 +212,31 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "status" -d 'Every server\'s live status'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "db" -d 'One database: latest figures and history'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l from -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l to -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l from -d 'Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l to -d 'End of the window, ISO-8601 [default: now]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l from -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l to -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l from -d 'Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l to -d 'End of the window, ISO-8601 [default: now]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -324,52 +245,126 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "status" -d 'Every server\'s live status'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "db" -d 'One database: latest figures and history'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l url -d 'URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "logout" -d 'Forget the token saved for --url'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "users" -d 'Manage API users'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "servers" -d 'Manage monitored servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "ssh-keys" -d 'Manage stored SSH keys'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "health" -d 'The daemon\'s health'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "pools" -d 'The daemon\'s connection pools'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users servers ssh-keys stats health pools completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "list" -d 'List servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "show" -d 'Show one server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "remove" -d 'Remove a server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "add" -d 'Add a server (--host and --user are required)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l new-name -d 'Rename the server' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l host -d 'Host name or address of the PostgreSQL server' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l port -d 'PostgreSQL port' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l user -d 'PostgreSQL user pgmon logs in as' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l stats-db -d 'Database holding the history tables ("" for none)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-user -d 'User for SSH logins (disk usage); none: no SSH' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-port -d 'SSH port' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
+false\t''"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l password-stdin -d 'Read the PostgreSQL password from standard input'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-password-stdin -d 'Read the SSH password from standard input'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l stats-db -d 'Database holding the history tables ("" for none)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-user -d 'User for SSH logins (disk usage); none: no SSH' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
+false\t''"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l host -d 'Host name or address of the PostgreSQL server' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l user -d 'PostgreSQL user pgmon logs in as' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l port -d 'PostgreSQL port' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-port -d 'SSH port' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the PostgreSQL password from standard input'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-password-stdin -d 'Read the SSH password from standard input'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l no-check -d 'Add it even if host:port does not answer now'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "list" -d 'List servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a server (--host and --user are required)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "logout" -d 'Forget the token saved for --url'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "users" -d 'Manage API users'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "ssh-keys" -d 'Manage stored SSH keys'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "health" -d 'The daemon\'s health'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "pools" -d 'The daemon\'s connection pools'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "completions" -d 'Print a shell completion script'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "servers" -d 'Manage monitored servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List users'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "show" -d 'Show one user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "update" -d 'Change a user\'s role, e-mail, active flag or password'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "delete" -d 'Delete a user'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "list" -d 'List servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "show" -d 'Show one server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "add" -d 'Add a server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "update" -d 'Change a server; flags not given keep their value'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "remove" -d 'Remove a server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "list" -d 'List keys'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "show" -d 'Show one key (KEY: id or unique name)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "show" -d 'Show one key'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "generate" -d 'Generate a key pair'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "import" -d 'Import a private key file (OpenSSH, PKCS#1 or PKCS#8)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "import" -d 'Import a private key file (OpenSSH, PKCS#1, PKCS#8 or SEC1 PEM)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "update" -d 'Rename a key or change its description'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "delete" -d 'Delete a key no server uses'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from ssh-keys" -f -a "servers" -d 'Servers that use a key'
@@ -377,4 +372,10 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "status" -d 'Every server\'s live status'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "db" -d 'One database: latest figures and history'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "activity" -d 'Sessions of a server (pg_stat_activity)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "list" -d 'List servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "show" -d 'Show one server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "remove" -d 'Remove a server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "add" -d 'Add a server (--host and --user are required)'

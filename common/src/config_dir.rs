@@ -22,6 +22,7 @@ pub const SECRET_KEY_FILE: &str = "secret_key";
 pub struct ConfigDir {
     root: PathBuf,
     cipher: OnceLock<Cipher>,
+    min_password_length: usize,
     pub users: JsonStore<User>,
     pub servers: JsonStore<Server>,
     pub ssh_keys: JsonStore<SshKeyMeta>,
@@ -56,6 +57,7 @@ impl ConfigDir {
             servers: JsonStore::new(root.join("servers.json"), root.join("backups"), "servers"),
             ssh_keys: JsonStore::new(ssh.join("keys.json"), ssh.join("backups"), "keys"),
             cipher: OnceLock::new(),
+            min_password_length: crate::users::DEFAULT_MIN_PASSWORD_LENGTH,
             root,
         })
     }
@@ -90,6 +92,16 @@ impl ConfigDir {
             }
         }
         Ok((dir, created))
+    }
+
+    /// The same dir, requiring new passwords of at least `n` characters.
+    pub fn with_min_password_length(mut self, n: usize) -> ConfigDir {
+        self.min_password_length = n;
+        self
+    }
+
+    pub fn min_password_length(&self) -> usize {
+        self.min_password_length
     }
 
     pub fn root(&self) -> &Path {

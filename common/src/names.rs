@@ -6,6 +6,25 @@ use std::net::IpAddr;
 /// in old files are still served; only new ones must pass. The rule keeps names safe in paths,
 /// URLs and file names (no `/`, no `..` at the start, no control characters).
 pub fn is_valid_name(name: &str) -> bool {
+    check_name_chars(name)
+}
+
+/// The rule of [`is_valid_name`] in words, for error messages.
+pub const NAME_RULE: &str =
+    "1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit";
+
+/// `Invalid <what>: <rule>` unless `name` follows the rule.
+pub fn check_name(what: &str, name: &str) -> crate::Result<()> {
+    if is_valid_name(name) {
+        Ok(())
+    } else {
+        Err(crate::Error::invalid(format!(
+            "Invalid {what}: {NAME_RULE}"
+        )))
+    }
+}
+
+fn check_name_chars(name: &str) -> bool {
     let mut chars = name.chars();
     let Some(first) = chars.next() else {
         return false;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::api::ServerStatus;
 use crate::config_dir::ConfigDir;
 use crate::crypto::Cipher;
-use crate::names::{is_valid_host, is_valid_name};
+use crate::names::{check_name, is_valid_host};
 use crate::secret::StoredSecret;
 use crate::{Error, Result};
 
@@ -163,9 +163,7 @@ impl ServerInput {
 
     /// The checks that need no store: name, host, ports, user.
     pub fn check_fields(&self) -> Result<()> {
-        if !is_valid_name(&self.name) {
-            return Err(Error::invalid("Invalid server name"));
-        }
+        check_name("server name", &self.name)?;
         if !is_valid_host(&self.host) {
             return Err(Error::invalid("Invalid host address"));
         }

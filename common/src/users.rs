@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::config_dir::ConfigDir;
 use crate::crypto;
-use crate::names::{is_valid_email, is_valid_name};
+use crate::names::{check_name, is_valid_email};
 use crate::timestamp::Timestamp;
 use crate::{Error, Result};
 
@@ -145,7 +145,22 @@ const UNKNOWN_USER_HASH: &str = "$2b$12$c3Mha4DJwM2Mr6EKhjS7zuAak0fH4/9h0Aan/hLQ
 
 const LAST_ADMIN: &str = "Cannot remove or demote the last active admin";
 
+/// Shortest password accepted for a new password, unless `min_password_length` in pgmond.toml
+/// says otherwise. Existing hashes, whatever their password, keep working.
+pub const DEFAULT_MIN_PASSWORD_LENGTH: usize = 8;
+
 impl ConfigDir {
+    /// Refuses a new password shorter than the configured minimum (counted in characters).
+    fn check_new_password(&self, password: &str) -> Result<()> {
+        let min = self.min_password_length();
+        if password.chars().count() < min {
+            return Err(Error::invalid(format!(
+                "Password too short: at least {min} characters"
+            )));
+        }
+        Ok(())
+    }
+
     pub fn list_users(&self) -> Result<Vec<User>> {
         Ok(self.users.load()?.to_vec())
     }
@@ -156,10 +171,9 @@ impl ConfigDir {
     }
 
     pub fn create_user(&self, new: NewUser) -> Result<User> {
-        if !is_valid_name(&new.login) {
-            return Err(Error::invalid("Invalid login"));
-        }
+        check_name("login", &new.login)?;
         check_email(&new.email)?;
+        self.check_new_password(&new.password)?;
         let hash = PasswordHash::new(&new.password)?;
         let now = Timestamp::now();
         let user = User {
@@ -188,6 +202,9 @@ impl ConfigDir {
     /// Applies a partial change. Refuses to leave the service without an active admin.
     pub fn update_user(&self, login: &str, change: UserChange) -> Result<User> {
         check_email(&change.email)?;
+        if let Some(p) = &change.password {
+            self.check_new_password(p)?;
+        }
         let hash = change
             .password
             .as_deref()

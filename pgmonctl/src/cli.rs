@@ -12,8 +12,9 @@ use pgmon_common::users::Role;
     about = "Administer pgmon: users, monitored servers and statistics"
 )]
 pub struct Cli {
-    /// URL of a pgmond to talk to over HTTP (token from PGMON_TOKEN or `login`)
-    #[arg(long, global = true, env = "PGMON_URL", value_name = "URL")]
+    /// pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or
+    /// `login`; after a `login`, commands without a target use its daemon)
+    #[arg(long, global = true, env = "PGMON_URL", value_name = "URL", value_parser = parse_url)]
     pub url: Option<String>,
 
     /// pgmond's admin Unix socket (acts as admin, no token)
@@ -71,6 +72,7 @@ pub enum Command {
     Pools,
     /// Print a shell completion script
     Completions {
+        /// Shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -81,12 +83,18 @@ pub enum UsersCommand {
     /// List users
     List,
     /// Show one user
-    Show { login: String },
-    /// Add a user (password from a TTY prompt or --password-stdin)
-    Add {
+    Show {
+        /// Login name
         login: String,
-        #[arg(long, value_parser = parse_role, default_value = "viewer")]
+    },
+    /// Add a user (password from a TTY prompt or --password-stdin; at least 8 characters)
+    Add {
+        /// Login name: letters, digits, '.', '_', '@' and '-', starting with a letter or digit
+        login: String,
+        /// Role: admin, operator or viewer
+        #[arg(long, value_parser = parse_role, default_value = "viewer", value_name = "ROLE")]
         role: Role,
+        /// E-mail address
         #[arg(long)]
         email: Option<String>,
         /// Read the password from standard input
@@ -95,12 +103,15 @@ pub enum UsersCommand {
     },
     /// Change a user's role, e-mail, active flag or password
     Update {
+        /// Login name
         login: String,
-        #[arg(long, value_parser = parse_role)]
+        /// New role: admin, operator or viewer
+        #[arg(long, value_parser = parse_role, value_name = "ROLE")]
         role: Option<Role>,
         /// New e-mail ("" clears it)
         #[arg(long)]
         email: Option<String>,
+        /// Whether the user may log in
         #[arg(long, value_name = "true|false")]
         active: Option<bool>,
         /// Read a new password from standard input
@@ -108,9 +119,13 @@ pub enum UsersCommand {
         password_stdin: bool,
     },
     /// Delete a user
-    Delete { login: String },
-    /// Set a user's password (your own when LOGIN is left out)
+    Delete {
+        /// Login name
+        login: String,
+    },
+    /// Set a user's password (your own when LOGIN is left out; at least 8 characters)
     Passwd {
+        /// Login name
         login: Option<String>,
         /// Read the password from standard input
         #[arg(long)]
@@ -123,9 +138,13 @@ pub enum ServersCommand {
     /// List servers
     List,
     /// Show one server
-    Show { name: String },
-    /// Add a server
+    Show {
+        /// Server name
+        name: String,
+    },
+    /// Add a server (--host and --user are required)
     Add {
+        /// Server name: letters, digits, '.', '_', '@' and '-', starting with a letter or digit
         name: String,
         #[command(flatten)]
         fields: ServerFields,
@@ -133,8 +152,10 @@ pub enum ServersCommand {
         #[arg(long)]
         no_check: bool,
     },
-    /// Change a server; flags not given keep their value
+    /// Change a server; flags not given keep their value (a new host, port or user clears the
+    /// stored password unless a new one is given)
     Update {
+        /// Server name
         name: String,
         /// Rename the server
         #[arg(long, value_name = "NAME")]
@@ -143,57 +164,83 @@ pub enum ServersCommand {
         fields: ServerFields,
     },
     /// Remove a server
-    Remove { name: String },
+    Remove {
+        /// Server name
+        name: String,
+    },
     /// Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails
-    TestSsh { name: String },
+    TestSsh {
+        /// Server name
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
     /// List keys
     List,
-    /// Show one key (KEY: id or unique name)
-    Show { key: String },
+    /// Show one key
+    Show {
+        /// Key id or unique name
+        key: String,
+    },
     /// Generate a key pair
     Generate {
+        /// Key name
         name: String,
-        #[arg(long = "type", value_name = "rsa|ed25519", default_value = "rsa")]
+        /// Key type
+        #[arg(long = "type", value_parser = ["rsa", "ed25519"], default_value = "rsa")]
         key_type: String,
-        /// RSA key size
+        /// RSA key size in bits, 2048 to 8192
         #[arg(long, default_value_t = 2048)]
         bits: usize,
         /// Read a passphrase to encrypt the key with from standard input
         #[arg(long)]
         passphrase_stdin: bool,
+        /// What the key is for
         #[arg(long)]
         description: Option<String>,
     },
-    /// Import a private key file (OpenSSH, PKCS#1 or PKCS#8)
+    /// Import a private key file (OpenSSH, PKCS#1, PKCS#8 or SEC1 PEM)
     Import {
+        /// Key name
         name: String,
+        /// The private key file
         #[arg(long, value_name = "PATH")]
         file: PathBuf,
         /// Read the key's passphrase from standard input
         #[arg(long)]
         passphrase_stdin: bool,
+        /// What the key is for
         #[arg(long)]
         description: Option<String>,
     },
     /// Rename a key or change its description
     Update {
+        /// Key id or unique name
         key: String,
+        /// New name
         #[arg(long)]
         name: Option<String>,
+        /// New description
         #[arg(long)]
         description: Option<String>,
     },
     /// Delete a key no server uses
-    Delete { key: String },
+    Delete {
+        /// Key id or unique name
+        key: String,
+    },
     /// Servers that use a key
-    Servers { key: String },
+    Servers {
+        /// Key id or unique name
+        key: String,
+    },
     /// Print a key's public half, or write it to a file
     Public {
+        /// Key id or unique name
         key: String,
+        /// Write the public key to FILE instead of printing it
         #[arg(short = 'o', long = "out", value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -204,10 +251,13 @@ pub enum KeysCommand {
 /// its second.
 #[derive(Args, Debug, Default)]
 pub struct ServerFields {
+    /// Host name or address of the PostgreSQL server
     #[arg(long)]
     pub host: Option<String>,
+    /// PostgreSQL port
     #[arg(long)]
     pub port: Option<u16>,
+    /// PostgreSQL user pgmon logs in as
     #[arg(long)]
     pub user: Option<String>,
     /// Read the PostgreSQL password from standard input
@@ -216,8 +266,10 @@ pub struct ServerFields {
     /// Database holding the history tables ("" for none)
     #[arg(long, value_name = "DB")]
     pub stats_db: Option<String>,
+    /// User for SSH logins (disk usage); none: no SSH
     #[arg(long)]
     pub ssh_user: Option<String>,
+    /// SSH port
     #[arg(long)]
     pub ssh_port: Option<u16>,
     /// SSH key (id or unique name) to log in with instead of a password
@@ -232,6 +284,50 @@ pub struct ServerFields {
     pub allow_cleartext_password: Option<bool>,
 }
 
+/// The grammar as clap runs it: the derived one, with what only `servers add` requires and
+/// defaults (its flags are shared with `servers update`, where everything is optional).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommand("servers", |servers| {
+        servers.mut_subcommand("add", |add| {
+            add.mut_arg("host", |a| a.required(true))
+                .mut_arg("user", |a| a.required(true))
+                .mut_arg("port", |a| a.default_value("5432"))
+                .mut_arg("ssh_port", |a| a.default_value("22"))
+        })
+    })
+}
+
+/// A daemon URL: `http://` or `https://`, a host (name, IPv4 or `[IPv6]`), an optional port,
+/// and nothing after but an optional `/`, which is dropped so one daemon has one spelling.
+pub fn parse_url(text: &str) -> Result<String, String> {
+    let bad = || format!("{text:?} is not a daemon URL: expected http(s)://HOST:PORT");
+    let (scheme, rest) = ["http://", "https://"]
+        .into_iter()
+        .find_map(|s| text.strip_prefix(s).map(|rest| (s, rest)))
+        .ok_or_else(bad)?;
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, _)) if !h.ends_with(']') && h.contains(':') => (authority, None),
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        }
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if !(host_ok && port_ok) {
+        return Err(bad());
+    }
+    Ok(format!("{scheme}{authority}"))
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| format!("unknown role {text:?} (admin, operator or viewer)"))
 }
@@ -242,73 +338,175 @@ pub enum StatsCommand {
     Status,
     /// A server's history: totals, databases, timeline
     Server {
+        /// Server name
         name: String,
         #[command(flatten)]
         range: TimeRange,
     },
     /// One database: latest figures and history
     Db {
+        /// Server name
         name: String,
+        /// Database name
         db: String,
         #[command(flatten)]
         range: TimeRange,
     },
-    /// Sessions of a server (pg_stat_activity)
-    Activity { name: String },
+    /// Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked
+    Activity {
+        /// Server name
+        name: String,
+    },
 }
 
 /// A history window; ISO-8601 (`2026-10-31T00:00:00Z`); default the last 7 days.
 #[derive(Args, Debug, Default)]
 pub struct TimeRange {
+    /// Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]
     #[arg(long, value_name = "T")]
     pub from: Option<String>,
+    /// End of the window, ISO-8601 [default: now]
     #[arg(long, value_name = "T")]
     pub to: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     use super::*;
 
     #[test]
     /// clap's own consistency checks (unique flags and short options across subcommands).
     fn grammar_is_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
+    }
+}
+
+#[cfg(test)]
+mod urls {
+    use super::parse_url;
+
+    #[test]
+    /// Daemon URLs are taken with or without a trailing slash; anything else is refused
+    /// with the expected form named.
+    fn daemon_urls() {
+        for (given, kept) in [
+            ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+            ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+            ("https://monitor.example.com", "https://monitor.example.com"),
+            ("http://[::1]:8000/", "http://[::1]:8000"),
+        ] {
+            assert_eq!(parse_url(given).as_deref(), Ok(kept));
+        }
+        for bad in [
+            "localhost:8000",
+            "127.0.0.1:8000",
+            "http://",
+            "http://host:0",
+            "http://host:99999",
+            "http://host:8000/api",
+            "ftp://host",
+            "http://user@host",
+        ] {
+            let e = parse_url(bad).unwrap_err();
+            assert!(e.contains("expected http(s)://HOST:PORT"), "{bad}: {e}");
+        }
     }
 }
 
 #[cfg(test)]
 mod man_page {
-    use clap::CommandFactory;
+    use std::collections::BTreeMap;
 
-    use super::Cli;
+    /// Every page clap renders: `pgmonctl.1` and one per subcommand at every level
+    /// (`pgmonctl-servers-add.1`), synopses as `pgmonctl servers add`.
+    fn pages() -> BTreeMap<String, Vec<u8>> {
+        fn walk(cmd: &clap::Command, out: &mut BTreeMap<String, Vec<u8>>) {
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                walk(sub, out);
+            }
+            let man = clap_mangen::Man::new(cmd.clone())
+                .source(format!("pgmonctl {}", env!("CARGO_PKG_VERSION")));
+            let mut page = Vec::new();
+            man.render(&mut page).unwrap();
+            out.insert(man.get_filename(), page);
+        }
+        let mut cmd = super::command().disable_help_subcommand(true);
+        cmd.build();
+        let mut out = BTreeMap::new();
+        walk(&cmd, &mut out);
+        out
+    }
 
     #[test]
-    /// `packaging/man/pgmonctl.1` and one page per subcommand (`pgmonctl-users.1`, ...) are
-    /// what clap renders. Regenerate with `PGMON_UPDATE_MAN=1 cargo test -p pgmonctl man_page`.
+    /// `packaging/man/pgmonctl*.1` are exactly the pages clap renders, and every page another
+    /// one names exists. Regenerate with `PGMON_UPDATE_MAN=1 cargo test -p pgmonctl man_page`.
     fn shipped_man_pages_are_current() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/man");
-        let cli = Cli::command();
-        let mut pages = vec![("pgmonctl.1".to_owned(), cli.clone())];
-        for sub in cli.get_subcommands() {
-            let name = format!("pgmonctl-{}", sub.get_name());
-            let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
-            pages.push((format!("{name}.1"), sub.clone().name(static_name)));
-        }
-        for (file, command) in pages {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(command).render(&mut page).unwrap();
-            let path = dir.join(&file);
-            if std::env::var_os("PGMON_UPDATE_MAN").is_some() {
-                std::fs::write(&path, &page).unwrap();
+        let pages = pages();
+        let shipped: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("pgmonctl") && n.ends_with(".1"))
+            .collect();
+        if std::env::var_os("PGMON_UPDATE_MAN").is_some() {
+            for old in &shipped {
+                std::fs::remove_file(dir.join(old)).unwrap();
             }
-            let shipped = std::fs::read(&path).unwrap_or_default();
+            for (file, page) in &pages {
+                std::fs::write(dir.join(file), page).unwrap();
+            }
+        }
+        for (file, page) in &pages {
+            let on_disk = std::fs::read(dir.join(file)).unwrap_or_default();
             assert!(
-                shipped == page,
+                &on_disk == page,
                 "{file} is stale: PGMON_UPDATE_MAN=1 cargo test -p pgmonctl man_page"
             );
+            let text = String::from_utf8_lossy(page);
+            for reference in text
+                .split_whitespace()
+                .filter_map(|w| w.strip_suffix("(1)"))
+            {
+                let name = reference
+                    .replace("\\fB", "")
+                    .replace("\\fR", "")
+                    .replace('\\', "");
+                let target = format!("{name}.1");
+                assert!(
+                    pages.contains_key(&target),
+                    "{file} names {target}, which is not shipped"
+                );
+            }
         }
+        let orphans: Vec<_> = shipped.iter().filter(|f| !pages.contains_key(*f)).collect();
+        assert!(
+            orphans.is_empty(),
+            "shipped, but clap renders no such page: {orphans:?}"
+        );
+    }
+
+    #[test]
+    /// Every argument and flag of every command says what it is.
+    fn every_argument_is_described() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "{path}: {id} has no help text");
+            }
+            for sub in cmd.get_subcommands() {
+                assert!(
+                    sub.get_about().is_some(),
+                    "{path} {} has no description",
+                    sub.get_name()
+                );
+                walk(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let mut cmd = super::command().disable_help_subcommand(true);
+        cmd.build();
+        walk(&cmd, "pgmonctl");
     }
 }

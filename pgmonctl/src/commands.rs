@@ -1,6 +1,6 @@
 //! Each command, written once against a [`Backend`] and printed by the one [`Printer`].
 
-use pgmon_common::api::{UserCreate, UserUpdate};
+use pgmon_common::api::{ServerStatus, UserCreate, UserUpdate};
 use pgmon_common::servers::{ServerInput, SshAuthType};
 
 use crate::backend::Backend;
@@ -24,7 +24,7 @@ const SERVER_COLUMNS: &[Column] = &[
     col("PORT", "port"),
     col("USER", "user"),
     col("STATS DB", "stats_db"),
-    col("SSH", "ssh_auth_type"),
+    col("SSH", "ssh"),
     col("STATUS", "status"),
 ];
 
@@ -98,18 +98,21 @@ pub async fn users(b: &impl Backend, cmd: UsersCommand, out: &Printer) -> Result
 
 pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Result<(), CliError> {
     match cmd {
-        ServersCommand::List => out.list(&b.list_servers().await?, SERVER_COLUMNS)?,
+        ServersCommand::List => {
+            let servers = b.list_servers().await?;
+            if out.is_json() {
+                out.list(&servers, SERVER_COLUMNS)?
+            } else {
+                let rows: Vec<serde_json::Value> = servers.iter().map(server_row).collect();
+                out.list(&rows, SERVER_COLUMNS)?
+            }
+        }
         ServersCommand::Show { name } => out.record(&b.get_server(&name).await?)?,
         ServersCommand::Add {
             name,
             fields,
             no_check,
         } => {
-            if fields.host.is_none() || fields.user.is_none() {
-                return Err(CliError::Usage(
-                    "servers add needs --host and --user".into(),
-                ));
-            }
             let mut input = ServerInput {
                 name,
                 ..ServerInput::default()
@@ -133,6 +136,14 @@ pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Re
         ServersCommand::TestSsh { name } => crate::keys::test_ssh(b, &name, out).await?,
     }
     Ok(())
+}
+
+/// A server in the list: its SSH login kind only when it has an SSH user (`-` otherwise).
+fn server_row(s: &ServerStatus) -> serde_json::Value {
+    let mut row = serde_json::to_value(s).unwrap_or_default();
+    let has_ssh = s.ssh_user.as_deref().is_some_and(|u| !u.is_empty());
+    row["ssh"] = serde_json::json!(has_ssh.then(|| s.ssh_auth_type.as_str()));
+    row
 }
 
 pub async fn health(b: &impl Backend, out: &Printer) -> Result<(), CliError> {

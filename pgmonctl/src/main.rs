@@ -13,7 +13,7 @@ mod target;
 use std::io::{self, ErrorKind};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::FromArgMatches;
 use pgmon_common::api::Message;
 use pgmon_common::client::ApiClient;
 
@@ -21,11 +21,14 @@ use cli::{Cli, Command, KeysCommand, ServersCommand, StatsCommand, UsersCommand}
 use error::CliError;
 use output::Printer;
 use secrets::{StdinSecrets, read_secret};
-use target::{Target, TokenFile};
+use target::{SavedFile, Target};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&cli::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let what = describe(&cli.command);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -41,7 +44,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let out = Printer { format: cli.output };
     match &cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "pgmonctl", &mut io::stdout());
+            clap_complete::generate(*shell, &mut cli::command(), "pgmonctl", &mut io::stdout());
             return Ok(());
         }
         Command::Login {
@@ -53,7 +56,24 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
     match target::choose(&cli).await? {
         Target::Local(b) => dispatch(b.as_ref(), cli.command, &out).await,
-        Target::Remote(b) => dispatch(&b, cli.command, &out).await,
+        Target::Remote(b) => {
+            let daemon = b.0.target().to_owned();
+            dispatch(&b, cli.command, &out)
+                .await
+                .map_err(|e| with_login_hint(e, &daemon))
+        }
+    }
+}
+
+/// A refusal for want of a (valid) token says how to get one.
+fn with_login_hint(e: CliError, daemon: &str) -> CliError {
+    match e {
+        CliError::Denied(d) if d == "Not authenticated" || d == "Token expired" => {
+            CliError::Denied(format!(
+                "{d}: log in with `pgmonctl --url {daemon} login` (or set PGMON_TOKEN)"
+            ))
+        }
+        other => other,
     }
 }
 
@@ -69,10 +89,14 @@ async fn dispatch(b: &impl backend::Backend, cmd: Command, out: &Printer) -> Res
     }
 }
 
-fn url_of(cli: &Cli) -> Result<&str, CliError> {
+/// The daemon `login` and `logout` are about: `--url`, else the one logged in to last.
+fn daemon_url(cli: &Cli, saved: &target::Saved) -> Result<String, CliError> {
     cli.url
-        .as_deref()
-        .ok_or_else(|| CliError::Usage("needs --url or PGMON_URL".into()))
+        .clone()
+        .or_else(|| saved.daemon.clone())
+        .ok_or_else(|| {
+            CliError::Usage("which daemon? add --url http(s)://HOST:PORT (or set PGMON_URL)".into())
+        })
 }
 
 async fn login(
@@ -81,19 +105,20 @@ async fn login(
     stdin: bool,
     out: &Printer,
 ) -> Result<(), CliError> {
-    let url = url_of(cli)?;
+    let file = SavedFile::locate();
+    let mut saved = file.load()?;
+    let url = daemon_url(cli, &saved)?;
     let user = user
         .or_else(|| std::env::var("USER").ok())
         .ok_or_else(|| CliError::Usage("no --user given and $USER is not set".into()))?;
     let password = read_secret(&mut StdinSecrets::new(), stdin, "password", false)?;
-    let token = ApiClient::tcp(url, None)?.login(&user, &password).await?;
-    let file = TokenFile::locate();
-    let mut tokens = file.load()?;
-    tokens.insert(url.to_owned(), token.access_token);
-    file.save(&tokens)?;
+    let token = ApiClient::tcp(&url, None)?.login(&user, &password).await?;
+    saved.tokens.insert(url.clone(), token.access_token);
+    saved.daemon = Some(url.clone());
+    file.save(&saved)?;
     out.message(&Message {
         message: format!(
-            "Logged in to {url} as {user} (token saved in {})",
+            "Logged in to {url} as {user} (token saved in {}; later commands without --url use this daemon)",
             file.path().display()
         ),
     })?;
@@ -101,11 +126,16 @@ async fn login(
 }
 
 fn logout(cli: &Cli, out: &Printer) -> Result<(), CliError> {
-    let url = url_of(cli)?;
-    let file = TokenFile::locate();
-    let mut tokens = file.load()?;
-    let message = if tokens.remove(url).is_some() {
-        file.save(&tokens)?;
+    let file = SavedFile::locate();
+    let mut saved = file.load()?;
+    let url = daemon_url(cli, &saved)?;
+    let had_token = saved.tokens.remove(&url).is_some();
+    let was_default = saved.daemon.as_deref() == Some(url.as_str());
+    if was_default {
+        saved.daemon = None;
+    }
+    let message = if had_token || was_default {
+        file.save(&saved)?;
         format!("Logged out of {url}")
     } else {
         format!("No token saved for {url}")

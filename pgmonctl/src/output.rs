@@ -1,4 +1,6 @@
-//! The one printer of every command: the API's JSON for scripts, or a table for people.
+//! The one printer of every command: the API's JSON for scripts, or a table for people. Tables
+//! show times as dates, durations and sizes in units, and background sessions by that name;
+//! JSON keeps the API's raw values.
 
 use std::io::{self, Write};
 
@@ -36,7 +38,7 @@ impl Printer {
         let mut table = new_table();
         table.set_header(columns.iter().map(|c| c.header));
         for v in &values {
-            table.add_row(columns.iter().map(|c| cell(&v[c.field])));
+            table.add_row(columns.iter().map(|c| human(c.field, &v[c.field])));
         }
         write_line(&table.to_string())
     }
@@ -50,7 +52,7 @@ impl Printer {
         let mut table = new_table();
         if let Value::Object(map) = &value {
             for (k, v) in map {
-                table.add_row([k.as_str(), &cell(v)]);
+                table.add_row([k.as_str(), &human(k, v)]);
             }
         }
         write_line(&table.to_string())
@@ -75,6 +77,57 @@ fn new_table() -> Table {
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
     t
+}
+
+/// How field `field` reads in a table cell.
+fn human(field: &str, v: &Value) -> String {
+    match (field, v) {
+        ("timestamp", Value::Number(n)) => n
+            .as_f64()
+            .and_then(|t| chrono::DateTime::from_timestamp(t as i64, 0))
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_else(|| n.to_string()),
+        ("uptime_hours", Value::Number(n)) => n.as_f64().map(uptime).unwrap_or_default(),
+        ("free_space" | "total_space", Value::Number(n)) => {
+            n.as_f64().map(human_bytes).unwrap_or_default()
+        }
+        // PostgreSQL's background processes have no state; the API counts them as "None".
+        ("connections", Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| {
+                let k = if k == "None" { "background" } else { k };
+                format!("{k}={}", cell(v))
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => cell(v),
+    }
+}
+
+/// Hours as `2d 3h`, or `5.2h` under a day.
+pub fn uptime(hours: f64) -> String {
+    let days = (hours / 24.0).floor();
+    if days >= 1.0 {
+        format!("{days}d {:.0}h", hours - days * 24.0)
+    } else {
+        format!("{hours:.1}h")
+    }
+}
+
+/// Bytes in binary units, one decimal.
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = bytes;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
 }
 
 /// How a JSON value reads in a table cell.
@@ -103,4 +156,31 @@ fn write_line(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     writeln!(out, "{text}")?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    /// Times, durations, sizes and background sessions read at a glance; other values as
+    /// they are, null as `-`.
+    fn human_cells() {
+        assert_eq!(
+            human("timestamp", &json!(1764345600.5)),
+            "2025-11-28 16:00:00 UTC"
+        );
+        assert_eq!(human("uptime_hours", &json!(50.0)), "2d 2h");
+        assert_eq!(uptime(5.25), "5.2h");
+        assert_eq!(human("free_space", &json!(53687091200u64)), "50.0 GiB");
+        assert_eq!(human_bytes(512.0), "512 B");
+        assert_eq!(human_bytes(1536.0), "1.5 KiB");
+        assert_eq!(
+            human("connections", &json!({"None": 5, "active": 1})),
+            "background=5, active=1"
+        );
+        assert_eq!(human("ssh", &Value::Null), "-");
+    }
 }

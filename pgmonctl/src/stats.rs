@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::backend::Backend;
 use crate::cli::{StatsCommand, TimeRange};
 use crate::error::CliError;
-use crate::output::{Column, Printer, col};
+use crate::output::{Column, Printer, col, human_bytes, uptime};
 
 const STATUS_COLUMNS: &[Column] = &[
     col("NAME", "name"),
@@ -57,19 +57,24 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
                 .monitoring(&format!("/server_stats/{}", segment(&name)))
                 .await?;
             if out.is_json() {
-                return Ok(out.record(&body)?);
+                out.record(&body)?;
+            } else {
+                let rows: Vec<Value> = body["queries"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|q| {
+                        let mut q = q.clone();
+                        q["query"] = json!(shorten(q["query"].as_str().unwrap_or(""), QUERY_WIDTH));
+                        q
+                    })
+                    .collect();
+                out.list(&rows, ACTIVITY_COLUMNS)?;
             }
-            let rows: Vec<Value> = body["queries"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|q| {
-                    let mut q = q.clone();
-                    q["query"] = json!(shorten(q["query"].as_str().unwrap_or(""), QUERY_WIDTH));
-                    q
-                })
-                .collect();
-            out.list(&rows, ACTIVITY_COLUMNS)?;
+            // The server could not be asked: what was printed is not its activity.
+            if let Some(error) = body["error"].as_str() {
+                return Err(CliError::Failed(error.to_owned()));
+            }
         }
         StatsCommand::Server { name, range } => {
             let path = format!("/server/{}/stats{}", segment(&name), query(&range));
@@ -146,30 +151,6 @@ fn status_row(s: &Value) -> Value {
     })
 }
 
-fn uptime(hours: f64) -> String {
-    let days = (hours / 24.0).floor();
-    if days >= 1.0 {
-        format!("{days}d {:.0}h", hours - days * 24.0)
-    } else {
-        format!("{hours:.1}h")
-    }
-}
-
-pub fn human_bytes(bytes: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = bytes;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{v:.0} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
 fn gib(v: &Value) -> Option<String> {
     v.as_f64()
         .map(|g| human_bytes(g * 1024.0 * 1024.0 * 1024.0))
@@ -193,13 +174,8 @@ mod tests {
     use super::*;
 
     #[test]
-    /// Sizes, uptimes and queries read at a glance.
+    /// Queries read at a glance.
     fn formatting() {
-        assert_eq!(human_bytes(512.0), "512 B");
-        assert_eq!(human_bytes(1536.0), "1.5 KiB");
-        assert_eq!(human_bytes(53687091200.0), "50.0 GiB");
-        assert_eq!(uptime(5.25), "5.2h");
-        assert_eq!(uptime(50.0), "2d 2h");
         assert_eq!(shorten("SELECT  1\n FROM x", 80), "SELECT 1 FROM x");
         assert_eq!(shorten("abcdef", 4), "abc…");
     }

@@ -69,7 +69,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         _ => dir.read_secret_key()?,
     };
     let state = AppState::new(
-        dir,
+        dir.with_min_password_length(file.min_password_length),
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
         file.cache_ttls(),
         file.max_servers,

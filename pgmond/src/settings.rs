@@ -61,6 +61,8 @@ pub struct FileSettings {
     pub drain_seconds: u64,
     /// Monitored servers at most; adding one more is refused.
     pub max_servers: usize,
+    /// Shortest new password accepted (existing ones keep working).
+    pub min_password_length: usize,
 }
 
 impl Default for FileSettings {
@@ -75,7 +77,8 @@ impl Default for FileSettings {
             header_timeout_seconds: 10,
             max_connections: 4096,
             drain_seconds: 10,
-            max_servers: 10_000,
+            max_servers: pgmon_common::servers::DEFAULT_MAX_SERVERS,
+            min_password_length: pgmon_common::users::DEFAULT_MIN_PASSWORD_LENGTH,
         }
     }
 }
@@ -147,15 +150,54 @@ mod man_page {
 
     use super::Flags;
 
-    #[test]
-    /// `packaging/man/pgmond.8` is the page clap renders from these flags. Regenerate with
-    /// `PGMON_UPDATE_MAN=1 cargo test -p pgmond man_page`.
-    fn shipped_man_page_is_current() {
+    /// What pgmond reads besides its flags, and the files it keeps: sections of `pgmond(8)`.
+    const ENVIRONMENT_AND_FILES: &str = r#".SH ENVIRONMENT
+.TP
+\fBSECRET_KEY\fR
+JWT signing secret (at least 32 bytes); without it, the \fIsecret_key\fR file of the config dir
+.TP
+\fBPGMON_ADMIN_PASSWORD\fR
+Password of the \fIadmin\fR user created on first start; without it, a random one is printed once
+.TP
+\fBPGMON_CONFIG_DIR\fR, \fBPGMON_LISTEN\fR, \fBPGMON_ADMIN_SOCKET\fR, \fBLOG_LEVEL\fR
+The flags above
+.SH FILES
+.TP
+\fI/etc/pg_activity_monitor/\fR
+Config dir (0700): \fIusers.json\fR, \fIservers.json\fR, \fIencryption_key.key\fR, \fIsecret_key\fR,
+\fIknown_hosts\fR, \fIssh_keys/\fR, \fIbackups/\fR (files 0600)
+.TP
+\fI/etc/pg_activity_monitor/pgmond.toml\fR
+Optional settings: allowed_origins, token_expiration_minutes, admin_socket, max_body_bytes,
+status_cache_ttl_seconds, ssh_cache_ttl_seconds, header_timeout_seconds, max_connections,
+drain_seconds, max_servers
+.TP
+\fI/run/pgmon/pgmond.sock\fR
+Admin socket (0660): callers act as admin
+.SH SEE ALSO
+\fBpgmonctl\fR(1)
+"#;
+
+    /// The page: clap's sections for the flags (with their environment variables), then the
+    /// environment and files the flags do not show.
+    fn render() -> Vec<u8> {
+        let man = clap_mangen::Man::new(Flags::command()).section("8");
         let mut page = Vec::new();
-        clap_mangen::Man::new(Flags::command())
-            .section("8")
-            .render(&mut page)
-            .unwrap();
+        man.render_title(&mut page).unwrap();
+        man.render_name_section(&mut page).unwrap();
+        man.render_synopsis_section(&mut page).unwrap();
+        man.render_description_section(&mut page).unwrap();
+        man.render_options_section(&mut page).unwrap();
+        page.extend_from_slice(ENVIRONMENT_AND_FILES.as_bytes());
+        man.render_version_section(&mut page).unwrap();
+        page
+    }
+
+    #[test]
+    /// `packaging/man/pgmond.8` is the page rendered from these flags and the sections above.
+    /// Regenerate with `PGMON_UPDATE_MAN=1 cargo test -p pgmond man_page`.
+    fn shipped_man_page_is_current() {
+        let page = render();
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/man/pgmond.8");
         if std::env::var_os("PGMON_UPDATE_MAN").is_some() {
@@ -167,5 +209,15 @@ mod man_page {
             "{} is stale: PGMON_UPDATE_MAN=1 cargo test -p pgmond man_page",
             path.display()
         );
+        let text = String::from_utf8_lossy(&page);
+        for name in [
+            "PGMON_CONFIG_DIR",
+            "PGMON_LISTEN",
+            "PGMON_ADMIN_SOCKET",
+            "LOG_LEVEL",
+            "SECRET_KEY",
+        ] {
+            assert!(text.contains(name), "pgmond.8 does not name {name}");
+        }
     }
 }

@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-const INSTALL_HINT: &str =
-    "install Python 3 with `python3 -m pip install cryptography bcrypt openapi-spec-validator`";
+const INSTALL_HINT: &str = "run the tests with `tests/run`, which installs `cryptography`, `bcrypt` \
+     and `openapi-spec-validator` into target/test-venv";
 
 /// Runs a Python script with `args` (available as `sys.argv[1:]`) and returns its stdout.
 pub fn run(script: &str, args: &[&str]) -> String {

@@ -165,9 +165,15 @@ fn new_host_key(dir: &Path) {
     );
 }
 
-/// Creates [`TEST_USER`] with [`TEST_PASSWORD`] if it does not exist (needs root, as in CI).
-/// Test binaries run in parallel, so creation is serialised with a lock file.
+/// Creates [`TEST_USER`] with [`TEST_PASSWORD`] if it does not exist (needs root, as in CI),
+/// and removes it when this test process exits. Creation is serialised with a lock file in
+/// case two test processes run at once.
 pub fn ensure_test_user() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(create_test_user);
+}
+
+fn create_test_user() {
     let lock = File::create(std::env::temp_dir().join("pgmon-test-user.lock")).unwrap();
     lock.lock().unwrap();
     let exists = Command::new("id")
@@ -184,6 +190,7 @@ pub fn ensure_test_user() {
             "useradd: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        crate::cleanup::account_at_exit(TEST_USER);
     }
     let mut chpasswd = Command::new("chpasswd")
         .stdin(Stdio::piped())

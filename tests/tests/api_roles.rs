@@ -50,7 +50,7 @@ fn matrix() -> Vec<(Method, &'static str, Option<Value>, Who, u16)> {
         (
             Method::POST,
             "/users",
-            Some(json!({"login": "oper", "password": "x"})),
+            Some(json!({"login": "oper", "password": "long-pass-1"})),
             Admin,
             400,
         ),

@@ -281,11 +281,11 @@ async fn exit_codes_over_the_wire() {
             vec!["login", "--user", "admin", "--password-stdin"],
             vec![xdg_env],
             2,
-            "needs --url",
+            "add --url",
         ),
     ];
     for (args, env, code, text) in cases {
-        let out = run_pgmonctl(&args, "pw\n", &env);
+        let out = run_pgmonctl(&args, "long-pass-1\n", &env);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
         assert!(err.contains(text), "{args:?}: {err}");

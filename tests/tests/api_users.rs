@@ -80,30 +80,34 @@ async fn create() {
     let before = stored_users(&d);
     let refused: &[(Value, u16, &str)] = &[
         (
-            json!({"login": "oper", "password": "x"}),
+            json!({"login": "oper", "password": "long-pass-1"}),
             400,
             "User oper already exists",
         ),
         (
-            json!({"login": "../x", "password": "x"}),
+            json!({"login": "../x", "password": "long-pass-1"}),
             400,
             "Invalid login",
         ),
         (
-            json!({"login": "a b", "password": "x"}),
+            json!({"login": "a b", "password": "long-pass-1"}),
             400,
             "Invalid login",
         ),
-        (json!({"login": "", "password": "x"}), 400, "Invalid login"),
         (
-            json!({"login": "f", "password": "x", "email": "nope"}),
+            json!({"login": "", "password": "long-pass-1"}),
+            400,
+            "Invalid login",
+        ),
+        (
+            json!({"login": "f", "password": "long-pass-1", "email": "nope"}),
             400,
             "Invalid email",
         ),
         (
             json!({"login": "f", "password": ""}),
             400,
-            "Password must not be empty",
+            "Password too short: at least 8 characters",
         ),
         (
             json!({"login": "f", "password": "x".repeat(73)}),
@@ -112,11 +116,11 @@ async fn create() {
         ),
         (json!({"login": "f"}), 422, "password"),
         (
-            json!({"login": "f", "password": "x", "role": "root"}),
+            json!({"login": "f", "password": "long-pass-1", "role": "root"}),
             422,
             "role",
         ),
-        (json!({"login": 5, "password": "x"}), 422, "login"),
+        (json!({"login": 5, "password": "long-pass-1"}), 422, "login"),
         (json!([1, 2]), 422, ""),
     ];
     for (body, status, text) in refused {

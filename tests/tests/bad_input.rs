@@ -22,7 +22,7 @@ fn malformed_users_file() {
         &["users", "list"][..],
         &["users", "add", "x", "--password-stdin"],
     ] {
-        let out = pgmonctl(&dir, args, "pw\n");
+        let out = pgmonctl(&dir, args, "long-pass-1\n");
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = stderr_line(&out);
         assert!(err.contains(&path.display().to_string()), "{err}");
@@ -52,13 +52,13 @@ fn exit_codes() {
         (&["servers", "remove", "nope"], "", 4, "Server not found"),
         (
             &["users", "add", "admin", "--password-stdin"],
-            "x\n",
+            "long-pass-1\n",
             1,
             "User admin already exists",
         ),
         (
             &["users", "add", "../etc", "--password-stdin"],
-            "x\n",
+            "long-pass-1\n",
             1,
             "Invalid login",
         ),
@@ -71,7 +71,7 @@ fn exit_codes() {
         (&["users", "add", "new"], "", 2, "no password given"),
         (
             &["users", "add", "new", "--email", "nope", "--password-stdin"],
-            "x\n",
+            "long-pass-1\n",
             1,
             "Invalid email",
         ),
@@ -128,7 +128,7 @@ fn exit_codes() {
             &["servers", "add", "x", "--user", "u"],
             "",
             2,
-            "needs --host and --user",
+            "--host <HOST>",
         ),
         (
             &[

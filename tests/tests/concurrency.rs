@@ -32,7 +32,7 @@ fn four_writers_add_a_hundred_users() {
                     let out = pgmonctl(
                         &dir,
                         &["users", "add", &login, "--password-stdin"],
-                        "pw-1234\n",
+                        "pw-123456\n",
                     );
                     assert!(
                         out.status.success(),

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use crate::config_dir::ConfigDir;
-use crate::names::is_valid_name;
+use crate::names::check_name;
 use crate::servers::Server;
 use crate::store::create_private_file;
 use crate::timestamp::Timestamp;
@@ -113,9 +113,7 @@ impl ConfigDir {
 
     /// Stores a new key: the encrypted private key file first (0600), then its metadata.
     pub fn add_ssh_key(&self, new: NewKey) -> Result<SshKeyMeta> {
-        if !is_valid_name(&new.name) {
-            return Err(Error::invalid("Invalid key name"));
-        }
+        check_name("key name", &new.name)?;
         let id = uuid::Uuid::new_v4().to_string();
         let path = self.private_key_file(&id)?;
         let meta = SshKeyMeta {
@@ -166,8 +164,8 @@ impl ConfigDir {
         name: Option<String>,
         description: Option<String>,
     ) -> Result<SshKeyMeta> {
-        if name.as_deref().is_some_and(|n| !is_valid_name(n)) {
-            return Err(Error::invalid("Invalid key name"));
+        if let Some(n) = &name {
+            check_name("key name", n)?;
         }
         let servers = self.list_servers()?;
         self.ssh_keys.update(|keys| {

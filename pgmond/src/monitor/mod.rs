@@ -179,12 +179,15 @@ impl Monitor {
             .map(|(_, f)| f.clone())
     }
 
-    /// Sessions with a state (`/server_stats/{name}`).
+    /// Sessions with a state (`/server_stats/{name}`), less pgmon's own (they are what asks).
     pub async fn sessions(&self, server: &Server) -> Result<Vec<Session>, MonitorError> {
         const SQL: &str = "SELECT pid, usename::text, datname::text, query, state
-                           FROM pg_stat_activity WHERE state IS NOT NULL";
+                           FROM pg_stat_activity
+                           WHERE state IS NOT NULL
+                             AND pid <> pg_backend_pid()
+                             AND application_name IS DISTINCT FROM $1";
         self.with_client(server, live_db(server), |c| async move {
-            let rows = c.query(SQL, &[]).await?;
+            let rows = c.query(SQL, &[&pools::APPLICATION_NAME]).await?;
             Ok(rows
                 .iter()
                 .map(|r| Session {

@@ -24,6 +24,8 @@ use super::connect::GuardedConnect;
 use super::error::MonitorError;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How pgmon's sessions name themselves in `pg_stat_activity`.
+pub const APPLICATION_NAME: &str = "pgmon";
 /// UTC, so `date_trunc` buckets and rendered times match the recorded answers everywhere.
 const SESSION_OPTIONS: &str =
     "-c statement_timeout=5000 -c lock_timeout=1000 -c TimeZone=UTC -c search_path=pg_catalog";
@@ -174,7 +176,7 @@ fn build_pool(
     let mut cfg = tokio_postgres::Config::new();
     cfg.user(&server.user)
         .dbname(db)
-        .application_name("pgmon")
+        .application_name(APPLICATION_NAME)
         .options(SESSION_OPTIONS);
     if let Some(p) = server.password.as_ref().filter(|p| p.is_set()) {
         cfg.password(p.reveal(cipher, &format!("password of server {}", server.name))?);
