@@ -16,8 +16,14 @@ _pgmonctl() {
             ",$1")
                 cmd="pgmonctl"
                 ;;
+            pgmonctl,apply)
+                cmd="pgmonctl__subcmd__apply"
+                ;;
             pgmonctl,completions)
                 cmd="pgmonctl__subcmd__completions"
+                ;;
+            pgmonctl,export)
+                cmd="pgmonctl__subcmd__export"
                 ;;
             pgmonctl,health)
                 cmd="pgmonctl__subcmd__health"
@@ -46,8 +52,14 @@ _pgmonctl() {
             pgmonctl,users)
                 cmd="pgmonctl__subcmd__users"
                 ;;
+            pgmonctl__subcmd__help,apply)
+                cmd="pgmonctl__subcmd__help__subcmd__apply"
+                ;;
             pgmonctl__subcmd__help,completions)
                 cmd="pgmonctl__subcmd__help__subcmd__completions"
+                ;;
+            pgmonctl__subcmd__help,export)
+                cmd="pgmonctl__subcmd__help__subcmd__export"
                 ;;
             pgmonctl__subcmd__help,health)
                 cmd="pgmonctl__subcmd__help__subcmd__health"
@@ -323,12 +335,50 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --socket --config-dir --output --help --version login logout users ssh-keys stats health pools completions servers help"
+            opts="-h -V --url --socket --config-dir --output --help --version login logout users ssh-keys stats apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__apply)
+            opts="-f -h --file --dry-run --prune --yes --update-secrets --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -359,6 +409,40 @@ _pgmonctl() {
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__export)
+            opts="-h --format --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -413,7 +497,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users ssh-keys stats health pools completions servers help"
+            opts="login logout users ssh-keys stats apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,7 +510,35 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1027,7 +1139,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__add)
-            opts="-h --password-stdin --stats-db --ssh-user --ssh-key --ssh-password-stdin --allow-cleartext-password --no-check --host --user --port --ssh-port --url --socket --config-dir --output --help"
+            opts="-h --password-stdin --stats-db --ssh-user --ssh-key --ssh-password-stdin --allow-cleartext-password --no-check --if-not-exists --host --user --port --ssh-port --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1231,7 +1343,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__remove)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --if-exists --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2053,7 +2165,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__status)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --fail-on-down --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2113,7 +2225,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__add)
-            opts="-h --role --email --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --if-not-exists --role --email --password-stdin --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2151,7 +2263,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__delete)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --if-exists --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -36,6 +36,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "logout" -d 'Forge
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "users" -d 'Manage API users'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "ssh-keys" -d 'Manage stored SSH keys'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "apply" -d 'Make servers and users match a file (YAML or JSON), reporting what changed'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "export" -d 'Print the servers, users and SSH key references as an `apply` file, without secrets'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "health" -d 'The daemon\'s health'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "pools" -d 'The daemon\'s connection pools'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -87,6 +89,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l if-not-exists -d 'Succeed without a change when the user exists (reports whether it changed anything)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l role -d 'New role: admin, operator or viewer' -r
@@ -105,6 +108,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l if-exists -d 'Succeed without a change when there is no such user'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
@@ -219,6 +223,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l fail-on-down -d 'Print only the servers that are not ok, and exit 1 if there is one (for cron)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l from -d 'Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l to -d 'End of the window, ISO-8601 [default: now]' -r
@@ -247,6 +252,25 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "db" -d 'One database: latest figures and history'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -s f -l file -d 'The file of desired servers, users and SSH key references (`-` for standard input)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l dry-run -d 'Print what would change, change nothing'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l prune -d 'Also delete the servers and users the file does not list (never the last admin or you)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l yes -d 'Delete without asking (what --prune needs when not on a terminal)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l update-secrets -d 'Also set the secrets the file gives for objects that exist (otherwise they are set only when an object is created, has none, or moves to another host, port or user)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l format -d 'Output format' -r -f -a "yaml\t''
+json\t''"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -313,6 +337,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l if-exists -d 'Succeed without a change when there is no such server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
@@ -337,6 +362,7 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the PostgreSQL password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-password-stdin -d 'Read the SSH password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l no-check -d 'Add it even if host:port does not answer now'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l if-not-exists -d 'Succeed without a change when the server exists (reports whether it changed anything)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "list" -d 'List servers'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one server'
@@ -345,16 +371,18 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a server (--host and --user are required)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "logout" -d 'Forget the token saved for --url'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "users" -d 'Manage API users'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "ssh-keys" -d 'Manage stored SSH keys'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "health" -d 'The daemon\'s health'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "pools" -d 'The daemon\'s connection pools'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "completions" -d 'Print a shell completion script'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "servers" -d 'Manage monitored servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats health pools completions servers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "logout" -d 'Forget the token saved for --url'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "users" -d 'Manage API users'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "ssh-keys" -d 'Manage stored SSH keys'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "apply" -d 'Make servers and users match a file (YAML or JSON), reporting what changed'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "export" -d 'Print the servers, users and SSH key references as an `apply` file, without secrets'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "health" -d 'The daemon\'s health'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "pools" -d 'The daemon\'s connection pools'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "completions" -d 'Print a shell completion script'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "servers" -d 'Manage monitored servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List users'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "show" -d 'Show one user'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin; at least 8 characters)'

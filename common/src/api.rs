@@ -97,6 +97,10 @@ pub struct ServerStatus {
     pub status: String,
     /// Epoch seconds of the data.
     pub timestamp: f64,
+    /// Whether the password may go to a server asking for it in cleartext over plain TCP
+    /// (pgmon's addition; shown only when set).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_cleartext_password: bool,
     /// Only in the answer to an update: stored secrets that were cleared because the host,
     /// port or user they were for changed and the update brought no new one (pgmon's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +140,7 @@ impl ServerStatus {
             data_dir: None,
             status: STATUS_PENDING.to_owned(),
             timestamp: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+            allow_cleartext_password: server.allow_cleartext_password,
             cleared_secrets: None,
         }
     }

@@ -2,6 +2,7 @@
 //! keeps those files compatible with the Python backend, and the JSON shapes of the API.
 
 pub mod api;
+pub mod batch;
 pub mod client;
 pub mod config_dir;
 pub mod crypto;

@@ -177,9 +177,14 @@ impl ServerInput {
     }
 
     fn validate(&self, dir: &ConfigDir) -> Result<()> {
+        self.validate_with(&dir.ssh_keys.load()?)
+    }
+
+    /// The checks, against the stored SSH keys `keys`.
+    pub(crate) fn validate_with(&self, keys: &[crate::ssh_keys::SshKeyMeta]) -> Result<()> {
         self.check_fields()?;
         if let Some(id) = self.ssh_key_id.as_deref().filter(|id| !id.is_empty()) {
-            let known = dir.ssh_keys.load()?.iter().any(|k| k.id == id);
+            let known = keys.iter().any(|k| k.id == id);
             if !known {
                 return Err(Error::invalid(format!("SSH key not found: {id}")));
             }
@@ -274,6 +279,48 @@ impl ServerUpdate {
     }
 }
 
+/// Adds `input` (validated) to `servers`.
+pub(crate) fn create_in(
+    servers: &mut Vec<Server>,
+    input: ServerInput,
+    cipher: &Cipher,
+    max_servers: usize,
+) -> Result<Server> {
+    let (server, _) = input.apply(None, cipher);
+    if servers.iter().any(|s| s.name == server.name) {
+        return Err(Error::invalid(DUPLICATE));
+    }
+    if servers.len() >= max_servers {
+        return Err(Error::invalid(format!(
+            "Server limit reached: {max_servers} servers (max_servers in pgmond.toml)"
+        )));
+    }
+    servers.push(server.clone());
+    Ok(server)
+}
+
+/// Replaces server `name` in `servers` with `input` (validated).
+pub(crate) fn update_in(
+    servers: &mut [Server],
+    name: &str,
+    input: ServerInput,
+    cipher: &Cipher,
+) -> Result<ServerUpdate> {
+    let i = position(servers, name)?;
+    if input.name != name && servers.iter().any(|s| s.name == input.name) {
+        return Err(Error::invalid(DUPLICATE));
+    }
+    let old = servers[i].clone();
+    let (new, cleared) = input.apply(Some(&old), cipher);
+    servers[i] = new.clone();
+    Ok(ServerUpdate { old, new, cleared })
+}
+
+pub(crate) fn remove_in(servers: &mut Vec<Server>, name: &str) -> Result<Server> {
+    let i = position(servers, name)?;
+    Ok(servers.remove(i))
+}
+
 fn position(servers: &[Server], name: &str) -> Result<usize> {
     servers
         .iter()
@@ -316,19 +363,7 @@ impl ConfigDir {
     pub fn create_server(&self, input: ServerInput, max_servers: usize) -> Result<Server> {
         input.validate(self)?;
         let cipher = self.cipher()?;
-        let (server, _) = input.apply(None, cipher);
-        self.update_servers(|servers| {
-            if servers.iter().any(|s| s.name == server.name) {
-                return Err(Error::invalid(DUPLICATE));
-            }
-            if servers.len() >= max_servers {
-                return Err(Error::invalid(format!(
-                    "Server limit reached: {max_servers} servers (max_servers in pgmond.toml)"
-                )));
-            }
-            servers.push(server.clone());
-            Ok(server)
-        })
+        self.update_servers(|servers| create_in(servers, input, cipher, max_servers))
     }
 
     /// Replaces server `name` (possibly renaming it). Returns the old and the new entry, so the
@@ -336,28 +371,19 @@ impl ConfigDir {
     pub fn update_server(&self, name: &str, input: ServerInput) -> Result<ServerUpdate> {
         input.validate(self)?;
         let cipher = self.cipher()?;
-        self.update_servers(|servers| {
-            let i = position(servers, name)?;
-            if input.name != name && servers.iter().any(|s| s.name == input.name) {
-                return Err(Error::invalid(DUPLICATE));
-            }
-            let old = servers[i].clone();
-            let (new, cleared) = input.apply(Some(&old), cipher);
-            servers[i] = new.clone();
-            Ok(ServerUpdate { old, new, cleared })
-        })
+        self.update_servers(|servers| update_in(servers, name, input, cipher))
     }
 
     pub fn remove_server(&self, name: &str) -> Result<Server> {
-        self.update_servers(|servers| {
-            let i = position(servers, name)?;
-            Ok(servers.remove(i))
-        })
+        self.update_servers(|servers| remove_in(servers, name))
     }
 
     /// Every write of `servers.json` goes through here, so no plaintext secret survives one,
     /// in the new file or in the backup of the old one.
-    fn update_servers<R>(&self, change: impl FnOnce(&mut Vec<Server>) -> Result<R>) -> Result<R> {
+    pub(crate) fn update_servers<R>(
+        &self,
+        change: impl FnOnce(&mut Vec<Server>) -> Result<R>,
+    ) -> Result<R> {
         let cipher = self.cipher()?;
         let scrub = |old: &mut Vec<Server>| seal_all(old, cipher);
         self.servers.update_scrubbed(

@@ -140,6 +140,62 @@ fn position(users: &[User], login: &str) -> Result<usize> {
         .ok_or_else(|| Error::not_found("User not found"))
 }
 
+/// A [`UserChange`] whose password is hashed already.
+pub(crate) struct HashedChange {
+    password: Option<PasswordHash>,
+    role: Option<Role>,
+    email: Option<String>,
+    is_active: Option<bool>,
+}
+
+pub(crate) fn create_in(users: &mut Vec<User>, user: User) -> Result<User> {
+    if users.iter().any(|u| u.login == user.login) {
+        return Err(Error::invalid(format!(
+            "User {} already exists",
+            user.login
+        )));
+    }
+    users.push(user.clone());
+    Ok(user)
+}
+
+pub(crate) fn update_in(users: &mut [User], login: &str, change: HashedChange) -> Result<User> {
+    let i = position(users, login)?;
+    let had_admin = users.iter().any(User::is_active_admin);
+    let u = &mut users[i];
+    if let Some(h) = change.password {
+        u.password = h;
+    }
+    if let Some(r) = change.role {
+        u.role = r;
+    }
+    if let Some(e) = change.email {
+        u.email = normalise_email(Some(e));
+    }
+    if let Some(a) = change.is_active {
+        u.is_active = a;
+    }
+    u.updated_at = Some(Timestamp::now());
+    let updated = u.clone();
+    if had_admin && !users.iter().any(User::is_active_admin) {
+        return Err(Error::invalid(LAST_ADMIN));
+    }
+    Ok(updated)
+}
+
+pub(crate) fn delete_in(users: &mut Vec<User>, login: &str, actor: Option<&str>) -> Result<()> {
+    if actor == Some(login) {
+        return Err(Error::invalid("Cannot delete yourself"));
+    }
+    let i = position(users, login)?;
+    let had_admin = users.iter().any(User::is_active_admin);
+    users.remove(i);
+    if had_admin && !users.iter().any(User::is_active_admin) {
+        return Err(Error::invalid(LAST_ADMIN));
+    }
+    Ok(())
+}
+
 /// A valid cost-12 hash of a random string, checked against when the login is unknown.
 const UNKNOWN_USER_HASH: &str = "$2b$12$c3Mha4DJwM2Mr6EKhjS7zuAak0fH4/9h0Aan/hLQYEFLCnjCihvy.";
 
@@ -171,85 +227,56 @@ impl ConfigDir {
     }
 
     pub fn create_user(&self, new: NewUser) -> Result<User> {
+        let user = self.prepare_user(new)?;
+        self.users.update(|users| create_in(users, user))
+    }
+
+    /// The entry of a new user, checked and with its password hashed (slow: outside locks).
+    pub(crate) fn prepare_user(&self, new: NewUser) -> Result<User> {
         check_name("login", &new.login)?;
         check_email(&new.email)?;
         self.check_new_password(&new.password)?;
-        let hash = PasswordHash::new(&new.password)?;
-        let now = Timestamp::now();
-        let user = User {
+        Ok(User {
             login: new.login,
-            password: hash,
+            password: PasswordHash::new(&new.password)?,
             role: new.role,
             email: normalise_email(new.email),
-            created_at: Some(now),
+            created_at: Some(Timestamp::now()),
             is_active: true,
             last_login: None,
             updated_at: None,
             extra: Map::new(),
-        };
-        self.users.update(|users| {
-            if users.iter().any(|u| u.login == user.login) {
-                return Err(Error::invalid(format!(
-                    "User {} already exists",
-                    user.login
-                )));
-            }
-            users.push(user.clone());
-            Ok(user)
         })
     }
 
     /// Applies a partial change. Refuses to leave the service without an active admin.
     pub fn update_user(&self, login: &str, change: UserChange) -> Result<User> {
+        let change = self.prepare_change(change)?;
+        self.users.update(|users| update_in(users, login, change))
+    }
+
+    /// A change checked and with its new password hashed (slow: outside locks).
+    pub(crate) fn prepare_change(&self, change: UserChange) -> Result<HashedChange> {
         check_email(&change.email)?;
         if let Some(p) = &change.password {
             self.check_new_password(p)?;
         }
-        let hash = change
-            .password
-            .as_deref()
-            .map(PasswordHash::new)
-            .transpose()?;
-        self.users.update(|users| {
-            let i = position(users, login)?;
-            let had_admin = users.iter().any(User::is_active_admin);
-            let u = &mut users[i];
-            if let Some(h) = hash {
-                u.password = h;
-            }
-            if let Some(r) = change.role {
-                u.role = r;
-            }
-            if let Some(e) = change.email {
-                u.email = normalise_email(Some(e));
-            }
-            if let Some(a) = change.is_active {
-                u.is_active = a;
-            }
-            u.updated_at = Some(Timestamp::now());
-            let updated = u.clone();
-            if had_admin && !users.iter().any(User::is_active_admin) {
-                return Err(Error::invalid(LAST_ADMIN));
-            }
-            Ok(updated)
+        Ok(HashedChange {
+            password: change
+                .password
+                .as_deref()
+                .map(PasswordHash::new)
+                .transpose()?,
+            role: change.role,
+            email: change.email,
+            is_active: change.is_active,
         })
     }
 
     /// Deletes a user. `actor` is the caller when there is one (the API); nobody deletes
     /// themselves, and the last active admin stays.
     pub fn delete_user(&self, login: &str, actor: Option<&str>) -> Result<()> {
-        if actor == Some(login) {
-            return Err(Error::invalid("Cannot delete yourself"));
-        }
-        self.users.update(|users| {
-            let i = position(users, login)?;
-            let had_admin = users.iter().any(User::is_active_admin);
-            users.remove(i);
-            if had_admin && !users.iter().any(User::is_active_admin) {
-                return Err(Error::invalid(LAST_ADMIN));
-            }
-            Ok(())
-        })
+        self.users.update(|users| delete_in(users, login, actor))
     }
 
     /// Checks a login and password: `None` for a wrong password, an unknown login or an

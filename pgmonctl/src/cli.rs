@@ -33,6 +33,33 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `pgmonctl apply`.
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The file of desired servers, users and SSH key references (`-` for standard input)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print what would change, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also delete the servers and users the file does not list (never the last admin or you)
+    #[arg(long)]
+    pub prune: bool,
+    /// Delete without asking (what --prune needs when not on a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Also set the secrets the file gives for objects that exist (otherwise they are set only
+    /// when an object is created, has none, or moves to another host, port or user)
+    #[arg(long)]
+    pub update_secrets: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Yaml,
+    Json,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// Tables for people
@@ -66,6 +93,14 @@ pub enum Command {
     /// Live status, activity and history (needs the daemon)
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Make servers and users match a file (YAML or JSON), reporting what changed
+    Apply(ApplyArgs),
+    /// Print the servers, users and SSH key references as an `apply` file, without secrets
+    Export {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ExportFormat::Yaml)]
+        format: ExportFormat,
+    },
     /// The daemon's health
     Health,
     /// The daemon's connection pools
@@ -91,6 +126,9 @@ pub enum UsersCommand {
     Add {
         /// Login name: letters, digits, '.', '_', '@' and '-', starting with a letter or digit
         login: String,
+        /// Succeed without a change when the user exists (reports whether it changed anything)
+        #[arg(long)]
+        if_not_exists: bool,
         /// Role: admin, operator or viewer
         #[arg(long, value_parser = parse_role, default_value = "viewer", value_name = "ROLE")]
         role: Role,
@@ -122,6 +160,9 @@ pub enum UsersCommand {
     Delete {
         /// Login name
         login: String,
+        /// Succeed without a change when there is no such user
+        #[arg(long)]
+        if_exists: bool,
     },
     /// Set a user's password (your own when LOGIN is left out; at least 8 characters)
     Passwd {
@@ -151,6 +192,9 @@ pub enum ServersCommand {
         /// Add it even if host:port does not answer now
         #[arg(long)]
         no_check: bool,
+        /// Succeed without a change when the server exists (reports whether it changed anything)
+        #[arg(long)]
+        if_not_exists: bool,
     },
     /// Change a server; flags not given keep their value (a new host, port or user clears the
     /// stored password unless a new one is given)
@@ -167,6 +211,9 @@ pub enum ServersCommand {
     Remove {
         /// Server name
         name: String,
+        /// Succeed without a change when there is no such server
+        #[arg(long)]
+        if_exists: bool,
     },
     /// Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails
     TestSsh {
@@ -335,7 +382,11 @@ fn parse_role(text: &str) -> Result<Role, String> {
 #[derive(Subcommand, Debug)]
 pub enum StatsCommand {
     /// Every server's live status
-    Status,
+    Status {
+        /// Print only the servers that are not ok, and exit 1 if there is one (for cron)
+        #[arg(long)]
+        fail_on_down: bool,
+    },
     /// A server's history: totals, databases, timeline
     Server {
         /// Server name

@@ -47,15 +47,23 @@ pub async fn users(b: &impl Backend, cmd: UsersCommand, out: &Printer) -> Result
             role,
             email,
             password_stdin,
+            if_not_exists,
         } => {
+            if if_not_exists && found(b.get_user(&login).await)? {
+                return outcome(out, false, format!("User {login} exists: unchanged"));
+            }
             let password = read_secret(&mut stdin, password_stdin, "password", true)?;
             let body = UserCreate {
-                login,
+                login: login.clone(),
                 password,
                 role,
                 email,
             };
-            out.record(&b.create_user(body).await?)?
+            let user = b.create_user(body).await?;
+            if if_not_exists {
+                return outcome(out, true, format!("User {login} added"));
+            }
+            out.record(&user)?
         }
         UsersCommand::Update {
             login,
@@ -73,7 +81,13 @@ pub async fn users(b: &impl Backend, cmd: UsersCommand, out: &Printer) -> Result
             };
             out.record(&b.update_user(&login, body).await?)?
         }
-        UsersCommand::Delete { login } => out.message(&b.delete_user(&login).await?)?,
+        UsersCommand::Delete { login, if_exists } => match b.delete_user(&login).await {
+            Err(CliError::NotFound(_)) if if_exists => {
+                return outcome(out, false, format!("No user {login}: unchanged"));
+            }
+            Ok(_) if if_exists => return outcome(out, true, format!("User {login} deleted")),
+            deleted => out.message(&deleted?)?,
+        },
         UsersCommand::Passwd {
             login,
             password_stdin,
@@ -112,13 +126,21 @@ pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Re
             name,
             fields,
             no_check,
+            if_not_exists,
         } => {
+            if if_not_exists && found(b.get_server(&name).await)? {
+                return outcome(out, false, format!("Server {name} exists: unchanged"));
+            }
             let mut input = ServerInput {
-                name,
+                name: name.clone(),
                 ..ServerInput::default()
             };
             apply_fields(b, &mut input, fields, true).await?;
-            out.record(&b.create_server(input, !no_check).await?)?
+            let server = b.create_server(input, !no_check).await?;
+            if if_not_exists {
+                return outcome(out, true, format!("Server {name} added"));
+            }
+            out.record(&server)?
         }
         ServersCommand::Update {
             name,
@@ -132,10 +154,36 @@ pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Re
             apply_fields(b, &mut input, fields, false).await?;
             out.record(&b.update_server(&name, input).await?)?
         }
-        ServersCommand::Remove { name } => out.message(&b.remove_server(&name).await?)?,
+        ServersCommand::Remove { name, if_exists } => match b.remove_server(&name).await {
+            Err(CliError::NotFound(_)) if if_exists => {
+                return outcome(out, false, format!("No server {name}: unchanged"));
+            }
+            Ok(_) if if_exists => return outcome(out, true, format!("Server {name} deleted")),
+            removed => out.message(&removed?)?,
+        },
         ServersCommand::TestSsh { name } => crate::keys::test_ssh(b, &name, out).await?,
     }
     Ok(())
+}
+
+/// Whether a lookup found its object (not found is an answer, not an error).
+fn found<T>(lookup: Result<T, CliError>) -> Result<bool, CliError> {
+    match lookup {
+        Ok(_) => Ok(true),
+        Err(CliError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// What an `--if-exists`/`--if-not-exists` command did: `{"changed", "message"}` in JSON, the
+/// message in a table.
+fn outcome(out: &Printer, changed: bool, message: String) -> Result<(), CliError> {
+    #[derive(serde::Serialize)]
+    struct Outcome {
+        changed: bool,
+        message: String,
+    }
+    Ok(out.message(&Outcome { changed, message })?)
 }
 
 /// A server in the list: its SSH login kind only when it has an SSH user (`-` otherwise).

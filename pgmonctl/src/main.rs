@@ -1,5 +1,6 @@
 //! `pgmonctl`: the admin CLI of pgmon.
 
+mod apply;
 mod backend;
 mod cli;
 mod commands;
@@ -55,10 +56,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         _ => {}
     }
     match target::choose(&cli).await? {
-        Target::Local(b) => dispatch(b.as_ref(), cli.command, &out).await,
+        Target::Local(b) => dispatch(b.as_ref(), cli.command, false, &out).await,
         Target::Remote(b) => {
             let daemon = b.0.target().to_owned();
-            dispatch(&b, cli.command, &out)
+            dispatch(&b, cli.command, true, &out)
                 .await
                 .map_err(|e| with_login_hint(e, &daemon))
         }
@@ -77,8 +78,15 @@ fn with_login_hint(e: CliError, daemon: &str) -> CliError {
     }
 }
 
-async fn dispatch(b: &impl backend::Backend, cmd: Command, out: &Printer) -> Result<(), CliError> {
+async fn dispatch(
+    b: &impl backend::Backend,
+    cmd: Command,
+    remote: bool,
+    out: &Printer,
+) -> Result<(), CliError> {
     match cmd {
+        Command::Apply(args) => apply::apply(b, args, remote, out).await,
+        Command::Export { format } => apply::export(b, format).await,
         Command::Users(c) => commands::users(b, c, out).await,
         Command::Servers(c) => commands::servers(b, c, out).await,
         Command::SshKeys(c) => keys::run(b, c, out).await,
@@ -152,7 +160,7 @@ fn describe(cmd: &Command) -> String {
             UsersCommand::Show { login } => format!("users show {login}"),
             UsersCommand::Add { login, .. } => format!("users add {login}"),
             UsersCommand::Update { login, .. } => format!("users update {login}"),
-            UsersCommand::Delete { login } => format!("users delete {login}"),
+            UsersCommand::Delete { login, .. } => format!("users delete {login}"),
             UsersCommand::Passwd { login, .. } => {
                 format!("users passwd {}", login.as_deref().unwrap_or(""))
                     .trim_end()
@@ -164,7 +172,7 @@ fn describe(cmd: &Command) -> String {
             ServersCommand::Show { name } => format!("servers show {name}"),
             ServersCommand::Add { name, .. } => format!("servers add {name}"),
             ServersCommand::Update { name, .. } => format!("servers update {name}"),
-            ServersCommand::Remove { name } => format!("servers remove {name}"),
+            ServersCommand::Remove { name, .. } => format!("servers remove {name}"),
             ServersCommand::TestSsh { name } => format!("servers test-ssh {name}"),
         },
         Command::SshKeys(k) => match k {
@@ -180,11 +188,13 @@ fn describe(cmd: &Command) -> String {
         Command::Login { .. } => "login".into(),
         Command::Logout => "logout".into(),
         Command::Stats(s) => match s {
-            StatsCommand::Status => "stats status".into(),
+            StatsCommand::Status { .. } => "stats status".into(),
             StatsCommand::Server { name, .. } => format!("stats server {name}"),
             StatsCommand::Db { name, db, .. } => format!("stats db {name} {db}"),
             StatsCommand::Activity { name } => format!("stats activity {name}"),
         },
+        Command::Apply(a) => format!("apply -f {}", a.file.display()),
+        Command::Export { .. } => "export".into(),
         Command::Health => "health".into(),
         Command::Pools => "pools".into(),
         Command::Completions { .. } => "completions".into(),

@@ -39,18 +39,25 @@ const QUERY_WIDTH: usize = 80;
 
 pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(), CliError> {
     match cmd {
-        StatsCommand::Status => {
+        StatsCommand::Status { fail_on_down } => {
             let servers = b.monitoring("/servers").await?;
-            if out.is_json() {
-                return Ok(out.record(&servers)?);
+            let mut listed: Vec<Value> = servers.as_array().cloned().unwrap_or_default();
+            if fail_on_down {
+                listed.retain(|s| !is_up(s));
             }
-            let rows: Vec<Value> = servers
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(status_row)
-                .collect();
-            out.list(&rows, STATUS_COLUMNS)?;
+            if out.is_json() {
+                out.record(&listed)?;
+            } else {
+                let rows: Vec<Value> = listed.iter().map(status_row).collect();
+                out.list(&rows, STATUS_COLUMNS)?;
+            }
+            if fail_on_down && !listed.is_empty() {
+                return Err(CliError::Failed(format!(
+                    "{} of {} servers not ok",
+                    listed.len(),
+                    servers.as_array().map_or(0, Vec::len)
+                )));
+            }
         }
         StatsCommand::Activity { name } => {
             let body = b
@@ -133,6 +140,13 @@ fn query(range: &TimeRange) -> String {
     } else {
         format!("?{}", parts.join("&"))
     }
+}
+
+/// PostgreSQL answered (an SSH problem beside it, `ok (SSH: ...)`, still counts as up).
+fn is_up(server: &Value) -> bool {
+    server["status"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("ok"))
 }
 
 fn status_row(s: &Value) -> Value {

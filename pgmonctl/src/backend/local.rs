@@ -15,6 +15,7 @@ use pgmon_common::ssh_keys::material::{self, KeyMaterial};
 use pgmon_common::users::{NewUser, UserChange};
 
 use super::{Backend, Result};
+use crate::apply::Op;
 use crate::error::CliError;
 
 pub struct Local(pub ConfigDir);
@@ -190,5 +191,20 @@ impl Backend for Local {
 
     async fn monitoring(&self, _path: &str) -> Result<serde_json::Value> {
         Err(needs_daemon("stats"))
+    }
+
+    /// One transaction: all changes or none (see `ConfigDir::apply_batch`).
+    async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)> {
+        let (mut servers, mut users) = (Vec::new(), Vec::new());
+        for op in ops {
+            match op {
+                Op::Server(s) => servers.push(s),
+                Op::User(u) => users.push(u),
+            }
+        }
+        // Whoever can write the config dir is not limited by the API's server cap.
+        self.0
+            .apply_batch(servers, users, usize::MAX)
+            .map_err(|e| (0, e.into()))
     }
 }

@@ -15,6 +15,7 @@ use pgmon_common::servers::ServerInput;
 pub use local::Local;
 pub use remote::Remote;
 
+use crate::apply::Op;
 use crate::error::CliError;
 
 pub type Result<T> = std::result::Result<T, CliError>;
@@ -48,4 +49,6 @@ pub trait Backend {
     /// `GET <path>` of a monitoring endpoint, as the API's JSON.
     async fn monitoring(&self, path: &str) -> Result<serde_json::Value>;
     async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>>;
+    /// Carries out `apply`'s changes in order. On failure: how many were made before it.
+    async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)>;
 }

@@ -11,7 +11,10 @@ use pgmon_common::client::Method;
 use pgmon_common::client::{ApiClient, segment};
 use pgmon_common::servers::ServerInput;
 
+use pgmon_common::batch::{ServerOp, UserOp};
+
 use super::{Backend, Result};
+use crate::apply::Op;
 use crate::error::CliError;
 
 pub struct Remote(pub ApiClient);
@@ -146,5 +149,44 @@ impl Backend for Remote {
 
     async fn monitoring(&self, path: &str) -> Result<serde_json::Value> {
         Ok(self.0.get(path).await?)
+    }
+
+    /// One request per change, in order; stops at the first failure.
+    async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)> {
+        for (done, op) in ops.into_iter().enumerate() {
+            let made = match op {
+                Op::Server(ServerOp::Create(input)) => {
+                    self.create_server(input, false).await.map(drop)
+                }
+                Op::Server(ServerOp::Update { name, input }) => {
+                    self.update_server(&name, input).await.map(drop)
+                }
+                Op::Server(ServerOp::Remove(name)) => self.remove_server(&name).await.map(drop),
+                Op::User(UserOp::Create(new)) => self
+                    .create_user(UserCreate {
+                        login: new.login,
+                        password: new.password,
+                        role: new.role,
+                        email: new.email,
+                    })
+                    .await
+                    .map(drop),
+                Op::User(UserOp::Update { login, change }) => self
+                    .update_user(
+                        &login,
+                        UserUpdate {
+                            password: change.password,
+                            role: change.role,
+                            email: change.email,
+                            is_active: change.is_active,
+                        },
+                    )
+                    .await
+                    .map(drop),
+                Op::User(UserOp::Delete(login)) => self.delete_user(&login).await.map(drop),
+            };
+            made.map_err(|e| (done, e))?;
+        }
+        Ok(())
     }
 }
