@@ -73,6 +73,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
         file.cache_ttls(),
         file.max_servers,
+        auth::throttle::LoginThrottle::new(file.throttle_limits()),
     );
     let app = api::router(state.clone(), &file);
 

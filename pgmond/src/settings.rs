@@ -63,6 +63,14 @@ pub struct FileSettings {
     pub max_servers: usize,
     /// Shortest new password accepted (existing ones keep working).
     pub min_password_length: usize,
+    /// Failed logins per minute for one login before it is blocked.
+    pub login_failures_per_minute: usize,
+    /// Failed logins per minute from one address before it is blocked.
+    pub source_failures_per_minute: usize,
+    /// The longest block of a login or address (blocks double from a minute).
+    pub login_block_max_seconds: u64,
+    /// Password checks at once (bcrypt takes a core for a quarter second).
+    pub concurrent_password_checks: usize,
 }
 
 impl Default for FileSettings {
@@ -79,6 +87,10 @@ impl Default for FileSettings {
             drain_seconds: 10,
             max_servers: pgmon_common::servers::DEFAULT_MAX_SERVERS,
             min_password_length: pgmon_common::users::DEFAULT_MIN_PASSWORD_LENGTH,
+            login_failures_per_minute: 5,
+            source_failures_per_minute: 20,
+            login_block_max_seconds: 900,
+            concurrent_password_checks: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -106,6 +118,15 @@ impl FileSettings {
             header_timeout: Duration::from_secs(self.header_timeout_seconds.max(1)),
             max_connections: self.max_connections.max(1),
             drain: Duration::from_secs(self.drain_seconds),
+        }
+    }
+
+    pub fn throttle_limits(&self) -> crate::auth::throttle::ThrottleLimits {
+        crate::auth::throttle::ThrottleLimits {
+            per_login: self.login_failures_per_minute,
+            per_source: self.source_failures_per_minute,
+            max_block: Duration::from_secs(self.login_block_max_seconds),
+            concurrent_checks: self.concurrent_password_checks,
         }
     }
 

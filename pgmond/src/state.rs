@@ -8,6 +8,7 @@ use pgmon_common::api::PoolStatus;
 
 use crate::api::ApiError;
 use crate::auth::jwt::TokenKeys;
+use crate::auth::throttle::LoginThrottle;
 use crate::monitor::{CacheTtls, Monitor};
 
 #[derive(Clone)]
@@ -17,16 +18,24 @@ pub struct AppState {
     pub monitor: Arc<Monitor>,
     /// Monitored servers at most (`max_servers` of pgmond.toml).
     pub max_servers: usize,
+    pub throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
-    pub fn new(dir: ConfigDir, tokens: TokenKeys, ttls: CacheTtls, max_servers: usize) -> AppState {
+    pub fn new(
+        dir: ConfigDir,
+        tokens: TokenKeys,
+        ttls: CacheTtls,
+        max_servers: usize,
+        throttle: LoginThrottle,
+    ) -> AppState {
         let dir = Arc::new(dir);
         AppState {
             monitor: Arc::new(Monitor::new(Arc::clone(&dir), ttls)),
             dir,
             tokens: Arc::new(tokens),
             max_servers,
+            throttle: Arc::new(throttle),
         }
     }
 

@@ -59,6 +59,12 @@ async fn cors_follows_allowed_origins() {
             .get("access-control-allow-origin")
             .map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(acao, allowed.then(|| origin.to_owned()), "{origin}");
+        // Credentials only beside an allowed origin.
+        let credentials = r
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_some();
+        assert_eq!(credentials, allowed, "{origin}");
     }
 }
 

@@ -2,7 +2,7 @@
 //! Python backend used.
 
 use axum::Json;
-use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pgmon_common::users::Role;
@@ -35,6 +35,12 @@ pub enum ApiError {
     Task(#[from] tokio::task::JoinError),
     #[error(transparent)]
     KeyWork(#[from] crate::ssh::key_work::KeyWorkError),
+    /// Too many failed logins from the source or for the login: retry after this long.
+    #[error("Too many failed logins, try again later")]
+    TooManyAttempts(std::time::Duration),
+    /// Every password-check turn is taken.
+    #[error("Too many logins at once, try again shortly")]
+    Busy,
 }
 
 impl ApiError {
@@ -56,7 +62,8 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::KeyWork(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::KeyWork(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -74,10 +81,25 @@ impl IntoResponse for ApiError {
             other => Value::String(other.to_string()),
         };
         let mut response = (status, Json(json!({ "detail": detail }))).into_response();
-        if matches!(self, ApiError::NotAuthenticated) {
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        match self {
+            ApiError::NotAuthenticated => {
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::TooManyAttempts(wait) => {
+                // Whole seconds, rounded up, so a client that waits that long is let in.
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(secs));
+            }
+            ApiError::Busy => {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
         }
         response
     }

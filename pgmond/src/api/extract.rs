@@ -1,5 +1,5 @@
 //! Body extractors whose rejections are FastAPI's 422 list, so clients written against the
-//! Python backend read them the same way.
+//! Python backend read them the same way; and where a request comes from.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -8,6 +8,35 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::ApiError;
+
+/// Where a request comes from: the TCP peer's address, or the admin socket.
+pub enum Source {
+    Tcp(Option<std::net::IpAddr>),
+    AdminSocket,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::ConnectInfo;
+        if parts
+            .extensions
+            .get::<ConnectInfo<crate::listen::SocketPeer>>()
+            .is_some()
+        {
+            return Ok(Source::AdminSocket);
+        }
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Source::Tcp(addr))
+    }
+}
 
 /// A JSON body.
 pub struct JsonBody<T>(pub T);

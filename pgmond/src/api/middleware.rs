@@ -35,6 +35,28 @@ pub async fn json_errors(response: Response) -> Response {
     replaced
 }
 
+/// Headers every answer carries: no type sniffing, no framing, no referrer, no caching (answers
+/// hold fleet data and user lists). CORS credentials are allowed only beside an allowed origin:
+/// the CORS layer would send `allow-credentials` to any caller.
+pub async fn security_headers(mut response: Response) -> Response {
+    use axum::http::HeaderValue;
+    use axum::http::header::{
+        ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL,
+        REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    };
+    let h = response.headers_mut();
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if !h.contains_key(ACCESS_CONTROL_ALLOW_ORIGIN) {
+        h.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
+    }
+    response
+}
+
 /// A panic in a handler becomes a generic 500; the daemon keeps serving.
 pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let what = panic

@@ -72,6 +72,7 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .layer(axum::middleware::map_response(middleware::json_errors))
         .layer(axum::middleware::from_fn(middleware::log_requests))
         .layer(cors(&settings.allowed_origins))
+        .layer(axum::middleware::map_response(middleware::security_headers))
         .with_state(state)
 }
 

@@ -2,6 +2,7 @@
 //! admin). Handlers state the least role they need in their signature: `Auth<Operator>`.
 
 pub mod jwt;
+pub mod throttle;
 
 use std::marker::PhantomData;
 

@@ -11,6 +11,7 @@ mod admin_socket;
 mod canned;
 
 use std::io::{self, ErrorKind};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,14 +64,21 @@ pub struct SocketPeer {
     pub pid: Option<i32>,
 }
 
-/// What a connection tells the handlers about its peer.
+/// What a connection tells the handlers about its peer: the address on TCP (for throttling
+/// and logs), the process on the admin socket.
 trait Peer {
-    fn peer(&self) -> Option<SocketPeer>;
+    fn peer(&self) -> Option<SocketPeer> {
+        None
+    }
+
+    fn addr(&self) -> Option<SocketAddr> {
+        None
+    }
 }
 
 impl Peer for TcpStream {
-    fn peer(&self) -> Option<SocketPeer> {
-        None
+    fn addr(&self) -> Option<SocketAddr> {
+        self.peer_addr().ok()
     }
 }
 
@@ -198,10 +206,13 @@ async fn serve_connection<I>(io: I, app: Router, shutdown: CancellationToken, li
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + Peer + 'static,
 {
-    let peer = io.peer();
+    let (peer, addr) = (io.peer(), io.addr());
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         if let Some(p) = peer {
             request.extensions_mut().insert(ConnectInfo(p));
+        }
+        if let Some(a) = addr {
+            request.extensions_mut().insert(ConnectInfo(a));
         }
         app.clone().oneshot(request.map(axum::body::Body::new))
     });

@@ -1,0 +1,122 @@
+//! Sign-in that withstands guessing: failed logins throttled per login and per address with
+//! `Retry-After`, the same answer whether a login exists, one log line per attempt for
+//! fail2ban, the admin socket exempt; and the headers every answer carries.
+
+use std::io::{Read, Write};
+
+use pgmon_tests::daemon::Daemon;
+use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::http::Api;
+use serde_json::Value;
+
+async fn try_login(api: &Api, login: &str, password: &str) -> (u16, Option<String>, Value) {
+    let a = api
+        .send(
+            api.request(reqwest::Method::POST, "/token")
+                .form(&[("username", login), ("password", password)]),
+        )
+        .await;
+    let retry = a
+        .headers
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (a.status, retry, a.body)
+}
+
+#[tokio::test]
+/// Five failures for a login block it (429, Retry-After about a minute), an unknown login
+/// exactly alike; another user's right password still gets in; each failure is one log line
+/// with the login and the address; the admin socket is never throttled.
+async fn failed_logins_are_throttled() {
+    let (_tmp, dir) = seed_config();
+    let d = Daemon::start(&dir, &[]);
+    let api = d.api();
+    let mut blocked = Vec::new();
+    for login in ["oper", "nobody-such"] {
+        for _ in 0..5 {
+            assert_eq!(try_login(&api, login, "wrong-guess").await.0, 401);
+        }
+        let (status, retry, body) = try_login(&api, login, "wrong-guess").await;
+        assert_eq!(status, 429, "{login}: {body}");
+        let retry: u64 = retry.expect("Retry-After").parse().unwrap();
+        assert!((55..=60).contains(&retry), "{retry}");
+        blocked.push(body);
+    }
+    assert_eq!(
+        blocked[0], blocked[1],
+        "the answer tells which logins exist"
+    );
+    assert_eq!(
+        blocked[0]["detail"],
+        "Too many failed logins, try again later"
+    );
+    // Even the right password waits out the block...
+    assert_eq!(try_login(&api, "oper", "oper-pass-1").await.0, 429);
+    // ...but other users are not locked out by someone guessing at oper.
+    assert_eq!(try_login(&api, "view", "view-pass-1").await.0, 200);
+
+    let log = d.log();
+    let failures = log
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("login failed for oper from 127.0.0.1"))
+        .count();
+    assert_eq!(failures, 5, "{log}");
+    assert!(
+        log.contains("login succeeded for view from 127.0.0.1"),
+        "{log}"
+    );
+
+    // The admin socket: wrong passwords are answered 401, as often as asked.
+    for _ in 0..8 {
+        let mut s = std::os::unix::net::UnixStream::connect(&d.socket).unwrap();
+        let body = "username=admin&password=wrong-guess";
+        write!(
+            s,
+            "POST /token HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    }
+}
+
+#[tokio::test]
+/// Every answer, success or error, API or docs, carries the security headers.
+async fn security_headers_on_every_answer() {
+    let (_tmp, dir) = seed_config();
+    let d = Daemon::start(&dir, &[]);
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    let anonymous = d.api();
+    let answers = [
+        anonymous.get("/api/health").await,
+        anonymous.get("/servers").await,
+        anonymous.get("/no/such/route").await,
+        anonymous.get("/openapi.json").await,
+        admin.get("/users").await,
+        admin.get("/users/nobody").await,
+        admin.delete("/servers").await,
+    ];
+    let docs = reqwest::get(d.url("/docs/")).await.unwrap();
+    let mut headers: Vec<_> = answers.iter().map(|a| a.headers.clone()).collect();
+    headers.push(docs.headers().clone());
+    for (i, h) in headers.iter().enumerate() {
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            ("cache-control", "no-store"),
+        ] {
+            assert_eq!(
+                h.get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "answer {i}: {name}"
+            );
+        }
+        assert!(
+            h.get("access-control-allow-credentials").is_none(),
+            "answer {i}"
+        );
+    }
+}
