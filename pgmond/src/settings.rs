@@ -191,7 +191,8 @@ Config dir (0700): \fIusers.json\fR, \fIservers.json\fR, \fIencryption_key.key\f
 \fI/etc/pg_activity_monitor/pgmond.toml\fR
 Optional settings: allowed_origins, token_expiration_minutes, admin_socket, max_body_bytes,
 status_cache_ttl_seconds, ssh_cache_ttl_seconds, header_timeout_seconds, max_connections,
-drain_seconds, max_servers
+drain_seconds, max_servers, min_password_length, login_failures_per_minute,
+source_failures_per_minute, login_block_max_seconds, concurrent_password_checks
 .TP
 \fI/run/pgmon/pgmond.sock\fR
 Admin socket (0660): callers act as admin
