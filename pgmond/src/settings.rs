@@ -90,7 +90,9 @@ impl Default for FileSettings {
             login_failures_per_minute: 5,
             source_failures_per_minute: 20,
             login_block_max_seconds: 900,
-            concurrent_password_checks: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            // One core is left to the rest of the API.
+            concurrent_password_checks: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
         }
     }
 }

@@ -101,21 +101,28 @@ impl LoginThrottle {
         source: Option<IpAddr>,
         login: &str,
     ) -> Result<SemaphorePermit<'_>, Refusal> {
+        self.check_blocked(source, login)?;
+        let permit = match tokio::time::timeout(CHECK_WAIT, self.checks.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(Refusal::Busy),
+        };
+        // Guesses that queued before their source or login was blocked drop out here rather
+        // than spend a password check each, so the queue empties for everyone else.
+        self.check_blocked(source, login)?;
+        Ok(permit)
+    }
+
+    fn check_blocked(&self, source: Option<IpAddr>, login: &str) -> Result<(), Refusal> {
         let now = Instant::now();
-        {
-            let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-            let wait = Self::keys(source, login)
-                .iter()
-                .filter_map(|k| records.get(k)?.blocked_until)
-                .filter(|t| *t > now)
-                .max();
-            if let Some(until) = wait {
-                return Err(Refusal::Blocked(until - now));
-            }
-        }
-        match tokio::time::timeout(CHECK_WAIT, self.checks.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(Refusal::Busy),
+        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        let wait = Self::keys(source, login)
+            .iter()
+            .filter_map(|k| records.get(k)?.blocked_until)
+            .filter(|t| *t > now)
+            .max();
+        match wait {
+            Some(until) => Err(Refusal::Blocked(until - now)),
+            None => Ok(()),
         }
     }
 
