@@ -89,15 +89,10 @@ enum Guarded {
     Failed(Option<io::Error>),
 }
 
-impl Guarded {
-    fn failure(&mut self) -> io::Error {
-        match self {
-            Guarded::Failed(e) => e
-                .take()
-                .unwrap_or_else(|| io::Error::from(io::ErrorKind::NotConnected)),
-            Guarded::Open(_) => unreachable!("only called on a failed stream"),
-        }
-    }
+/// The connect error, on first use; after that, "not connected".
+fn failure(e: &mut Option<io::Error>) -> io::Error {
+    e.take()
+        .unwrap_or_else(|| io::Error::from(io::ErrorKind::NotConnected))
 }
 
 impl AsyncRead for Guarded {
@@ -108,7 +103,7 @@ impl AsyncRead for Guarded {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Guarded::Open(s) => Pin::new(s).poll_read(cx, buf),
-            failed => Poll::Ready(Err(failed.failure())),
+            Guarded::Failed(e) => Poll::Ready(Err(failure(e))),
         }
     }
 }
@@ -121,14 +116,14 @@ impl AsyncWrite for Guarded {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Guarded::Open(s) => Pin::new(&mut s.inner).poll_write(cx, buf),
-            failed => Poll::Ready(Err(failed.failure())),
+            Guarded::Failed(e) => Poll::Ready(Err(failure(e))),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Guarded::Open(s) => Pin::new(&mut s.inner).poll_flush(cx),
-            failed => Poll::Ready(Err(failed.failure())),
+            Guarded::Failed(e) => Poll::Ready(Err(failure(e))),
         }
     }
 
