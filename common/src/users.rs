@@ -97,6 +97,27 @@ pub struct User {
 }
 
 impl User {
+    /// What a token issued to this user is bound to: a keyed digest of the password hash,
+    /// the role and the creation time. Changing the password or the role, or deleting the user
+    /// and creating the login again, changes it, so tokens issued before stop working.
+    pub fn token_version(&self, key: &[u8]) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(key);
+        for part in [
+            self.password.0.as_str(),
+            self.role.as_str(),
+            &self.created_at.map(|t| t.to_api()).unwrap_or_default(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     fn is_active_admin(&self) -> bool {
         self.is_active && self.role == Role::Admin
     }

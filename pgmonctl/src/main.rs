@@ -69,7 +69,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 /// A refusal for want of a (valid) token says how to get one.
 fn with_login_hint(e: CliError, daemon: &str) -> CliError {
     match e {
-        CliError::Denied(d) if d == "Not authenticated" || d == "Token expired" => {
+        CliError::Denied(d)
+            if matches!(
+                d.as_str(),
+                "Not authenticated" | "Token expired" | "Token revoked"
+            ) =>
+        {
             CliError::Denied(format!(
                 "{d}: log in with `pgmonctl --url {daemon} login` (or set PGMON_TOKEN)"
             ))

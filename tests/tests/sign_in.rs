@@ -120,3 +120,52 @@ async fn security_headers_on_every_answer() {
         );
     }
 }
+
+#[tokio::test]
+/// A token stops working when its user's password or role changes, or when the login is
+/// deleted and created again; a token issued afterwards works.
+async fn tokens_follow_their_user() {
+    let (_tmp, dir) = seed_config();
+    let d = Daemon::start(&dir, &[]);
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    let changes: [(&str, serde_json::Value); 2] = [
+        ("password", serde_json::json!({"password": "oper-pass-2"})),
+        ("role", serde_json::json!({"role": "viewer"})),
+    ];
+    let mut password = "oper-pass-1";
+    for (what, change) in changes {
+        let oper = d.api_as("oper", password).await;
+        assert_eq!(oper.get("/users/me").await.status, 200);
+        assert_eq!(
+            admin.put("/users/oper", &change).await.status,
+            200,
+            "{what}"
+        );
+        let a = oper.get("/users/me").await;
+        assert_eq!(
+            (a.status, &a.body["detail"]),
+            (401, &"Token revoked".into()),
+            "{what}"
+        );
+        password = "oper-pass-2";
+        assert_eq!(
+            d.api_as("oper", password)
+                .await
+                .get("/users/me")
+                .await
+                .status,
+            200
+        );
+    }
+
+    let view = d.api_as("view", "view-pass-1").await;
+    assert_eq!(admin.delete("/users/view").await.status, 200);
+    let again = serde_json::json!({"login": "view", "password": "view-pass-1", "role": "admin"});
+    assert_eq!(admin.post("/users", &again).await.status, 200);
+    let a = view.get("/users").await;
+    assert_eq!(
+        a.status, 401,
+        "the old view's token works for the new view: {}",
+        a.body
+    );
+}

@@ -18,6 +18,8 @@ pub enum ApiError {
     TokenExpired,
     #[error("Invalid token")]
     InvalidToken,
+    #[error("Token revoked")]
+    TokenRevoked,
     #[error("Invalid credentials")]
     BadCredentials,
     #[error("Not enough permissions: {} role required", .0)]
@@ -58,6 +60,7 @@ impl ApiError {
             ApiError::NotAuthenticated
             | ApiError::TokenExpired
             | ApiError::InvalidToken
+            | ApiError::TokenRevoked
             | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -71,7 +71,7 @@ pub async fn login(
     state.throttle.succeeded(&user.login);
     tracing::info!("login succeeded for {} from {shown}", user.login);
     Ok(Json(Token {
-        access_token: state.tokens.issue(&user.login),
+        access_token: state.tokens.issue(&user),
         token_type: "bearer".into(),
     }))
 }

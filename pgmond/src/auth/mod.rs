@@ -88,10 +88,11 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         })
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::NotAuthenticated)?;
-    let login = state.tokens.verify(token).map_err(|e| match e {
+    let subject = state.tokens.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::TokenExpired,
         TokenError::Invalid => ApiError::InvalidToken,
     })?;
+    let login = subject.login;
     let lookup = login.clone();
     let user = state
         .store(move |dir| dir.get_user(&lookup))
@@ -102,6 +103,13 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         })?;
     if !user.is_active {
         return Err(ApiError::BadCredentials);
+    }
+    // Issued before a password or role change, or to an earlier user of the same login.
+    if subject
+        .version
+        .is_some_and(|v| v != state.tokens.version(&user))
+    {
+        return Err(ApiError::TokenRevoked);
     }
     Ok(Caller {
         login: Some(login),
