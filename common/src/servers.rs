@@ -86,6 +86,46 @@ impl Server {
     }
 }
 
+/// Where stored secrets go: a PostgreSQL password to host, port and user; an SSH password to
+/// host, SSH port and SSH user. A stored secret stays only while its target does.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Targets<'a> {
+    pg: (&'a str, u16, &'a str),
+    ssh: (&'a str, u16, Option<&'a str>),
+}
+
+impl<'a> Targets<'a> {
+    pub fn new(
+        host: &'a str,
+        port: u16,
+        user: &'a str,
+        ssh_port: u16,
+        ssh_user: Option<&'a str>,
+    ) -> Targets<'a> {
+        Targets {
+            pg: (host, port, user),
+            ssh: (host, ssh_port, ssh_user),
+        }
+    }
+
+    /// Whether going to `next` moves the PostgreSQL target, and the SSH target.
+    pub fn moved_to(&self, next: &Targets<'_>) -> (bool, bool) {
+        (self.pg != next.pg, self.ssh != next.ssh)
+    }
+}
+
+impl Server {
+    pub fn targets(&self) -> Targets<'_> {
+        Targets::new(
+            &self.host,
+            self.port,
+            &self.user,
+            self.ssh_port,
+            self.ssh_user.as_deref(),
+        )
+    }
+}
+
 /// Seals every plaintext secret of `servers`; returns whether there was one.
 pub fn seal_all(servers: &mut [Server], cipher: &Cipher) -> bool {
     servers
@@ -161,6 +201,16 @@ impl ServerInput {
         }
     }
 
+    pub fn targets(&self) -> Targets<'_> {
+        Targets::new(
+            &self.host,
+            self.port,
+            &self.user,
+            self.ssh_port,
+            self.ssh_user.as_deref(),
+        )
+    }
+
     /// The checks that need no store: name, host, ports, user.
     pub fn check_fields(&self) -> Result<()> {
         check_name("server name", &self.name)?;
@@ -214,25 +264,19 @@ impl ServerInput {
                 }
             }
         };
-        let same_pg = stored.is_none_or(|s| {
-            (s.host.as_str(), s.port, s.user.as_str())
-                == (self.host.as_str(), self.port, self.user.as_str())
-        });
-        let same_ssh = stored.is_none_or(|s| {
-            (s.host.as_str(), s.ssh_port, s.ssh_user.as_deref())
-                == (self.host.as_str(), self.ssh_port, self.ssh_user.as_deref())
-        });
+        let (pg_moved, ssh_moved) =
+            stored.map_or((false, false), |s| s.targets().moved_to(&self.targets()));
         let password = keep(
             "password",
             self.password,
             stored.map(|s| &s.password),
-            same_pg,
+            !pg_moved,
         );
         let ssh_password = keep(
             "ssh_password",
             self.ssh_password,
             stored.map(|s| &s.ssh_password),
-            same_ssh,
+            !ssh_moved,
         );
         // The passphrase opens a key here; it is never sent anywhere.
         let ssh_key_passphrase = keep(

@@ -5,7 +5,7 @@
 
 use pgmon_common::api::{ServerStatus, SshKeyResponse, UserResponse};
 use pgmon_common::batch::{ServerOp, UserOp};
-use pgmon_common::servers::ServerInput;
+use pgmon_common::servers::{ServerInput, Targets};
 use pgmon_common::users::{NewUser, Role, UserChange};
 use serde::Serialize;
 
@@ -215,13 +215,14 @@ fn server_action(s: &ServerSpec, current: &Current, o: &Options) -> Result<Actio
         now.allow_cleartext_password == s.allow_cleartext_password,
     );
     // A stored secret stays only while its target does (the store clears it otherwise).
-    let pg_moved = (now.host.as_str(), now.port, now.user.as_str())
-        != (input.host.as_str(), input.port, input.user.as_str());
-    let ssh_moved = (
-        now.host.as_str(),
+    let stored = Targets::new(
+        &now.host,
+        now.port,
+        &now.user,
         now.ssh_port,
-        empty_is_none(&now.ssh_user),
-    ) != (input.host.as_str(), input.ssh_port, input.ssh_user.clone());
+        now.ssh_user.as_deref(),
+    );
+    let (pg_moved, ssh_moved) = stored.moved_to(&input.targets());
     let secrets = [
         ("password", s.password(), now.has_password, pg_moved),
         (
