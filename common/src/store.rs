@@ -62,7 +62,7 @@ pub struct JsonStore<T> {
     cache: Mutex<Option<Cached<T>>>,
 }
 
-impl<T: Serialize + DeserializeOwned> JsonStore<T> {
+impl<T: Serialize + DeserializeOwned + Clone> JsonStore<T> {
     /// A store for `path`; backups go to `backup_dir/<prefix>_<YYYYmmdd_HHMMSS>.json`.
     pub fn new(path: PathBuf, backup_dir: PathBuf, backup_prefix: &'static str) -> JsonStore<T> {
         let lock_path = sibling(&path, ".lock");
@@ -119,9 +119,11 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
             Some(bytes) => self.parse(bytes)?,
             None => Vec::new(),
         };
+        // The old content, kept for the scrubbed backup before `change` alters it.
+        let before = scrub.map(|scrub| (scrub, items.clone()));
         let out = change(&mut items)?;
         if let Some(bytes) = &old {
-            self.backup(bytes, scrub)?;
+            self.backup(bytes, before)?;
         }
         self.write_file(&items)?;
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -179,9 +181,10 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
         Ok(Some(file))
     }
 
-    /// Copies the old file into the backup folder, mode 0600 whatever the original had, after
-    /// `scrub` where one is given. (A hard link would keep a hand-written file's wider mode.)
-    fn backup(&self, old: &[u8], scrub: Option<Scrub<'_, T>>) -> Result<()> {
+    /// Copies the old file into the backup folder, mode 0600 whatever the original had; with a
+    /// scrub, its scrubbed content when the scrub changed anything. (A hard link would keep a
+    /// hand-written file's wider mode.)
+    fn backup(&self, old: &[u8], scrub: Option<(Scrub<'_, T>, Vec<T>)>) -> Result<()> {
         create_private_dir(&self.backup_dir)?;
         let stamp = chrono::Local::now().format("%Y%m%d_%H%M%S");
         let target = self
@@ -189,10 +192,7 @@ impl<T: Serialize + DeserializeOwned> JsonStore<T> {
             .join(format!("{}_{stamp}.json", self.backup_prefix));
         let _ = fs::remove_file(&target);
         let scrubbed = match scrub {
-            Some(scrub) => {
-                let mut items = self.parse(old)?;
-                scrub(&mut items).then_some(self.render(&items)?)
-            }
+            Some((scrub, mut items)) => scrub(&mut items).then_some(self.render(&items)?),
             None => None,
         };
         create_private_file(&target, scrubbed.as_deref().unwrap_or(old))?;
