@@ -2,7 +2,9 @@
 
 mod api;
 mod auth;
+mod collector;
 mod first_start;
+mod history;
 mod listen;
 mod monitor;
 mod settings;
@@ -68,12 +70,16 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         Ok(s) if !s.is_empty() => s,
         _ => dir.read_secret_key()?,
     };
+    let history_dir = flags.config_dir.clone();
+    let store =
+        tokio::task::spawn_blocking(move || history::HistoryStore::open(&history_dir)).await??;
     let state = AppState::new(
         dir.with_min_password_length(file.min_password_length),
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
         file.cache_ttls(),
         file.max_servers,
         auth::throttle::LoginThrottle::new(file.throttle_limits()),
+        (store, file.schedule()),
     );
     let app = api::router(state.clone(), &file);
 
@@ -90,7 +96,9 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     );
     let shutdown = CancellationToken::new();
     tokio::spawn(listen::cancel_on_signal(shutdown.clone()));
+    let collector = tokio::spawn(state.collector.clone().run(shutdown.clone()));
     listen::serve(tcp, admin, app, shutdown, file.serve_limits()).await?;
+    collector.await?;
     state.monitor.close();
     tracing::info!("pgmond stopped");
     Ok(())

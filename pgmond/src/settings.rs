@@ -71,6 +71,16 @@ pub struct FileSettings {
     pub login_block_max_seconds: u64,
     /// Password checks at once (bcrypt takes a core for a quarter second).
     pub concurrent_password_checks: usize,
+    /// Seconds between samples of a server by the collector (any value here; the API keeps
+    /// to 10 and more).
+    pub collect_interval_seconds: u64,
+    /// Seconds between readings of database sizes.
+    pub size_interval_seconds: u64,
+    /// Servers the collector samples at once.
+    pub collect_concurrency: usize,
+    /// Import legacy `stats_db` history into the store (else servers naming a stats database
+    /// are answered from it live).
+    pub legacy_import: bool,
 }
 
 impl Default for FileSettings {
@@ -93,6 +103,10 @@ impl Default for FileSettings {
             // One core is left to the rest of the API.
             concurrent_password_checks: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            collect_interval_seconds: 600,
+            size_interval_seconds: 1800,
+            collect_concurrency: 16,
+            legacy_import: true,
         }
     }
 }
@@ -129,6 +143,15 @@ impl FileSettings {
             per_source: self.source_failures_per_minute,
             max_block: Duration::from_secs(self.login_block_max_seconds),
             concurrent_checks: self.concurrent_password_checks,
+        }
+    }
+
+    pub fn schedule(&self) -> crate::collector::Schedule {
+        crate::collector::Schedule {
+            interval: Duration::from_secs(self.collect_interval_seconds.max(1)),
+            size_interval: Duration::from_secs(self.size_interval_seconds.max(1)),
+            concurrency: self.collect_concurrency.max(1),
+            legacy_import: self.legacy_import,
         }
     }
 
@@ -188,13 +211,14 @@ The flags above
 .TP
 \fI/etc/pg_activity_monitor/\fR
 Config dir (0700): \fIusers.json\fR, \fIservers.json\fR, \fIencryption_key.key\fR, \fIsecret_key\fR,
-\fIknown_hosts\fR, \fIssh_keys/\fR, \fIbackups/\fR (files 0600)
+\fIknown_hosts\fR, \fIssh_keys/\fR, \fIbackups/\fR, \fIhistory.db\fR (the history store) (files 0600)
 .TP
 \fI/etc/pg_activity_monitor/pgmond.toml\fR
 Optional settings: allowed_origins, token_expiration_minutes, admin_socket, max_body_bytes,
 status_cache_ttl_seconds, ssh_cache_ttl_seconds, header_timeout_seconds, max_connections,
 drain_seconds, max_servers, min_password_length, login_failures_per_minute,
-source_failures_per_minute, login_block_max_seconds, concurrent_password_checks
+source_failures_per_minute, login_block_max_seconds, concurrent_password_checks,
+collect_interval_seconds, size_interval_seconds, collect_concurrency, legacy_import
 .TP
 \fI/run/pgmon/pgmond.sock\fR
 Admin socket (0660): callers act as admin

@@ -9,6 +9,8 @@ use pgmon_common::api::PoolStatus;
 use crate::api::ApiError;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::throttle::LoginThrottle;
+use crate::collector::{Collector, Schedule};
+use crate::history::HistoryStore;
 use crate::monitor::{CacheTtls, Monitor};
 
 #[derive(Clone)]
@@ -19,6 +21,7 @@ pub struct AppState {
     /// Monitored servers at most (`max_servers` of pgmond.toml).
     pub max_servers: usize,
     pub throttle: Arc<LoginThrottle>,
+    pub collector: Arc<Collector>,
 }
 
 impl AppState {
@@ -28,10 +31,19 @@ impl AppState {
         ttls: CacheTtls,
         max_servers: usize,
         throttle: LoginThrottle,
+        history: (HistoryStore, Schedule),
     ) -> AppState {
         let dir = Arc::new(dir);
+        let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls));
+        let (store, schedule) = history;
         AppState {
-            monitor: Arc::new(Monitor::new(Arc::clone(&dir), ttls)),
+            collector: Arc::new(Collector::new(
+                Arc::clone(&dir),
+                Arc::clone(&monitor),
+                store,
+                schedule,
+            )),
+            monitor,
             dir,
             tokens: Arc::new(tokens),
             max_servers,

@@ -238,3 +238,37 @@ pub fn add_local_server(config_dir: &Path, name: &str, port: u16, stats_db: Opti
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Sets `key` of server `name` in `servers.json` to `value`: for fields that only a hand-edited
+/// entry carries.
+pub fn set_server_field(config_dir: &Path, name: &str, key: &str, value: serde_json::Value) {
+    let path = config_dir.join("servers.json");
+    let mut servers: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let entry = servers
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no server {name} in {}", path.display()));
+    entry[key] = value;
+    std::fs::write(&path, serde_json::to_vec_pretty(&servers).unwrap()).unwrap();
+}
+
+/// Adds lines to the config dir's `pgmond.toml`.
+pub fn add_settings(config_dir: &Path, lines: &str) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(config_dir.join("pgmond.toml"))
+        .unwrap();
+    writeln!(f, "{lines}").unwrap();
+}
+
+/// A collector status entry by server name.
+pub fn collector_entry<'a>(status: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    status["servers"]
+        .as_array()
+        .and_then(|l| l.iter().find(|s| s["name"] == name))
+        .unwrap_or_else(|| panic!("{name} not in collector status: {status}"))
+}

@@ -69,6 +69,31 @@ impl Api {
         self.send(self.request(Method::GET, path)).await
     }
 
+    /// GETs `path` until `done` holds for a 200 body (within `limit`), and returns that body;
+    /// panics with `what` and the last answer otherwise.
+    pub async fn get_until(
+        &self,
+        path: &str,
+        limit: std::time::Duration,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            let a = self.get(path).await;
+            if a.status == 200 && done(&a.body) {
+                return a.body;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "waited {limit:?} for {what}; last answer {}: {}",
+                a.status,
+                a.body
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn delete(&self, path: &str) -> Answer {
         self.send(self.request(Method::DELETE, path)).await
     }

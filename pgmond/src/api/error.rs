@@ -40,6 +40,8 @@ pub enum ApiError {
     /// Too many failed logins from the source or for the login: retry after this long.
     #[error("Too many failed logins, try again later")]
     TooManyAttempts(std::time::Duration),
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     /// Every password-check turn is taken.
     #[error("Too many logins at once, try again shortly")]
     Busy,
@@ -56,7 +58,9 @@ impl ApiError {
         match self {
             ApiError::Store(E::Invalid(_)) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Store(E::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Store(_) | ApiError::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Store(_) | ApiError::Task(_) | ApiError::History(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ApiError::NotAuthenticated
             | ApiError::TokenExpired
             | ApiError::InvalidToken

@@ -1,5 +1,6 @@
 //! The HTTP API: the route table, and the handlers grouped by resource.
 
+mod collector;
 mod docs;
 mod error;
 mod extract;
@@ -50,6 +51,7 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/server/{name}/db/{db}", get(stats::db_info))
         .route("/server/{name}/db/{db}/stats", get(stats::db_history))
         .route("/servers/{name}/test-ssh", post(servers::test_ssh))
+        .route("/collector/status", get(collector::status))
         .route("/ssh-keys", get(ssh_keys::list))
         .route("/ssh-keys/generate", post(ssh_keys::generate))
         .route("/ssh-keys/import", post(ssh_keys::import))

@@ -84,6 +84,7 @@ pub async fn create(
     }
     let max = state.max_servers;
     let (server, keys) = with_keys(&state, move |dir| dir.create_server(input, max)).await?;
+    state.collector.servers_changed();
     tracing::info!(actor = %caller.actor(), server = %server.name, "server added");
     Ok(Json(state.monitor.status(&server, &keys).await))
 }
@@ -102,6 +103,7 @@ pub async fn update(
     let target = name.clone();
     let (update, keys) = with_keys(&state, move |dir| dir.update_server(&target, input)).await?;
     state.monitor.forget(&update.old);
+    state.collector.servers_changed();
     tracing::info!(actor = %caller.actor(), server = %name, now = %update.new.name, cleared = ?update.cleared, "server updated");
     let mut status = state.monitor.status(&update.new, &keys).await;
     status.cleared_secrets = update.cleared_secrets();
@@ -121,6 +123,7 @@ pub async fn delete(
     let target = name.clone();
     let removed = state.store(move |dir| dir.remove_server(&target)).await?;
     state.monitor.forget(&removed);
+    state.collector.servers_changed();
     tracing::info!(actor = %caller.actor(), server = %name, "server deleted");
     Ok(Json(Message {
         message: format!("Server {name} deleted"),

@@ -9,9 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ApiError;
 use crate::auth::{Auth, Viewer};
+use crate::history::window::HistoryWindow;
 use crate::monitor::Session;
-use crate::monitor::history::{DbHistory, DbInfo, HistoryWindow, ServerHistory};
 use crate::state::AppState;
+use pgmon_common::api::history::{DbHistory, DbInfo, ServerHistory};
 
 #[derive(Deserialize, IntoParams)]
 pub struct DateRange {
@@ -76,6 +77,10 @@ pub async fn server_history(
 ) -> Result<Json<ServerHistory>, ApiError> {
     let server = server(&state, name).await?;
     let window = range.window()?;
+    if state.collector.answers_from_store(&server.name) {
+        let store = state.collector.store();
+        return Ok(Json(store.server_history(&server.name, &window).await?));
+    }
     Ok(Json(state.monitor.server_history(&server, window).await))
 }
 
@@ -90,7 +95,15 @@ pub async fn db_info(
     Path((name, db)): Path<(String, String)>,
 ) -> Result<Json<DbInfo>, ApiError> {
     let server = server(&state, name).await?;
-    match state.monitor.db_info(&server, &db).await {
+    let info = if state.collector.answers_from_store(&server.name) {
+        match state.collector.store().db_info(&server.name, &db).await? {
+            Some(info) => Some(info),
+            None => state.monitor.live_db_info(&server, &db, None).await,
+        }
+    } else {
+        state.monitor.db_info(&server, &db).await
+    };
+    match info {
         Some(info) => Ok(Json(info)),
         None => Err(ApiError::NotFound("Database not found".into())),
     }
@@ -109,5 +122,9 @@ pub async fn db_history(
 ) -> Result<Json<DbHistory>, ApiError> {
     let server = server(&state, name).await?;
     let window = range.window()?;
+    if state.collector.answers_from_store(&server.name) {
+        let store = state.collector.store();
+        return Ok(Json(store.db_history(&server.name, &db, &window).await?));
+    }
     Ok(Json(state.monitor.db_history(&server, &db, window).await))
 }

@@ -53,6 +53,14 @@ impl MonitorError {
         }
     }
 
+    /// The server's SQLSTATE code, for errors the server reported.
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            MonitorError::Postgres(e) => e.as_db_error().map(|db| db.code().code()),
+            _ => None,
+        }
+    }
+
     /// Whether the connection itself broke (worth one retry on a fresh connection).
     pub fn is_broken_connection(&self) -> bool {
         matches!(self, MonitorError::Postgres(e)

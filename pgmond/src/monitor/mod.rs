@@ -5,7 +5,7 @@
 mod connect;
 mod disk;
 mod error;
-pub mod history;
+pub mod legacy_history;
 mod pools;
 mod status;
 

@@ -1,6 +1,8 @@
 //! JSON shapes of the API that both the daemon and `pgmonctl` speak. Responses never carry a
 //! password, hash, token secret or private key.
 
+pub mod history;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -1,5 +1,6 @@
-//! History from a server's stats database (SPEC A5): the `pg_statistics` and `db_creation`
-//! tables that the cron collector (or pgmon's own) fills every 10 minutes. They are named with
+//! History read live from a server's legacy stats database (SPEC A5): the `pg_statistics` and
+//! `db_creation` tables that the old cron collector fills every 10 minutes. pgmon answers from
+//! them only until its own store has imported them (`collector::legacy`). They are named with
 //! their schema, `public` (where the collector creates them), since pgmon's sessions pin
 //! `search_path` to `pg_catalog`.
 //!
@@ -7,197 +8,22 @@
 //! empty), sizes as floats, averages of connections rounded half to even, timestamps in UTC
 //! with `+00:00`. The database name from the URL is always a bound parameter.
 
-use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
-use serde_json::{Value, json};
+use pgmon_common::api::history::{
+    ConnectionPoint, DatabaseEntry, DbHistory, DbInfo, DbPoint, ServerHistory,
+};
+use pgmon_common::servers::Server;
+use serde_json::json;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
-use utoipa::ToSchema;
 
 use super::error::MonitorError;
 use super::{Monitor, live_db};
-use pgmon_common::servers::Server;
-use pgmon_common::timestamp::Timestamp;
-
-const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-const MIB: f64 = 1024.0 * 1024.0;
+use crate::history::answers::{GIB, MIB, scaled_total};
+use crate::history::window::{HistoryWindow, iso, round_avg};
 /// The stats database of servers whose entry names none.
 const DEFAULT_STATS_DB: &str = "stats_db";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Aggregation {
-    Raw,
-    Hour,
-    FourHour,
-    Day,
-}
-
-impl Aggregation {
-    /// By the window's length in whole days: up to 2 raw, 14 hourly, 90 four-hourly, else daily.
-    fn for_days(days: i64) -> Aggregation {
-        match days {
-            ..=2 => Aggregation::Raw,
-            3..=14 => Aggregation::Hour,
-            15..=90 => Aggregation::FourHour,
-            _ => Aggregation::Day,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Aggregation::Raw => "raw",
-            Aggregation::Hour => "hour",
-            Aggregation::FourHour => "4hour",
-            Aggregation::Day => "day",
-        }
-    }
-
-    /// The bucket of a row's `ts` (a fixed expression, never built from input).
-    fn bucket_sql(self) -> &'static str {
-        match self {
-            Aggregation::Raw => "ts",
-            Aggregation::Hour => "date_trunc('hour', ts)",
-            Aggregation::FourHour => "to_timestamp(floor(extract(epoch FROM ts) / 14400) * 14400)",
-            Aggregation::Day => "date_trunc('day', ts)",
-        }
-    }
-}
-
-/// The time window of a history request.
-#[derive(Clone, Copy, Debug)]
-pub struct HistoryWindow {
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub aggregation: Aggregation,
-}
-
-impl HistoryWindow {
-    /// From `start_date`/`end_date` (ISO-8601; `Z`, an offset, or none for UTC). Missing ends
-    /// default to the last 7 days.
-    pub fn parse(start: Option<&str>, end: Option<&str>) -> Result<HistoryWindow, String> {
-        let parse = |name: &str, text: Option<&str>| -> Result<Option<DateTime<Utc>>, String> {
-            text.map(|t| {
-                Timestamp::parse(t)
-                    .map(|ts| ts.as_datetime().with_timezone(&Utc))
-                    .ok_or_else(|| format!("Invalid {name}: {t:?} is not an ISO-8601 date"))
-            })
-            .transpose()
-        };
-        let (start, end) = (parse("start_date", start)?, parse("end_date", end)?);
-        let week = Duration::days(7);
-        let (start, end) = match (start, end) {
-            (Some(s), Some(e)) => (s, e),
-            (Some(s), None) => (s, Utc::now()),
-            (None, Some(e)) => (e - week, e),
-            (None, None) => {
-                let now = Utc::now();
-                (now - week, now)
-            }
-        };
-        if start > end {
-            return Err("start_date is after end_date".into());
-        }
-        Ok(HistoryWindow {
-            start,
-            end,
-            aggregation: Aggregation::for_days((end - start).num_days()),
-        })
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DatabaseEntry {
-    name: String,
-    exists: bool,
-    creation_time: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ConnectionPoint {
-    ts: String,
-    datname: String,
-    connections: Option<i64>,
-    size_gb: Option<f64>,
-}
-
-/// `GET /server/{name}/stats`.
-#[derive(Serialize, ToSchema)]
-pub struct ServerHistory {
-    last_stat_update: Option<String>,
-    total_connections: i64,
-    /// 0 (an integer) for an empty window, else a float.
-    #[schema(value_type = f64)]
-    total_size_gb: Value,
-    databases: Vec<DatabaseEntry>,
-    connection_timeline: Vec<ConnectionPoint>,
-    aggregation: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    history_error: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DbPoint {
-    ts: String,
-    connections: Option<i64>,
-    size_mb: Option<f64>,
-    commits: Option<i64>,
-}
-
-/// `GET /server/{name}/db/{db}/stats`.
-#[derive(Serialize, ToSchema)]
-pub struct DbHistory {
-    last_stat_update: Option<String>,
-    total_connections: i64,
-    total_commits: i64,
-    #[schema(value_type = f64)]
-    total_size_mb: Value,
-    creation_time: Option<String>,
-    max_connections: i64,
-    min_connections: i64,
-    timeline: Vec<DbPoint>,
-    aggregation: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    history_error: Option<String>,
-}
-
-/// `GET /server/{name}/db/{db}`.
-#[derive(Serialize, ToSchema)]
-pub struct DbInfo {
-    size_mb: Option<f64>,
-    connections: i64,
-    commits: i64,
-    last_update: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    history_error: Option<String>,
-}
-
-fn iso(t: Option<DateTime<Utc>>) -> Option<String> {
-    t.map(|t| Timestamp::from_utc(t).to_isoformat())
-}
-
-/// `sum / count` rounded half to even, exactly (Python's `round` of the average).
-fn round_avg(sum: Option<i64>, count: i64) -> Option<i64> {
-    let sum = sum?;
-    if count == 0 {
-        return None;
-    }
-    let (q, r) = (sum.div_euclid(count), sum.rem_euclid(count));
-    Some(match (2 * r).cmp(&count) {
-        std::cmp::Ordering::Greater => q + 1,
-        std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
-        _ => q,
-    })
-}
-
-/// A byte sum in `unit`s: the integer 0 when there were no rows, a float otherwise.
-fn scaled_total(sum: Option<i64>, unit: f64) -> Value {
-    match sum {
-        Some(s) => json!(s as f64 / unit),
-        None => json!(0),
-    }
-}
-
-fn stats_db(server: &Server) -> String {
+pub fn stats_db(server: &Server) -> String {
     server
         .stats_db
         .clone()
@@ -248,7 +74,7 @@ impl Monitor {
                     })
                     .collect(),
                 connection_timeline: timeline.iter().map(connection_point).collect(),
-                aggregation: w.aggregation.name(),
+                aggregation: w.aggregation.name().into(),
                 history_error: None,
             },
             Err(e) => ServerHistory {
@@ -257,7 +83,7 @@ impl Monitor {
                 total_size_gb: json!(0),
                 databases: Vec::new(),
                 connection_timeline: Vec::new(),
-                aggregation: w.aggregation.name(),
+                aggregation: w.aggregation.name().into(),
                 history_error: Some(history_error(&db, &e)),
             },
         }
@@ -303,9 +129,11 @@ impl Monitor {
                         connections: round_avg(r.get(1), r.get(2)),
                         size_mb: r.get::<_, Option<i64>>(3).map(|s| s as f64 / MIB),
                         commits: r.get(4),
+                        frozen_xid_age: None,
+                        increases: Default::default(),
                     })
                     .collect(),
-                aggregation: w.aggregation.name(),
+                aggregation: w.aggregation.name().into(),
                 history_error: None,
             },
             Err(e) => DbHistory {
@@ -317,7 +145,7 @@ impl Monitor {
                 max_connections: 0,
                 min_connections: 0,
                 timeline: Vec::new(),
-                aggregation: w.aggregation.name(),
+                aggregation: w.aggregation.name().into(),
                 history_error: Some(history_error(&db, &e)),
             },
         }
@@ -351,6 +179,17 @@ impl Monitor {
             Ok(None) => None,
             Err(e) => Some(history_error(&db, &e)),
         };
+        self.live_db_info(server, datname, history_error).await
+    }
+
+    /// `GET /server/{name}/db/{db}` without history: the live size, or `None` for a database
+    /// the server does not have. `history_error` says why there was no history, if it failed.
+    pub async fn live_db_info(
+        &self,
+        server: &Server,
+        datname: &str,
+        history_error: Option<String>,
+    ) -> Option<DbInfo> {
         // pg_database is cluster-wide: when the stats database itself is the problem, ask
         // through `postgres` instead.
         let live_db = match history_error {
@@ -397,59 +236,4 @@ fn connection_point(r: &Row) -> ConnectionPoint {
 fn history_error(db: &str, e: &MonitorError) -> String {
     tracing::debug!(stats_db = db, error = %e, "history unavailable");
     format!("stats database {db}: {}", e.reason())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    /// Half to even, as Python's `round`, computed exactly on integers.
-    fn rounding_half_to_even() {
-        assert_eq!(round_avg(Some(5), 2), Some(2)); // 2.5 -> 2
-        assert_eq!(round_avg(Some(7), 2), Some(4)); // 3.5 -> 4
-        assert_eq!(round_avg(Some(10), 4), Some(2)); // 2.5 -> 2
-        assert_eq!(round_avg(Some(11), 4), Some(3)); // 2.75 -> 3
-        assert_eq!(round_avg(Some(9), 4), Some(2)); // 2.25 -> 2
-        assert_eq!(round_avg(Some(0), 3), Some(0));
-        assert_eq!(round_avg(None, 0), None);
-    }
-
-    #[test]
-    /// Window defaults, `Z` and offsets, naive dates as UTC, bad dates refused, and the
-    /// aggregation chosen by whole days.
-    fn windows() {
-        let w = HistoryWindow::parse(None, None).unwrap();
-        assert_eq!((w.end - w.start).num_days(), 7);
-        assert_eq!(w.aggregation, Aggregation::Hour);
-        let w = HistoryWindow::parse(
-            Some("2026-10-31T03:00:00+03:00"),
-            Some("2026-10-31T05:00:00+03:00"),
-        )
-        .unwrap();
-        assert_eq!(w.start.to_rfc3339(), "2026-10-31T00:00:00+00:00");
-        assert_eq!(w.aggregation, Aggregation::Raw);
-        let w = HistoryWindow::parse(Some("2026-10-31T00:00:00"), Some("2026-11-01T00:00:00Z"))
-            .unwrap();
-        assert_eq!(w.start.to_rfc3339(), "2026-10-31T00:00:00+00:00");
-        for (days, agg) in [
-            (2, "raw"),
-            (3, "hour"),
-            (14, "hour"),
-            (15, "4hour"),
-            (90, "4hour"),
-            (91, "day"),
-        ] {
-            assert_eq!(Aggregation::for_days(days).name(), agg, "{days}");
-        }
-        assert!(
-            HistoryWindow::parse(Some("not-a-date"), None)
-                .unwrap_err()
-                .contains("not-a-date")
-        );
-        assert!(
-            HistoryWindow::parse(Some("2026-11-02T00:00:00Z"), Some("2026-11-01T00:00:00Z"))
-                .is_err()
-        );
-    }
 }

@@ -1,0 +1,394 @@
+//! The collector (SPEC B4): all scheduled work against monitored servers. Each server has a
+//! task that samples it on its interval (start spread with jitter, bounded in time, a bounded
+//! number at once) and another that imports its legacy `stats_db` each interval while it has
+//! one. A supervisor keeps the tasks in step with `servers.json`. None of it is on a request's
+//! path: the API reads what the store and this module's memory hold.
+
+mod legacy;
+mod sample;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pgmon_common::ConfigDir;
+use pgmon_common::api::history::{CollectorServer, CollectorStatus, ImportState, LegacyImport};
+use pgmon_common::servers::Server;
+use rand::Rng;
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::history::window::iso_micros;
+use crate::history::{HistoryError, HistoryStore, Observed, ServerSample};
+use crate::monitor::{Monitor, MonitorError, live_db};
+use legacy::ImportError;
+
+/// How often the supervisor rereads `servers.json` when nobody told it of a change (pgmonctl
+/// may write the file directly).
+const RECONCILE_EVERY: Duration = Duration::from_secs(2);
+/// A sample (connect, queries, disk over SSH) never takes longer than this.
+const SAMPLE_DEADLINE: Duration = Duration::from_secs(20);
+/// First samples are spread over at most this long, so a restart does not hit every server in
+/// the same second, yet a new server is not left unsampled for a whole interval.
+const MAX_JITTER: Duration = Duration::from_secs(60);
+/// A legacy import pass gives up after this long and resumes at the next interval.
+const IMPORT_DEADLINE: Duration = Duration::from_secs(600);
+
+/// The collector's schedule.
+#[derive(Clone, Copy, Debug)]
+pub struct Schedule {
+    /// Between samples of a server without its own `collect_interval`.
+    pub interval: Duration,
+    /// Between readings of database sizes.
+    pub size_interval: Duration,
+    /// Servers sampled at once.
+    pub concurrency: usize,
+    /// Whether legacy `stats_db` tables are imported. Without it, servers whose entry names a
+    /// stats database keep being answered from it, as the old backend did.
+    pub legacy_import: bool,
+}
+
+/// The `collect_interval` of a server entry (seconds; 0 turns sampling off for it).
+fn own_interval(server: &Server) -> Option<Duration> {
+    server
+        .extra
+        .get("collect_interval")
+        .and_then(|v| v.as_u64())
+        .map(Duration::from_secs)
+}
+
+#[derive(Clone, Debug)]
+struct Import {
+    state: ImportState,
+    /// The store already held this server's legacy rows when the task started: it answers
+    /// while the pass catches up on what came since.
+    had_rows: bool,
+    rows: u64,
+    error: Option<String>,
+}
+
+struct Tasks {
+    server: Server,
+    sampler: JoinHandle<()>,
+    importer: JoinHandle<()>,
+}
+
+pub struct Collector {
+    dir: Arc<ConfigDir>,
+    monitor: Arc<Monitor>,
+    store: HistoryStore,
+    schedule: Schedule,
+    permits: Semaphore,
+    tasks: Mutex<HashMap<String, Tasks>>,
+    imports: Mutex<HashMap<String, Import>>,
+    wake: Notify,
+}
+
+fn clamp(bytes: u64) -> i64 {
+    i64::try_from(bytes).unwrap_or(i64::MAX)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Collector {
+    pub fn new(
+        dir: Arc<ConfigDir>,
+        monitor: Arc<Monitor>,
+        store: HistoryStore,
+        schedule: Schedule,
+    ) -> Collector {
+        Collector {
+            dir,
+            monitor,
+            store,
+            permits: Semaphore::new(schedule.concurrency.max(1)),
+            schedule,
+            tasks: Mutex::new(HashMap::new()),
+            imports: Mutex::new(HashMap::new()),
+            wake: Notify::new(),
+        }
+    }
+
+    pub fn store(&self) -> &HistoryStore {
+        &self.store
+    }
+
+    /// Tells the supervisor that `servers.json` changed.
+    pub fn servers_changed(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs until `shutdown`, then stops every task.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            match self.reconcile().await {
+                Ok(()) => {}
+                Err(e) => tracing::warn!(error = %e, "collector: reading servers failed"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(RECONCILE_EVERY) => {}
+            }
+        }
+        for (_, t) in lock(&self.tasks).drain() {
+            t.sampler.abort();
+            t.importer.abort();
+        }
+    }
+
+    /// Starts tasks for new servers, restarts those of changed entries and stops those of
+    /// removed ones.
+    async fn reconcile(self: &Arc<Self>) -> anyhow::Result<()> {
+        let dir = Arc::clone(&self.dir);
+        let servers = tokio::task::spawn_blocking(move || dir.list_servers()).await??;
+        let mut tasks = lock(&self.tasks);
+        let mut imports = lock(&self.imports);
+        let listed: HashMap<&str, &Server> = servers.iter().map(|s| (s.name.as_str(), s)).collect();
+        tasks.retain(|name, t| {
+            let keep = listed.get(name.as_str()).is_some_and(|s| {
+                serde_json::to_value(s).ok() == serde_json::to_value(&t.server).ok()
+            });
+            if !keep {
+                t.sampler.abort();
+                t.importer.abort();
+                if !listed.contains_key(name.as_str()) {
+                    imports.remove(name);
+                }
+            }
+            keep
+        });
+        for server in &servers {
+            if tasks.contains_key(&server.name) {
+                continue;
+            }
+            let state = match (self.schedule.legacy_import, &server.stats_db) {
+                (true, _) => ImportState::Pending,
+                (false, Some(_)) => ImportState::Off,
+                (false, None) => ImportState::None,
+            };
+            let import = imports.entry(server.name.clone()).or_insert(Import {
+                state,
+                had_rows: false,
+                rows: 0,
+                error: None,
+            });
+            import.state = state;
+            let importer = match state {
+                ImportState::Pending => tokio::spawn(Arc::clone(self).import_loop(server.clone())),
+                _ => tokio::spawn(async {}),
+            };
+            tasks.insert(
+                server.name.clone(),
+                Tasks {
+                    server: server.clone(),
+                    sampler: tokio::spawn(Arc::clone(self).sample_loop(server.clone())),
+                    importer,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn interval_of(&self, server: &Server) -> Duration {
+        own_interval(server).unwrap_or(self.schedule.interval)
+    }
+
+    async fn sample_loop(self: Arc<Self>, server: Server) {
+        let interval = self.interval_of(&server);
+        if interval.is_zero() {
+            return self.catalogue_loop(server).await;
+        }
+        let spread = interval.min(MAX_JITTER);
+        let jitter = rand::rng().random_range(Duration::ZERO..=spread);
+        tokio::time::sleep(jitter).await;
+        let mut previous = HashMap::new();
+        let mut sized_at: Option<Instant> = None;
+        loop {
+            let started = Instant::now();
+            let with_sizes = sized_at.is_none_or(|t| t.elapsed() >= self.schedule.size_interval);
+            let at = chrono::Utc::now().timestamp();
+            let outcome = {
+                let _permit = self.permits.acquire().await;
+                match tokio::time::timeout(
+                    SAMPLE_DEADLINE,
+                    self.sample(&server, with_sizes, &mut previous),
+                )
+                .await
+                {
+                    Ok(Ok(observed)) => Ok(observed),
+                    Ok(Err(e)) => Err(e.status()),
+                    Err(_) => Err(MonitorError::Timeout.status()),
+                }
+            };
+            if outcome.is_ok() && with_sizes {
+                sized_at = Some(started);
+            }
+            if let Err(e) = &outcome {
+                tracing::debug!(server = %server.name, error = %e, "sample failed");
+            }
+            let sample = ServerSample {
+                server: server.name.clone(),
+                at,
+                duration_ms: started.elapsed().as_millis() as u64,
+                outcome,
+            };
+            if let Err(e) = self.store.record(sample).await {
+                tracing::warn!(server = %server.name, error = %e, "storing a sample failed");
+            }
+            tokio::time::sleep_until((started + interval).into()).await;
+        }
+    }
+
+    /// For a server that is not sampled: its list of databases still follows the server (for
+    /// `exists` in the history answers), refreshed each interval.
+    async fn catalogue_loop(self: Arc<Self>, server: Server) {
+        loop {
+            let started = Instant::now();
+            let read = tokio::time::timeout(
+                SAMPLE_DEADLINE,
+                self.monitor
+                    .with_client(&server, live_db(&server), |c| async move {
+                        sample::read(&c, false, &mut HashMap::new()).await
+                    }),
+            )
+            .await;
+            if let Ok(Ok(read)) = read {
+                let at = chrono::Utc::now().timestamp();
+                if let Err(e) = self
+                    .store
+                    .record_catalogue(&server.name, at, read.databases)
+                    .await
+                {
+                    tracing::warn!(server = %server.name, error = %e, "storing databases failed");
+                }
+            }
+            tokio::time::sleep_until((started + self.schedule.interval).into()).await;
+        }
+    }
+
+    async fn sample(
+        &self,
+        server: &Server,
+        with_sizes: bool,
+        previous: &mut HashMap<i64, (sample::Counters, Option<i64>)>,
+    ) -> Result<Observed, MonitorError> {
+        // The counters of the sample before stay as they are until a read succeeds.
+        let before = &*previous;
+        let (read, counters) = self
+            .monitor
+            .with_client(server, live_db(server), |c| {
+                let mut counters = before.clone();
+                async move {
+                    let r = sample::read(&c, with_sizes, &mut counters).await?;
+                    Ok((r, counters))
+                }
+            })
+            .await?;
+        *previous = counters;
+        let disk = match read.data_dir.as_deref() {
+            Some(d) => match self.monitor.disk_usage(server, d).await {
+                Some(Ok(u)) => Some((clamp(u.free), clamp(u.total))),
+                _ => None,
+            },
+            None => None,
+        };
+        Ok(Observed {
+            connections: read.connections,
+            max_connections: read.max_connections,
+            disk,
+            databases: read.databases,
+        })
+    }
+
+    async fn import_loop(self: Arc<Self>, server: Server) {
+        let had_rows = matches!(self.store.legacy_cursor(&server.name).await, Ok(Some(_)));
+        self.set_import(&server.name, |i| i.had_rows = had_rows);
+        loop {
+            let started = Instant::now();
+            self.set_import(&server.name, |i| {
+                if i.state == ImportState::Pending {
+                    i.state = ImportState::Importing;
+                }
+            });
+            let pass = tokio::time::timeout(
+                IMPORT_DEADLINE,
+                legacy::import_pass(&self.monitor, &self.store, &server),
+            )
+            .await;
+            self.set_import(&server.name, |i| match pass {
+                Ok(Ok(rows)) => {
+                    i.rows += rows;
+                    i.state = ImportState::CaughtUp;
+                    i.error = None;
+                }
+                Ok(Err(ImportError::Absent(why))) => {
+                    if i.state != ImportState::CaughtUp {
+                        i.state = ImportState::None;
+                    }
+                    i.error = (i.state == ImportState::CaughtUp).then_some(why);
+                }
+                Ok(Err(e)) => i.error = Some(e.to_string()),
+                Err(_) => i.error = Some("import pass timed out; resumes next interval".into()),
+            });
+            if let Some(e) = lock(&self.imports)
+                .get(&server.name)
+                .and_then(|i| i.error.clone())
+            {
+                tracing::debug!(server = %server.name, error = %e, "legacy import");
+            }
+            tokio::time::sleep_until((started + self.schedule.interval).into()).await;
+        }
+    }
+
+    fn set_import(&self, name: &str, change: impl FnOnce(&mut Import)) {
+        if let Some(i) = lock(&self.imports).get_mut(name) {
+            change(i);
+        }
+    }
+
+    /// Whether the history of `name` is answered from the store (else from its legacy tables,
+    /// until the import has caught up).
+    pub fn answers_from_store(&self, name: &str) -> bool {
+        lock(&self.imports).get(name).is_some_and(|i| {
+            i.had_rows || matches!(i.state, ImportState::CaughtUp | ImportState::None)
+        })
+    }
+
+    /// `GET /collector/status`: the store's counts with what the tasks know.
+    pub async fn status(&self, servers: &[Server]) -> Result<CollectorStatus, HistoryError> {
+        let counts = self.store.counts().await?;
+        let imports = lock(&self.imports).clone();
+        let list = servers
+            .iter()
+            .map(|s| {
+                let c = counts.get(&s.name);
+                let i = imports.get(&s.name);
+                CollectorServer {
+                    name: s.name.clone(),
+                    interval: self.interval_of(s).as_secs(),
+                    last_sample: c
+                        .and_then(|c| c.last_sample)
+                        .map(|t| iso_micros(t * 1_000_000)),
+                    last_duration_ms: c.and_then(|c| c.last_duration_ms).map(|d| d.max(0) as u64),
+                    last_error: c.and_then(|c| c.last_error.clone()),
+                    samples: c.map_or(0, |c| c.samples.max(0) as u64),
+                    rows_stored: c.map_or(0, |c| c.rows.max(0) as u64),
+                    legacy_import: LegacyImport {
+                        state: i.map_or(ImportState::Pending, |i| i.state),
+                        rows_imported: i.map_or(0, |i| i.rows),
+                        last_imported: c.and_then(|c| c.legacy_t_us).map(iso_micros),
+                        error: i.and_then(|i| i.error.clone()),
+                    },
+                }
+            })
+            .collect();
+        Ok(CollectorStatus {
+            servers: list,
+            store_bytes: self.store.size_on_disk(),
+        })
+    }
+}

@@ -1,0 +1,267 @@
+//! The A5 answers built from stored figures: the store hands over raw samples and hourly
+//! rollups alike as `Figures`, and the sums, averages and extremes come out the same whichever
+//! kind a bucket holds, since a rollup keeps sum, count, min and max.
+
+use std::collections::BTreeMap;
+
+use pgmon_common::api::history::{
+    ConnectionPoint, CounterIncreases, DatabaseEntry, DbHistory, DbPoint, ServerHistory,
+};
+use serde_json::{Value, json};
+
+use super::window::{HistoryWindow, iso_micros, round_avg};
+
+pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+pub const MIB: f64 = 1024.0 * 1024.0;
+
+/// A byte sum in `unit`s: the integer 0 when there were no rows, a float otherwise.
+pub fn scaled_total(sum: Option<i64>, unit: f64) -> Value {
+    match sum {
+        Some(s) => json!(s as f64 / unit),
+        None => json!(0),
+    }
+}
+
+/// The counters kept as increases since the previous sample, in their column order.
+pub const INCREASES: [&str; 11] = [
+    "rollbacks",
+    "blks_read",
+    "blks_hit",
+    "tup_returned",
+    "tup_fetched",
+    "tup_inserted",
+    "tup_updated",
+    "tup_deleted",
+    "temp_files",
+    "temp_bytes",
+    "deadlocks",
+];
+
+/// What one database's samples over some stretch of time add up to: one sample, an hourly
+/// rollup, or a bucket of either. Counts are of non-null values, as SQL's aggregates count.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Figures {
+    pub nb_n: i64,
+    pub nb_sum: i64,
+    pub nb_min: Option<i64>,
+    pub nb_max: Option<i64>,
+    pub size_n: i64,
+    pub size_sum: i64,
+    pub size_max: Option<i64>,
+    pub commit_n: i64,
+    pub commit_sum: i64,
+    pub age_max: Option<i64>,
+    pub increases: [Option<i64>; INCREASES.len()],
+}
+
+fn pick(a: Option<i64>, b: Option<i64>, f: fn(i64, i64) -> i64) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(f(a, b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl Figures {
+    /// One sample.
+    pub fn sample(
+        numbackends: Option<i64>,
+        xact_commit: Option<i64>,
+        size: Option<i64>,
+        age: Option<i64>,
+        increases: [Option<i64>; INCREASES.len()],
+    ) -> Figures {
+        Figures {
+            nb_n: numbackends.is_some().into(),
+            nb_sum: numbackends.unwrap_or(0),
+            nb_min: numbackends,
+            nb_max: numbackends,
+            size_n: size.is_some().into(),
+            size_sum: size.unwrap_or(0),
+            size_max: size,
+            commit_n: xact_commit.is_some().into(),
+            commit_sum: xact_commit.unwrap_or(0),
+            age_max: age,
+            increases,
+        }
+    }
+
+    pub fn add(&mut self, o: &Figures) {
+        self.nb_n += o.nb_n;
+        self.nb_sum += o.nb_sum;
+        self.nb_min = pick(self.nb_min, o.nb_min, i64::min);
+        self.nb_max = pick(self.nb_max, o.nb_max, i64::max);
+        self.size_n += o.size_n;
+        self.size_sum += o.size_sum;
+        self.size_max = pick(self.size_max, o.size_max, i64::max);
+        self.commit_n += o.commit_n;
+        self.commit_sum += o.commit_sum;
+        self.age_max = pick(self.age_max, o.age_max, i64::max);
+        for (mine, theirs) in self.increases.iter_mut().zip(o.increases) {
+            *mine = pick(*mine, theirs, i64::saturating_add);
+        }
+    }
+
+    /// SQL's `sum`: null over no values.
+    fn connections(&self) -> Option<i64> {
+        (self.nb_n > 0).then_some(self.nb_sum)
+    }
+
+    fn sizes(&self) -> Option<i64> {
+        (self.size_n > 0).then_some(self.size_sum)
+    }
+
+    fn commits(&self) -> Option<i64> {
+        (self.commit_n > 0).then_some(self.commit_sum)
+    }
+}
+
+fn increases(v: [Option<i64>; INCREASES.len()]) -> CounterIncreases {
+    let [
+        rollbacks,
+        blks_read,
+        blks_hit,
+        tup_returned,
+        tup_fetched,
+        tup_inserted,
+        tup_updated,
+        tup_deleted,
+        temp_files,
+        temp_bytes,
+        deadlocks,
+    ] = v;
+    CounterIncreases {
+        rollbacks,
+        blks_read,
+        blks_hit,
+        tup_returned,
+        tup_fetched,
+        tup_inserted,
+        tup_updated,
+        tup_deleted,
+        temp_files,
+        temp_bytes,
+        deadlocks,
+    }
+}
+
+/// Stored figures of one database at one time (microseconds since the epoch); `db` indexes the
+/// database list handed over with them.
+pub struct Row {
+    pub t_us: i64,
+    pub db: usize,
+    pub figures: Figures,
+}
+
+/// `GET /server/{name}/stats` from the rows of the window. `databases` lists the server's
+/// databases in the order `Row::db` refers to; those without rows are left out.
+pub fn server_history(
+    w: &HistoryWindow,
+    last: Option<i64>,
+    databases: &[DatabaseEntry],
+    rows: &[Row],
+) -> ServerHistory {
+    let mut total = Figures::default();
+    let mut buckets: BTreeMap<(i64, &str), Figures> = BTreeMap::new();
+    let mut seen = vec![false; databases.len()];
+    for r in rows {
+        total.add(&r.figures);
+        seen[r.db] = true;
+        let key = (
+            w.aggregation.bucket_of(r.t_us),
+            databases[r.db].name.as_str(),
+        );
+        buckets.entry(key).or_default().add(&r.figures);
+    }
+    let mut listed: Vec<DatabaseEntry> = databases
+        .iter()
+        .zip(seen)
+        .filter(|(_, seen)| *seen)
+        .map(|(d, _)| d.clone())
+        .collect();
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    ServerHistory {
+        last_stat_update: last.map(iso_micros),
+        total_connections: total.connections().unwrap_or(0),
+        total_size_gb: scaled_total(total.sizes(), GIB),
+        databases: listed,
+        connection_timeline: buckets
+            .into_iter()
+            .map(|((t, datname), f)| ConnectionPoint {
+                ts: iso_micros(t),
+                datname: datname.to_owned(),
+                connections: round_avg(f.connections(), f.nb_n),
+                size_gb: f.size_max.map(|s| s as f64 / GIB),
+            })
+            .collect(),
+        aggregation: w.aggregation.name().into(),
+        history_error: None,
+    }
+}
+
+/// `GET /server/{name}/db/{db}/stats` from the rows of one database in the window.
+pub fn db_history(
+    w: &HistoryWindow,
+    last: Option<i64>,
+    creation_time: Option<String>,
+    rows: &[Row],
+) -> DbHistory {
+    let mut total = Figures::default();
+    let mut buckets: BTreeMap<i64, Figures> = BTreeMap::new();
+    for r in rows {
+        total.add(&r.figures);
+        buckets
+            .entry(w.aggregation.bucket_of(r.t_us))
+            .or_default()
+            .add(&r.figures);
+    }
+    DbHistory {
+        last_stat_update: last.map(iso_micros),
+        total_connections: total.connections().unwrap_or(0),
+        total_commits: total.commits().unwrap_or(0),
+        total_size_mb: scaled_total(total.sizes(), MIB),
+        creation_time,
+        max_connections: total.nb_max.unwrap_or(0),
+        min_connections: total.nb_min.unwrap_or(0),
+        timeline: buckets
+            .into_iter()
+            .map(|(t, f)| DbPoint {
+                ts: iso_micros(t),
+                connections: round_avg(f.connections(), f.nb_n),
+                size_mb: f.size_max.map(|s| s as f64 / MIB),
+                commits: f.commits(),
+                frozen_xid_age: f.age_max,
+                increases: increases(f.increases),
+            })
+            .collect(),
+        aggregation: w.aggregation.name().into(),
+        history_error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    /// A bucket built from a rollup equals the bucket built from the samples it rolled up.
+    fn rollups_add_up_like_samples() {
+        let samples: Vec<Figures> = (0..6)
+            .map(|i| {
+                let size = (i % 3 == 0).then_some(1000 + i);
+                Figures::sample(Some(i % 4), Some(100 + i), size, Some(7 * i), [Some(i); 11])
+            })
+            .collect();
+        let mut one_by_one = Figures::default();
+        samples.iter().for_each(|s| one_by_one.add(s));
+        let (mut first, mut second) = (Figures::default(), Figures::default());
+        samples[..2].iter().for_each(|s| first.add(s));
+        samples[2..].iter().for_each(|s| second.add(s));
+        first.add(&second);
+        assert_eq!(first, one_by_one);
+        assert_eq!(one_by_one.nb_min, Some(0));
+        assert_eq!(one_by_one.nb_max, Some(3));
+        assert_eq!(one_by_one.sizes(), Some(1000 + 1003));
+        assert_eq!(one_by_one.increases[0], Some(15));
+        assert_eq!(Figures::default().connections(), None);
+    }
+}

@@ -1,0 +1,632 @@
+//! The embedded history store: one SQLite file in the config dir.
+//!
+//! SQLite because it is one file beside the JSON config, needs no server, and its WAL mode lets
+//! the API read while the collector writes; `synchronous = FULL` makes every committed sample
+//! durable, so a crash loses at most the sample in flight. The file is identified by its
+//! `application_id` and versioned by `user_version`: a file that is not a store, or one written
+//! by a newer pgmond, is refused before anything is written to it.
+//!
+//! Every method blocks; `HistoryStore` runs them on the blocking pool.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pgmon_common::api::history::DatabaseEntry;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+
+use super::answers::{Figures, INCREASES, Row};
+use super::window::iso_micros;
+use super::{DbObservation, HistoryError, LegacyBatch, ServerSample, StoredDatabase};
+
+const APPLICATION_ID: i32 = 0x7067_6d6e; // "pgmn"
+/// Each entry takes the schema from its index to the next; `user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MICROS: i64 = 1_000_000;
+const HOUR: i64 = 3_600;
+
+pub struct Embedded {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    /// Idle read connections; WAL readers see a consistent snapshot and never wait for the
+    /// writer.
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Refuses a file that is not a pgmon store, or is one from a newer schema, opening it read-only
+/// so that it is left exactly as it was.
+fn check_existing(path: &Path) -> Result<(), HistoryError> {
+    let empty = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+    if empty {
+        return Ok(());
+    }
+    let not_a_store = |why: String| HistoryError::NotAStore(path.to_owned(), why);
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| not_a_store(e.to_string()))?;
+    let read = |pragma: &str| -> Result<i64, HistoryError> {
+        conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
+            .map_err(|e| not_a_store(e.to_string()))
+    };
+    let (app, version) = (read("application_id")?, read("user_version")?);
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| not_a_store(e.to_string()))?;
+    if app != i64::from(APPLICATION_ID) && !(app == 0 && version == 0 && tables == 0) {
+        return Err(not_a_store(format!(
+            "an SQLite database of something else (application_id {app})"
+        )));
+    }
+    if version > MIGRATIONS.len() as i64 {
+        return Err(HistoryError::Newer {
+            path: path.to_owned(),
+            found: version,
+            known: MIGRATIONS.len() as i64,
+        });
+    }
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), HistoryError> {
+    let tx = conn.transaction()?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tracing::info!(version = i + 1, "history store schema migrated");
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// `Figures` to and from the columns of `db_hourly` after `(db_id, hour)`.
+const HOURLY_COLUMNS: &str = "nb_n, nb_sum, nb_min, nb_max, size_n, size_sum, size_max, \
+     commit_n, commit_sum, age_max, rollbacks, blks_read, blks_hit, tup_returned, tup_fetched, \
+     tup_inserted, tup_updated, tup_deleted, temp_files, temp_bytes, deadlocks";
+/// The columns of `db_sample` after `(db_id, ts, us)`.
+const SAMPLE_COLUMNS: &str = "numbackends, xact_commit, size, frozen_age, rollbacks, blks_read, \
+     blks_hit, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted, temp_files, \
+     temp_bytes, deadlocks";
+
+fn increases_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[Option<i64>; 11]> {
+    let mut out = [None; INCREASES.len()];
+    for (i, v) in out.iter_mut().enumerate() {
+        *v = r.get(first + i)?;
+    }
+    Ok(out)
+}
+
+fn sample_figures(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Figures> {
+    Ok(Figures::sample(
+        r.get(first)?,
+        r.get(first + 1)?,
+        r.get(first + 2)?,
+        r.get(first + 3)?,
+        increases_from(r, first + 4)?,
+    ))
+}
+
+fn hourly_figures(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Figures> {
+    Ok(Figures {
+        nb_n: r.get(first)?,
+        nb_sum: r.get(first + 1)?,
+        nb_min: r.get(first + 2)?,
+        nb_max: r.get(first + 3)?,
+        size_n: r.get(first + 4)?,
+        size_sum: r.get(first + 5)?,
+        size_max: r.get(first + 6)?,
+        commit_n: r.get(first + 7)?,
+        commit_sum: r.get(first + 8)?,
+        age_max: r.get(first + 9)?,
+        increases: increases_from(r, first + 10)?,
+    })
+}
+
+/// Adds `f` to the hourly rollup of `db_id` at `hour`.
+fn merge_hourly(tx: &Transaction<'_>, db_id: i64, hour: i64, f: &Figures) -> rusqlite::Result<()> {
+    let existing = tx
+        .query_row(
+            &format!("SELECT {HOURLY_COLUMNS} FROM db_hourly WHERE db_id = ?1 AND hour = ?2"),
+            params![db_id, hour],
+            |r| hourly_figures(r, 0),
+        )
+        .optional()?;
+    let mut total = existing.unwrap_or_default();
+    total.add(f);
+    let i = total.increases;
+    tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO db_hourly (db_id, hour, {HOURLY_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19, ?20, ?21, ?22, ?23)"
+    ))?
+    .execute(params![
+        db_id,
+        hour,
+        total.nb_n,
+        total.nb_sum,
+        total.nb_min,
+        total.nb_max,
+        total.size_n,
+        total.size_sum,
+        total.size_max,
+        total.commit_n,
+        total.commit_sum,
+        total.age_max,
+        i[0],
+        i[1],
+        i[2],
+        i[3],
+        i[4],
+        i[5],
+        i[6],
+        i[7],
+        i[8],
+        i[9],
+        i[10],
+    ])?;
+    Ok(())
+}
+
+fn server_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
+    tx.prepare_cached("INSERT INTO server (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?
+        .execute([name])?;
+    tx.prepare_cached("SELECT id FROM server WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+}
+
+fn raw_cutoff(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+    Ok(tx
+        .query_row("SELECT value FROM meta WHERE key = 'raw_cutoff'", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .unwrap_or(i64::MIN))
+}
+
+/// Stores one database sample (or, when it is older than the raw retention, adds it to its
+/// hourly rollup); returns whether it was new.
+fn insert_sample(
+    tx: &Transaction<'_>,
+    cutoff: i64,
+    db_id: i64,
+    t_us: i64,
+    f: &Figures,
+) -> rusqlite::Result<bool> {
+    let (ts, us) = (t_us.div_euclid(MICROS), t_us.rem_euclid(MICROS));
+    if ts < cutoff {
+        merge_hourly(tx, db_id, ts - ts.rem_euclid(HOUR), f)?;
+        return Ok(true);
+    }
+    let i = f.increases;
+    let inserted = tx
+        .prepare_cached(&format!(
+            "INSERT OR IGNORE INTO db_sample (db_id, ts, us, {SAMPLE_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18)"
+        ))?
+        .execute(params![
+            db_id,
+            ts,
+            us,
+            f.nb_max,
+            (f.commit_n > 0).then_some(f.commit_sum),
+            f.size_max,
+            f.age_max,
+            i[0],
+            i[1],
+            i[2],
+            i[3],
+            i[4],
+            i[5],
+            i[6],
+            i[7],
+            i[8],
+            i[9],
+            i[10],
+        ])?;
+    Ok(inserted == 1)
+}
+
+/// Notes that the server has exactly `dbs` at `at`: new ones are added, known ones marked seen
+/// (and no longer dropped), missing ones marked dropped. Returns the ids of `dbs`.
+fn catalogue(
+    tx: &Transaction<'_>,
+    server: i64,
+    at: i64,
+    dbs: &[DbObservation],
+) -> rusqlite::Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(dbs.len());
+    for d in dbs {
+        ids.push(
+            tx.prepare_cached(
+                "INSERT INTO database (server_id, datname, oid, created, first_seen, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (server_id, datname) DO UPDATE SET
+                     oid = excluded.oid,
+                     created = coalesce(database.created, excluded.created),
+                     first_seen = coalesce(database.first_seen, excluded.first_seen),
+                     last_seen = excluded.last_seen,
+                     dropped = NULL
+                 RETURNING id",
+            )?
+            .query_row(params![server, d.datname, d.oid, d.created_us, at], |r| {
+                r.get(0)
+            })?,
+        );
+    }
+    tx.prepare_cached(
+        "UPDATE database SET dropped = ?2
+         WHERE server_id = ?1 AND dropped IS NULL AND last_seen < ?2",
+    )?
+    .execute(params![server, at])?;
+    Ok(ids)
+}
+
+/// Database ids of a server with their A5 list entries, in id order.
+fn databases(tx: &Transaction<'_>, server: &str) -> rusqlite::Result<Vec<(i64, DatabaseEntry)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT d.id, d.datname, d.created, d.dropped IS NULL AND d.last_seen IS NOT NULL
+         FROM database d JOIN server s ON s.id = d.server_id
+         WHERE s.name = ?1 ORDER BY d.id",
+    )?;
+    stmt.query_map([server], |r| {
+        Ok((
+            r.get(0)?,
+            DatabaseEntry {
+                name: r.get(1)?,
+                creation_time: r.get::<_, Option<i64>>(2)?.map(iso_micros),
+                exists: r.get(3)?,
+            },
+        ))
+    })?
+    .collect()
+}
+
+/// The newest stored time of a database, in microseconds.
+fn last_of(tx: &Transaction<'_>, db_id: i64) -> rusqlite::Result<Option<i64>> {
+    let raw: Option<i64> = tx
+        .prepare_cached(
+            "SELECT ts * 1000000 + us FROM db_sample WHERE db_id = ?1
+             ORDER BY ts DESC, us DESC LIMIT 1",
+        )?
+        .query_row([db_id], |r| r.get(0))
+        .optional()?;
+    let hourly: Option<i64> = tx
+        .prepare_cached("SELECT max(hour) * 1000000 FROM db_hourly WHERE db_id = ?1")?
+        .query_row([db_id], |r| r.get(0))?;
+    Ok(raw.max(hourly))
+}
+
+/// Samples and rollups of a database inside `[start, end]` (microseconds), in time order
+/// within each kind.
+fn rows_of(
+    tx: &Transaction<'_>,
+    db_id: i64,
+    db: usize,
+    (start, end): (i64, i64),
+    out: &mut Vec<Row>,
+) -> rusqlite::Result<()> {
+    let (from, to) = (start.div_euclid(MICROS), end.div_euclid(MICROS));
+    let mut raw = tx.prepare_cached(&format!(
+        "SELECT ts * 1000000 + us, {SAMPLE_COLUMNS} FROM db_sample
+         WHERE db_id = ?1 AND ts BETWEEN ?2 AND ?3"
+    ))?;
+    let mut rows = raw.query(params![db_id, from, to])?;
+    while let Some(r) = rows.next()? {
+        let t_us: i64 = r.get(0)?;
+        if (start..=end).contains(&t_us) {
+            out.push(Row {
+                t_us,
+                db,
+                figures: sample_figures(r, 1)?,
+            });
+        }
+    }
+    let mut hourly = tx.prepare_cached(&format!(
+        "SELECT hour * 1000000, {HOURLY_COLUMNS} FROM db_hourly
+         WHERE db_id = ?1 AND hour BETWEEN ?2 AND ?3"
+    ))?;
+    let mut rows = hourly.query(params![db_id, from, to])?;
+    while let Some(r) = rows.next()? {
+        let t_us: i64 = r.get(0)?;
+        if (start..=end).contains(&t_us) {
+            out.push(Row {
+                t_us,
+                db,
+                figures: hourly_figures(r, 1)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Embedded {
+    pub fn open(path: &Path) -> Result<Embedded, HistoryError> {
+        check_existing(path)?;
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "history store is not in WAL mode");
+        }
+        migrate(&mut conn)?;
+        // Server and database names are nobody else's business.
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        Ok(Embedded {
+            path: path.to_owned(),
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, HistoryError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = work(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, HistoryError> {
+        let pooled = lock(&self.readers).pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&c)?;
+                c
+            }
+        };
+        let out = {
+            let tx = conn.transaction()?;
+            let out = work(&tx)?;
+            tx.commit()?;
+            out
+        };
+        lock(&self.readers).push(conn);
+        Ok(out)
+    }
+
+    pub fn record(&self, s: &ServerSample) -> Result<(), HistoryError> {
+        self.write(|tx| {
+            let server = server_id(tx, &s.server)?;
+            let (ok, error) = match &s.outcome {
+                Ok(o) => (Some(o), None),
+                Err(e) => (None, Some(e.as_str())),
+            };
+            let c = ok.map(|o| o.connections);
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO server_sample (server_id, ts, duration_ms, error, active,
+                     idle, idle_in_transaction, other, max_connections, disk_free, disk_total)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                server,
+                s.at,
+                i64::try_from(s.duration_ms).unwrap_or(i64::MAX),
+                error,
+                c.map(|c| c.active),
+                c.map(|c| c.idle),
+                c.map(|c| c.idle_in_transaction),
+                c.map(|c| c.other),
+                ok.map(|o| o.max_connections),
+                ok.and_then(|o| o.disk).map(|d| d.0),
+                ok.and_then(|o| o.disk).map(|d| d.1),
+            ])?;
+            let mut rows = 0;
+            if let Some(o) = ok {
+                let cutoff = raw_cutoff(tx)?;
+                let ids = catalogue(tx, server, s.at, &o.databases)?;
+                for (d, db_id) in o.databases.iter().zip(ids) {
+                    rows += i64::from(insert_sample(tx, cutoff, db_id, s.at * MICROS, &d.figures)?);
+                }
+            }
+            tx.prepare_cached(
+                "UPDATE server SET samples = samples + 1, db_rows = db_rows + ?2 WHERE id = ?1",
+            )?
+            .execute(params![server, rows])?;
+            Ok(())
+        })
+    }
+
+    /// Notes the databases of a server that is not sampled (see `catalogue`).
+    pub fn record_catalogue(
+        &self,
+        server: &str,
+        at: i64,
+        dbs: &[DbObservation],
+    ) -> Result<(), HistoryError> {
+        self.write(|tx| {
+            let server = server_id(tx, server)?;
+            catalogue(tx, server, at, dbs).map(drop)
+        })
+    }
+
+    /// Where the legacy import of `server` stands: the last row taken, as (microseconds, id).
+    pub fn legacy_cursor(&self, server: &str) -> Result<Option<(i64, i64)>, HistoryError> {
+        self.read(|tx| {
+            tx.query_row(
+                "SELECT legacy_ts, legacy_id FROM server
+                     WHERE name = ?1 AND legacy_ts IS NOT NULL",
+                [server],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })
+    }
+
+    /// Stores a page of legacy rows and moves the import's cursor past it, in one transaction.
+    pub fn import(&self, server: &str, batch: &LegacyBatch) -> Result<(), HistoryError> {
+        self.write(|tx| {
+            let server = server_id(tx, server)?;
+            for (datname, created_us, oid) in &batch.creations {
+                tx.prepare_cached(
+                    "INSERT INTO database (server_id, datname, oid, created)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (server_id, datname) DO UPDATE SET
+                         oid = coalesce(database.oid, excluded.oid),
+                         created = excluded.created",
+                )?
+                .execute(params![server, datname, oid, created_us])?;
+            }
+            let cutoff = raw_cutoff(tx)?;
+            let mut ids: HashMap<&str, i64> = HashMap::new();
+            let mut rows = 0;
+            for r in &batch.rows {
+                let db_id = match ids.get(r.datname.as_str()) {
+                    Some(id) => *id,
+                    None => {
+                        let id = tx
+                            .prepare_cached(
+                                "INSERT INTO database (server_id, datname) VALUES (?1, ?2)
+                                 ON CONFLICT (server_id, datname) DO UPDATE SET datname = datname
+                                 RETURNING id",
+                            )?
+                            .query_row(params![server, r.datname], |row| row.get(0))?;
+                        ids.insert(&r.datname, id);
+                        id
+                    }
+                };
+                let f = Figures::sample(
+                    r.numbackends,
+                    r.xact_commit,
+                    r.size,
+                    None,
+                    [None; INCREASES.len()],
+                );
+                rows += i64::from(insert_sample(tx, cutoff, db_id, r.t_us, &f)?);
+            }
+            if let Some(last) = batch.rows.last() {
+                tx.prepare_cached(
+                    "UPDATE server SET legacy_ts = ?2, legacy_id = ?3, db_rows = db_rows + ?4
+                     WHERE id = ?1",
+                )?
+                .execute(params![server, last.t_us, last.id, rows])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The server's databases, the newest stored time, and the rows inside `window`
+    /// (microseconds); `only` narrows it to one database.
+    pub fn window(
+        &self,
+        server: &str,
+        only: Option<&str>,
+        window: (i64, i64),
+    ) -> Result<StoredWindow, HistoryError> {
+        self.read(|tx| {
+            let all = databases(tx, server)?;
+            let mut out = StoredWindow::default();
+            for (id, entry) in all {
+                if only.is_some_and(|name| name != entry.name) {
+                    continue;
+                }
+                out.last = out.last.max(last_of(tx, id)?);
+                rows_of(tx, id, out.databases.len(), window, &mut out.rows)?;
+                out.databases.push(entry);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The newest sample of a database that carries a size.
+    pub fn latest_sized(
+        &self,
+        server: &str,
+        datname: &str,
+    ) -> Result<Option<StoredDatabase>, HistoryError> {
+        self.read(|tx| {
+            tx.query_row(
+                "SELECT s.size, s.numbackends, s.xact_commit, s.ts * 1000000 + s.us
+                     FROM db_sample s
+                     JOIN database d ON d.id = s.db_id
+                     JOIN server v ON v.id = d.server_id
+                     WHERE v.name = ?1 AND d.datname = ?2 AND s.size IS NOT NULL
+                     ORDER BY s.ts DESC, s.us DESC LIMIT 1",
+                params![server, datname],
+                |r| {
+                    Ok(StoredDatabase {
+                        size: r.get(0)?,
+                        numbackends: r.get(1)?,
+                        xact_commit: r.get(2)?,
+                        t_us: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// Per server: samples, database rows, and the last sample's time, duration and error.
+    pub fn collector_counts(&self) -> Result<HashMap<String, StoredCounts>, HistoryError> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT v.name, v.samples, v.db_rows, v.legacy_ts, s.ts, s.duration_ms, s.error
+                 FROM server v
+                 LEFT JOIN server_sample s ON s.server_id = v.id
+                     AND s.ts = (SELECT max(ts) FROM server_sample WHERE server_id = v.id)",
+            )?;
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    StoredCounts {
+                        samples: r.get(1)?,
+                        rows: r.get(2)?,
+                        legacy_t_us: r.get(3)?,
+                        last_sample: r.get(4)?,
+                        last_duration_ms: r.get(5)?,
+                        last_error: r.get(6)?,
+                    },
+                ))
+            })?
+            .collect()
+        })
+    }
+
+    /// Bytes the store takes on disk (the database file and its write-ahead log).
+    pub fn size_on_disk(&self) -> u64 {
+        let wal = self.path.with_extension("db-wal");
+        [self.path.as_path(), wal.as_path()]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
+/// What `Embedded::window` found.
+#[derive(Default)]
+pub struct StoredWindow {
+    pub databases: Vec<DatabaseEntry>,
+    pub last: Option<i64>,
+    pub rows: Vec<Row>,
+}
+
+pub struct StoredCounts {
+    pub samples: i64,
+    pub rows: i64,
+    pub legacy_t_us: Option<i64>,
+    pub last_sample: Option<i64>,
+    pub last_duration_ms: Option<i64>,
+    pub last_error: Option<String>,
+}

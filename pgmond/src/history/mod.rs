@@ -1,0 +1,219 @@
+//! pgmon's own history (SPEC B4): what the collector samples, kept in a store that the A5
+//! endpoints answer from. One interface, `HistoryStore`; the embedded SQLite store is the one
+//! there is today, and a PostgreSQL store for several replicas (B7) would be another variant.
+
+pub mod answers;
+mod embedded;
+pub mod window;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pgmon_common::api::history::{DbHistory, DbInfo, ServerHistory};
+
+use answers::{Figures, MIB};
+pub use embedded::StoredCounts;
+use embedded::{Embedded, StoredWindow};
+use window::{HistoryWindow, iso_micros};
+
+/// The store's file in the config dir.
+pub const STORE_FILE: &str = "history.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("{0}: not a pgmon history store ({1}); move it away or set another config dir")]
+    NotAStore(PathBuf, String),
+    #[error(
+        "{path}: history store of schema {found}, written by a newer pgmond (this one knows up to \
+         {known}); upgrade pgmond"
+    )]
+    Newer {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("history store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("history store: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("history store: the worker stopped: {0}")]
+    Worker(#[from] tokio::task::JoinError),
+}
+
+/// Sessions of a server by state (client backends only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Connections {
+    pub active: i64,
+    pub idle: i64,
+    pub idle_in_transaction: i64,
+    pub other: i64,
+}
+
+/// One database as a sample saw it.
+#[derive(Clone, Debug)]
+pub struct DbObservation {
+    pub oid: i64,
+    pub datname: String,
+    pub created_us: Option<i64>,
+    pub figures: Figures,
+}
+
+/// What a successful sample found.
+#[derive(Clone, Debug)]
+pub struct Observed {
+    pub connections: Connections,
+    pub max_connections: i64,
+    /// Free and total bytes of the data directory's file system, when read over SSH.
+    pub disk: Option<(i64, i64)>,
+    /// Every database of the server: one missing from the list is taken as dropped.
+    pub databases: Vec<DbObservation>,
+}
+
+/// One sample of one server; a failed one is kept too, so a gap in a chart has its reason.
+#[derive(Clone, Debug)]
+pub struct ServerSample {
+    pub server: String,
+    /// Seconds since the epoch.
+    pub at: i64,
+    pub duration_ms: u64,
+    pub outcome: Result<Observed, String>,
+}
+
+/// A row of a legacy `pg_statistics` table.
+#[derive(Clone, Debug)]
+pub struct LegacyRow {
+    pub id: i64,
+    pub t_us: i64,
+    pub datname: String,
+    pub numbackends: Option<i64>,
+    pub xact_commit: Option<i64>,
+    pub size: Option<i64>,
+}
+
+/// A page of legacy rows (in `(ts, id)` order) and the `db_creation` entries.
+#[derive(Clone, Debug, Default)]
+pub struct LegacyBatch {
+    pub rows: Vec<LegacyRow>,
+    /// `(datname, creation time in microseconds, oid)`.
+    pub creations: Vec<(String, i64, Option<i64>)>,
+}
+
+/// The newest sized sample of a database.
+pub struct StoredDatabase {
+    pub size: Option<i64>,
+    pub numbackends: Option<i64>,
+    pub xact_commit: Option<i64>,
+    pub t_us: i64,
+}
+
+/// The history store. Cheap to clone; every call runs on the blocking pool.
+#[derive(Clone)]
+pub struct HistoryStore {
+    inner: Arc<Embedded>,
+}
+
+impl HistoryStore {
+    /// Opens (creating or migrating) the embedded store in `config_dir`.
+    pub fn open(config_dir: &Path) -> Result<HistoryStore, HistoryError> {
+        Ok(HistoryStore {
+            inner: Arc::new(Embedded::open(&config_dir.join(STORE_FILE))?),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Embedded) -> Result<T, HistoryError> + Send + 'static,
+    ) -> Result<T, HistoryError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || work(&inner)).await?
+    }
+
+    pub async fn record(&self, sample: ServerSample) -> Result<(), HistoryError> {
+        self.run(move |s| s.record(&sample)).await
+    }
+
+    pub async fn record_catalogue(
+        &self,
+        server: &str,
+        at: i64,
+        dbs: Vec<DbObservation>,
+    ) -> Result<(), HistoryError> {
+        let server = server.to_owned();
+        self.run(move |s| s.record_catalogue(&server, at, &dbs))
+            .await
+    }
+
+    pub async fn legacy_cursor(&self, server: &str) -> Result<Option<(i64, i64)>, HistoryError> {
+        let server = server.to_owned();
+        self.run(move |s| s.legacy_cursor(&server)).await
+    }
+
+    pub async fn import(&self, server: &str, batch: LegacyBatch) -> Result<(), HistoryError> {
+        let server = server.to_owned();
+        self.run(move |s| s.import(&server, &batch)).await
+    }
+
+    async fn window(
+        &self,
+        server: &str,
+        only: Option<&str>,
+        w: &HistoryWindow,
+    ) -> Result<StoredWindow, HistoryError> {
+        let (server, only, micros) = (server.to_owned(), only.map(str::to_owned), w.micros());
+        self.run(move |s| s.window(&server, only.as_deref(), micros))
+            .await
+    }
+
+    pub async fn server_history(
+        &self,
+        server: &str,
+        w: &HistoryWindow,
+    ) -> Result<ServerHistory, HistoryError> {
+        let got = self.window(server, None, w).await?;
+        Ok(answers::server_history(
+            w,
+            got.last,
+            &got.databases,
+            &got.rows,
+        ))
+    }
+
+    /// The history of one database (empty for one the store has never heard of, as the old
+    /// backend answered).
+    pub async fn db_history(
+        &self,
+        server: &str,
+        datname: &str,
+        w: &HistoryWindow,
+    ) -> Result<DbHistory, HistoryError> {
+        let got = self.window(server, Some(datname), w).await?;
+        let created = got.databases.first().and_then(|d| d.creation_time.clone());
+        Ok(answers::db_history(w, got.last, created, &got.rows))
+    }
+
+    /// `GET /server/{name}/db/{db}` from the newest sized sample, if there is one.
+    pub async fn db_info(
+        &self,
+        server: &str,
+        datname: &str,
+    ) -> Result<Option<DbInfo>, HistoryError> {
+        let (server, datname) = (server.to_owned(), datname.to_owned());
+        let latest = self.run(move |s| s.latest_sized(&server, &datname)).await?;
+        Ok(latest.map(|l| DbInfo {
+            size_mb: l.size.map(|s| s as f64 / MIB),
+            connections: l.numbackends.unwrap_or(0),
+            commits: l.xact_commit.unwrap_or(0),
+            last_update: Some(iso_micros(l.t_us)),
+            history_error: None,
+        }))
+    }
+
+    pub async fn counts(&self) -> Result<HashMap<String, StoredCounts>, HistoryError> {
+        self.run(|s| s.collector_counts()).await
+    }
+
+    pub fn size_on_disk(&self) -> u64 {
+        self.inner.size_on_disk()
+    }
+}

@@ -1,0 +1,291 @@
+//! The built-in collector and pgmon's own history store (SPEC B4) against throwaway clusters:
+//! samples on a one-second interval, their figures against `pg_stat_database`, a restart, a
+//! stopped server, a dropped database, and SIGKILL in the middle of collection.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use pgmon_tests::daemon::{Daemon, add_local_server, add_settings, collector_entry};
+use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::http::Api;
+use pgmon_tests::postgres::TestCluster;
+use serde_json::Value;
+
+const FAST: &str = "collect_interval_seconds = 1\nsize_interval_seconds = 1";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A raw window around now (the last ten minutes).
+fn recent() -> String {
+    let now = chrono::Utc::now();
+    let from = (now - chrono::Duration::minutes(10)).to_rfc3339();
+    let to = (now + chrono::Duration::minutes(1)).to_rfc3339();
+    format!(
+        "start_date={}&end_date={}",
+        urlencode(&from),
+        urlencode(&to)
+    )
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+async fn stat_database(pg: &TestCluster, db: &str) -> (i64, i64) {
+    // Asked from another database, so the asking adds nothing to `db`'s counters.
+    let r = pg
+        .client("postgres")
+        .await
+        .query_one(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = $1",
+            &[&db],
+        )
+        .await
+        .unwrap();
+    (r.get(0), r.get(1))
+}
+
+/// The counters of `db` once they stop moving (statistics reach the view with a delay).
+async fn settled(pg: &TestCluster, db: &str) -> (i64, i64) {
+    let mut last = stat_database(pg, db).await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let now = stat_database(pg, db).await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
+async fn samples(api: &Api, name: &str) -> u64 {
+    let s = api.get("/collector/status").await.body;
+    collector_entry(&s, name)["samples"].as_u64().unwrap()
+}
+
+fn timeline(body: &Value) -> &Vec<Value> {
+    body["timeline"].as_array().unwrap()
+}
+
+#[tokio::test]
+/// With a 1 s interval the history endpoints return the collected rows; the stored commit
+/// counts are `pg_stat_database`'s own, so their deltas match what was done, and rollbacks
+/// show as increases; a restart keeps every row.
+async fn samples_match_pg_stat_database_and_survive_a_restart() {
+    let pg = TestCluster::shared();
+    pg.create_database("coll_counts").await;
+    let (_tmp, dir) = seed_config();
+    add_settings(&dir, FAST);
+    add_local_server(&dir, "c1", pg.port, None);
+    let mut d = Daemon::start(&dir, &[]);
+    let api = d.api_as("view", "view-pass-1").await;
+
+    let (c0, r0) = settled(pg, "coll_counts").await;
+    let info = "/server/c1/db/coll_counts";
+    api.get_until(info, WAIT, "a sample with the settled commits", |b| {
+        b["commits"] == c0
+    })
+    .await;
+    let work = pg.client("coll_counts").await;
+    for _ in 0..25 {
+        work.batch_execute("SELECT 1").await.unwrap();
+    }
+    for _ in 0..3 {
+        work.batch_execute("BEGIN; SELECT 1; ROLLBACK")
+            .await
+            .unwrap();
+    }
+    drop(work);
+    let (c1, r1) = settled(pg, "coll_counts").await;
+    assert!(c1 - c0 >= 25, "{c0} -> {c1}");
+    api.get_until(info, WAIT, "a sample with the new commits", |b| {
+        b["commits"] == c1
+    })
+    .await;
+
+    let path = format!("/server/c1/db/coll_counts/stats?{}", recent());
+    let h = api.get(&path).await.body;
+    assert_eq!(h["aggregation"], "raw", "{h}");
+    let points = timeline(&h);
+    let at = |c: i64| points.iter().position(|p| p["commits"] == c);
+    let (from, to) = (at(c0).expect("c0 stored"), at(c1).expect("c1 stored"));
+    assert!(from < to);
+    let commits: Vec<i64> = points
+        .iter()
+        .map(|p| p["commits"].as_i64().unwrap())
+        .collect();
+    assert!(commits.windows(2).all(|w| w[0] <= w[1]), "{commits:?}");
+    let rollbacks: i64 = points[from + 1..=to]
+        .iter()
+        .map(|p| p["rollbacks"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(rollbacks, r1 - r0, "{h}");
+    assert!(points.iter().all(|p| p["size_mb"].as_f64().unwrap() > 1.0));
+    assert!(points[to]["frozen_xid_age"].as_i64().is_some());
+    let server = api
+        .get(&format!("/server/c1/stats?{}", recent()))
+        .await
+        .body;
+    let listed: Vec<&str> = server["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(listed.contains(&"coll_counts"), "{server}");
+    assert!(server["history_error"].is_null(), "{server}");
+    let status = api.get("/collector/status").await.body;
+    let me = collector_entry(&status, "c1");
+    assert_eq!(me["interval"], 1);
+    assert!(me["last_error"].is_null(), "{me}");
+    assert!(me["rows_stored"].as_u64().unwrap() >= points.len() as u64);
+    assert_eq!(me["legacy_import"]["state"], "none", "{me}");
+
+    d.terminate();
+    let d = Daemon::start(&dir, &[]);
+    let api = d.api_as("view", "view-pass-1").await;
+    let again = api.get(&path).await.body;
+    assert_eq!(
+        &timeline(&again)[..points.len()],
+        &points[..],
+        "history lost"
+    );
+}
+
+#[tokio::test]
+/// A stopped cluster yields failed samples, recorded with their reason; collection resumes
+/// when it is back.
+async fn stopped_server_is_recorded_and_collection_resumes() {
+    let mut pg = TestCluster::start();
+    let (_tmp, dir) = seed_config();
+    add_settings(&dir, FAST);
+    add_local_server(&dir, "flaky", pg.port, None);
+    let d = Daemon::start(&dir, &[]);
+    let api = d.api_as("view", "view-pass-1").await;
+    let entry = |s: &Value| collector_entry(s, "flaky").clone();
+    api.get_until("/collector/status", WAIT, "a good sample", |s| {
+        entry(s)["rows_stored"].as_u64() > Some(0)
+    })
+    .await;
+
+    pg.stop();
+    let down = api
+        .get_until("/collector/status", WAIT, "a failed sample", |s| {
+            entry(s)["last_error"].is_string()
+        })
+        .await;
+    let down = entry(&down);
+    assert!(
+        down["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("PostgreSQL:"),
+        "{down}"
+    );
+    let failed_from = down["samples"].as_u64().unwrap();
+    let rows_down = down["rows_stored"].as_u64().unwrap();
+    let more = api
+        .get_until("/collector/status", WAIT, "more failed samples", |s| {
+            entry(s)["samples"].as_u64() >= Some(failed_from + 2)
+        })
+        .await;
+    assert_eq!(entry(&more)["rows_stored"].as_u64(), Some(rows_down));
+
+    pg.start_server();
+    let back = api
+        .get_until("/collector/status", WAIT, "collection resumed", |s| {
+            entry(s)["last_error"].is_null() && entry(s)["rows_stored"].as_u64() > Some(rows_down)
+        })
+        .await;
+    assert!(entry(&back)["samples"].as_u64() > Some(failed_from + 2));
+}
+
+#[tokio::test]
+/// A dropped database stops being sampled and stays in history as not existing.
+async fn dropped_database_stays_in_history() {
+    let pg = TestCluster::shared();
+    pg.create_database("coll_dropped").await;
+    let (_tmp, dir) = seed_config();
+    add_settings(&dir, FAST);
+    add_local_server(&dir, "c2", pg.port, None);
+    let d = Daemon::start(&dir, &[]);
+    let api = d.api_as("view", "view-pass-1").await;
+    let entry = |b: &Value| {
+        b["databases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "coll_dropped")
+            .cloned()
+    };
+    let path = format!("/server/c2/stats?{}", recent());
+    api.get_until(&path, WAIT, "the database sampled", |b| {
+        entry(b).is_some_and(|e| e["exists"] == true)
+    })
+    .await;
+    pg.client("postgres")
+        .await
+        .batch_execute("DROP DATABASE coll_dropped")
+        .await
+        .unwrap();
+    let gone = api
+        .get_until(&path, WAIT, "the database marked gone", |b| {
+            entry(b).is_some_and(|e| e["exists"] == false)
+        })
+        .await;
+    let last_point = |b: &Value| {
+        b["connection_timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["datname"] == "coll_dropped")
+            .map(|p| p["ts"].as_str().unwrap().to_owned())
+            .max()
+    };
+    let last = last_point(&gone);
+    assert!(last.is_some(), "{gone}");
+    let before = samples(&api, "c2").await;
+    api.get_until("/collector/status", WAIT, "two more samples", |s| {
+        collector_entry(s, "c2")["samples"].as_u64() >= Some(before + 2)
+    })
+    .await;
+    let later = api.get(&path).await.body;
+    assert_eq!(last_point(&later), last, "a dropped database was sampled");
+    assert_eq!(entry(&later).unwrap()["exists"], false);
+}
+
+#[tokio::test]
+/// SIGKILL at any moment of collection, 20 times: the store opens each time, and every
+/// sample seen before a kill is still there after it.
+async fn sigkill_during_collection_loses_no_stored_sample() {
+    let pg = TestCluster::shared();
+    pg.create_database("coll_kill").await;
+    let (_tmp, dir) = seed_config();
+    add_settings(
+        &dir,
+        "collect_interval_seconds = 1\nsize_interval_seconds = 1",
+    );
+    // Several entries on one cluster keep the store busy writing.
+    for i in 0..8 {
+        add_local_server(&dir, &format!("k{i}"), pg.port, None);
+    }
+    let path = format!("/server/k0/db/coll_kill/stats?{}", recent());
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for round in 0..20u64 {
+        let d = Daemon::start(&dir, &[]);
+        let api = d.api_as("view", "view-pass-1").await;
+        let now: BTreeSet<String> = timeline(&api.get(&path).await.body)
+            .iter()
+            .map(|p| p["ts"].as_str().unwrap().to_owned())
+            .collect();
+        let lost: Vec<_> = seen.difference(&now).collect();
+        assert!(lost.is_empty(), "round {round}: lost {lost:?}");
+        // Kill at a different point of the one-second cycle each round.
+        tokio::time::sleep(Duration::from_millis(400 + round * 97 % 900)).await;
+        seen = timeline(&api.get(&path).await.body)
+            .iter()
+            .map(|p| p["ts"].as_str().unwrap().to_owned())
+            .collect();
+        drop(d); // SIGKILL
+    }
+    assert!(seen.len() >= 10, "too few samples taken: {}", seen.len());
+}
