@@ -73,13 +73,15 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let history_dir = flags.config_dir.clone();
     let store =
         tokio::task::spawn_blocking(move || history::HistoryStore::open(&history_dir)).await??;
+    let schedule = file.schedule();
+    let settings = collector::settings_file::load(&dir)?;
     let state = AppState::new(
         dir.with_min_password_length(file.min_password_length),
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
         file.cache_ttls(),
         file.max_servers,
         auth::throttle::LoginThrottle::new(file.throttle_limits()),
-        (store, file.schedule()),
+        (store, schedule, settings),
     );
     let app = api::router(state.clone(), &file);
 

@@ -78,6 +78,8 @@ pub struct FileSettings {
     pub size_interval_seconds: u64,
     /// Servers the collector samples at once.
     pub collect_concurrency: usize,
+    /// Days samples are kept as taken; older ones are kept as hourly rollups.
+    pub raw_retention_days: u64,
     /// Import legacy `stats_db` history into the store (else servers naming a stats database
     /// are answered from it live).
     pub legacy_import: bool,
@@ -106,6 +108,7 @@ impl Default for FileSettings {
             collect_interval_seconds: 600,
             size_interval_seconds: 1800,
             collect_concurrency: 16,
+            raw_retention_days: 365,
             legacy_import: true,
         }
     }
@@ -148,8 +151,11 @@ impl FileSettings {
 
     pub fn schedule(&self) -> crate::collector::Schedule {
         crate::collector::Schedule {
-            interval: Duration::from_secs(self.collect_interval_seconds.max(1)),
-            size_interval: Duration::from_secs(self.size_interval_seconds.max(1)),
+            defaults: pgmon_common::api::settings::Settings {
+                collect_interval: self.collect_interval_seconds.max(1),
+                size_interval: self.size_interval_seconds.max(1),
+                raw_retention_days: self.raw_retention_days.max(1),
+            },
             concurrency: self.collect_concurrency.max(1),
             legacy_import: self.legacy_import,
         }
@@ -218,7 +224,8 @@ Optional settings: allowed_origins, token_expiration_minutes, admin_socket, max_
 status_cache_ttl_seconds, ssh_cache_ttl_seconds, header_timeout_seconds, max_connections,
 drain_seconds, max_servers, min_password_length, login_failures_per_minute,
 source_failures_per_minute, login_block_max_seconds, concurrent_password_checks,
-collect_interval_seconds, size_interval_seconds, collect_concurrency, legacy_import
+collect_interval_seconds, size_interval_seconds, collect_concurrency, raw_retention_days,
+legacy_import
 .TP
 \fI/run/pgmon/pgmond.sock\fR
 Admin socket (0660): callers act as admin

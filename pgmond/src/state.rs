@@ -12,6 +12,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::collector::{Collector, Schedule};
 use crate::history::HistoryStore;
 use crate::monitor::{CacheTtls, Monitor};
+use pgmon_common::api::settings::SettingsUpdate;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -31,17 +32,18 @@ impl AppState {
         ttls: CacheTtls,
         max_servers: usize,
         throttle: LoginThrottle,
-        history: (HistoryStore, Schedule),
+        history: (HistoryStore, Schedule, SettingsUpdate),
     ) -> AppState {
         let dir = Arc::new(dir);
         let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls));
-        let (store, schedule) = history;
+        let (store, schedule, settings) = history;
         AppState {
             collector: Arc::new(Collector::new(
                 Arc::clone(&dir),
                 Arc::clone(&monitor),
                 store,
                 schedule,
+                settings,
             )),
             monitor,
             dir,

@@ -46,6 +46,8 @@ async fn openapi_document() {
         ("/server/{name}/stats", &["get"]),
         ("/server/{name}/db/{db}", &["get"]),
         ("/server/{name}/db/{db}/stats", &["get"]),
+        ("/collector/status", &["get"]),
+        ("/settings", &["get", "put"]),
         ("/ssh-keys", &["get"]),
         ("/ssh-keys/generate", &["post"]),
         ("/ssh-keys/import", &["post"]),

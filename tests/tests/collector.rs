@@ -289,3 +289,161 @@ async fn sigkill_during_collection_loses_no_stored_sample() {
     }
     assert!(seen.len() >= 10, "too few samples taken: {}", seen.len());
 }
+
+#[test]
+/// A store file that is not a store, or one of a newer schema, stops pgmond at start with a
+/// message naming the file, and is left exactly as it was.
+fn foreign_or_newer_store_file_stops_pgmond_untouched() {
+    let python_sqlite = |path: &std::path::Path, sql: &str| {
+        let script = format!(
+            "import sqlite3; c = sqlite3.connect({:?}); c.executescript({sql:?}); c.commit()",
+            path.to_str().unwrap()
+        );
+        let out = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .expect("python3 (Debian package python3) makes the test stores");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let cases: [(&str, &dyn Fn(&std::path::Path), &str); 3] = [
+        (
+            "text",
+            &|p| {
+                std::fs::write(
+                    p,
+                    "these are not the rows you are looking for\n".repeat(200),
+                )
+                .unwrap()
+            },
+            "not a pgmon history store",
+        ),
+        (
+            "another application's database",
+            &|p| {
+                python_sqlite(
+                    p,
+                    "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x');",
+                )
+            },
+            "not a pgmon history store",
+        ),
+        (
+            "a newer schema",
+            &|p| {
+                python_sqlite(
+                    p,
+                    "PRAGMA application_id = 1885826414; PRAGMA user_version = 99; \
+                     CREATE TABLE future (x);",
+                )
+            },
+            "newer pgmond",
+        ),
+    ];
+    for (what, make, says) in cases {
+        let (_tmp, dir) = seed_config();
+        let store = dir.join("history.db");
+        make(&store);
+        let before = std::fs::read(&store).unwrap();
+        let out = pgmon_tests::daemon::pgmond_to_exit(&dir, &dir.join("s.sock"), &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{what}: pgmond started");
+        assert!(
+            stderr.contains(says) && stderr.contains("history.db"),
+            "{what}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read(&store).unwrap(),
+            before,
+            "{what}: the file changed"
+        );
+        assert!(
+            !dir.join("history.db-wal").exists(),
+            "{what}: a WAL was made"
+        );
+    }
+}
+
+#[tokio::test]
+/// `/settings`: admins only; out-of-range or unknown fields are 422 naming the field and
+/// change nothing; a change is kept across a restart and the collector follows it.
+async fn settings_are_validated_kept_and_followed() {
+    let (_tmp, dir) = seed_config();
+    add_settings(&dir, FAST);
+    let mut d = Daemon::start(&dir, &[]);
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    for (login, password) in [("view", "view-pass-1"), ("oper", "oper-pass-1")] {
+        let api = d.api_as(login, password).await;
+        assert_eq!(api.get("/settings").await.status, 403, "{login}");
+        let put = api
+            .put("/settings", &serde_json::json!({"collect_interval": 60}))
+            .await;
+        assert_eq!(put.status, 403, "{login}");
+    }
+    let defaults = admin.get("/settings").await;
+    assert_eq!(
+        defaults.body,
+        serde_json::json!({"collect_interval": 1, "size_interval": 1, "raw_retention_days": 365})
+    );
+    for (body, field) in [
+        (
+            serde_json::json!({"collect_interval": 9}),
+            "collect_interval",
+        ),
+        (serde_json::json!({"size_interval": 0}), "size_interval"),
+        (
+            serde_json::json!({"raw_retention_days": 100000}),
+            "raw_retention_days",
+        ),
+        (
+            serde_json::json!({"collect_interval": "often"}),
+            "collect_interval",
+        ),
+        (
+            serde_json::json!({"collect_interval": -5}),
+            "collect_interval",
+        ),
+        (
+            serde_json::json!({"colect_interval": 60}),
+            "colect_interval",
+        ),
+    ] {
+        let a = admin.put("/settings", &body).await;
+        assert_eq!(a.status, 422, "{body}: {}", a.body);
+        assert!(
+            a.body["detail"].to_string().contains(field),
+            "{body}: {}",
+            a.body
+        );
+    }
+    assert_eq!(
+        admin.get("/settings").await.body,
+        defaults.body,
+        "a refused change stuck"
+    );
+    assert!(!dir.join("settings.json").exists());
+
+    let changed = admin
+        .put(
+            "/settings",
+            &serde_json::json!({"collect_interval": 30, "raw_retention_days": 30}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let want =
+        serde_json::json!({"collect_interval": 30, "size_interval": 1, "raw_retention_days": 30});
+    assert_eq!(changed.body, want);
+    d.terminate();
+    let d = Daemon::start(&dir, &[]);
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    assert_eq!(admin.get("/settings").await.body, want);
+    let status = admin.get("/collector/status").await.body;
+    assert_eq!(
+        collector_entry(&status, "local-pg")["interval"],
+        30,
+        "{status}"
+    );
+}

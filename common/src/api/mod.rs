@@ -2,6 +2,7 @@
 //! password, hash, token secret or private key.
 
 pub mod history;
+pub mod settings;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

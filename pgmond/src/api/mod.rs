@@ -7,6 +7,7 @@ mod extract;
 mod health;
 mod middleware;
 mod servers;
+mod settings;
 mod ssh_keys;
 mod stats;
 mod token;
@@ -52,6 +53,7 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/server/{name}/db/{db}/stats", get(stats::db_history))
         .route("/servers/{name}/test-ssh", post(servers::test_ssh))
         .route("/collector/status", get(collector::status))
+        .route("/settings", get(settings::get).put(settings::update))
         .route("/ssh-keys", get(ssh_keys::list))
         .route("/ssh-keys/generate", post(ssh_keys::generate))
         .route("/ssh-keys/import", post(ssh_keys::import))

@@ -6,6 +6,7 @@
 
 mod legacy;
 mod sample;
+pub mod settings_file;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use pgmon_common::ConfigDir;
 use pgmon_common::api::history::{CollectorServer, CollectorStatus, ImportState, LegacyImport};
+use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::servers::Server;
 use rand::Rng;
 use tokio::sync::{Notify, Semaphore};
@@ -32,16 +34,16 @@ const SAMPLE_DEADLINE: Duration = Duration::from_secs(20);
 /// First samples are spread over at most this long, so a restart does not hit every server in
 /// the same second, yet a new server is not left unsampled for a whole interval.
 const MAX_JITTER: Duration = Duration::from_secs(60);
+/// How often retention runs.
+const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
 /// A legacy import pass gives up after this long and resumes at the next interval.
 const IMPORT_DEADLINE: Duration = Duration::from_secs(600);
 
-/// The collector's schedule.
+/// What pgmond.toml says of the collector.
 #[derive(Clone, Copy, Debug)]
 pub struct Schedule {
-    /// Between samples of a server without its own `collect_interval`.
-    pub interval: Duration,
-    /// Between readings of database sizes.
-    pub size_interval: Duration,
+    /// Intervals and retention until an admin changes them (`settings.json` then wins).
+    pub defaults: Settings,
     /// Servers sampled at once.
     pub concurrency: usize,
     /// Whether legacy `stats_db` tables are imported. Without it, servers whose entry names a
@@ -79,6 +81,9 @@ pub struct Collector {
     monitor: Arc<Monitor>,
     store: HistoryStore,
     schedule: Schedule,
+    settings: std::sync::RwLock<Settings>,
+    /// What `settings.json` holds; locked while it is written, so changes do not interleave.
+    changes: tokio::sync::Mutex<SettingsUpdate>,
     permits: Semaphore,
     tasks: Mutex<HashMap<String, Tasks>>,
     imports: Mutex<HashMap<String, Import>>,
@@ -99,12 +104,15 @@ impl Collector {
         monitor: Arc<Monitor>,
         store: HistoryStore,
         schedule: Schedule,
+        changes: SettingsUpdate,
     ) -> Collector {
         Collector {
             dir,
             monitor,
             store,
             permits: Semaphore::new(schedule.concurrency.max(1)),
+            settings: std::sync::RwLock::new(changes.applied_to(schedule.defaults)),
+            changes: tokio::sync::Mutex::new(changes),
             schedule,
             tasks: Mutex::new(HashMap::new()),
             imports: Mutex::new(HashMap::new()),
@@ -123,6 +131,7 @@ impl Collector {
 
     /// Runs until `shutdown`, then stops every task.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let retention = tokio::spawn(Arc::clone(&self).retention_loop());
         loop {
             match self.reconcile().await {
                 Ok(()) => {}
@@ -134,9 +143,26 @@ impl Collector {
                 _ = tokio::time::sleep(RECONCILE_EVERY) => {}
             }
         }
+        retention.abort();
         for (_, t) in lock(&self.tasks).drain() {
             t.sampler.abort();
             t.importer.abort();
+        }
+    }
+
+    /// Every hour, samples older than the raw retention move into hourly rollups.
+    async fn retention_loop(self: Arc<Self>) {
+        let mut every = tokio::time::interval(RETENTION_EVERY);
+        loop {
+            every.tick().await;
+            let keep =
+                i64::try_from(self.settings().raw_retention_days * 86_400).unwrap_or(i64::MAX);
+            let cutoff = chrono::Utc::now().timestamp().saturating_sub(keep);
+            match self.store.apply_retention(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(samples = n, "history: old samples rolled up by hour"),
+                Err(e) => tracing::warn!(error = %e, "history retention failed"),
+            }
         }
     }
 
@@ -193,23 +219,49 @@ impl Collector {
         Ok(())
     }
 
+    pub fn settings(&self) -> Settings {
+        *self.settings.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies and keeps a change of settings; the next cycle of each server follows it.
+    pub async fn change_settings(
+        &self,
+        update: SettingsUpdate,
+    ) -> Result<Settings, pgmon_common::Error> {
+        let mut changes = self.changes.lock().await;
+        let saved = changes.then(&update);
+        let dir = Arc::clone(&self.dir);
+        let path = dir.root().join(settings_file::SETTINGS_FILE);
+        tokio::task::spawn_blocking(move || settings_file::save(&dir, &saved))
+            .await
+            .map_err(|e| pgmon_common::Error::io("writing", path)(std::io::Error::other(e)))??;
+        *changes = saved;
+        let next = saved.applied_to(self.schedule.defaults);
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = next;
+        Ok(next)
+    }
+
+    fn global_interval(&self) -> Duration {
+        Duration::from_secs(self.settings().collect_interval)
+    }
+
     fn interval_of(&self, server: &Server) -> Duration {
-        own_interval(server).unwrap_or(self.schedule.interval)
+        own_interval(server).unwrap_or(Duration::from_secs(self.settings().collect_interval))
     }
 
     async fn sample_loop(self: Arc<Self>, server: Server) {
-        let interval = self.interval_of(&server);
-        if interval.is_zero() {
+        if self.interval_of(&server).is_zero() {
             return self.catalogue_loop(server).await;
         }
-        let spread = interval.min(MAX_JITTER);
+        let spread = self.interval_of(&server).min(MAX_JITTER);
         let jitter = rand::rng().random_range(Duration::ZERO..=spread);
         tokio::time::sleep(jitter).await;
         let mut previous = HashMap::new();
         let mut sized_at: Option<Instant> = None;
         loop {
             let started = Instant::now();
-            let with_sizes = sized_at.is_none_or(|t| t.elapsed() >= self.schedule.size_interval);
+            let size_interval = Duration::from_secs(self.settings().size_interval);
+            let with_sizes = sized_at.is_none_or(|t| t.elapsed() >= size_interval);
             let at = chrono::Utc::now().timestamp();
             let outcome = {
                 let _permit = self.permits.acquire().await;
@@ -239,7 +291,7 @@ impl Collector {
             if let Err(e) = self.store.record(sample).await {
                 tracing::warn!(server = %server.name, error = %e, "storing a sample failed");
             }
-            tokio::time::sleep_until((started + interval).into()).await;
+            tokio::time::sleep_until((started + self.interval_of(&server)).into()).await;
         }
     }
 
@@ -266,7 +318,7 @@ impl Collector {
                     tracing::warn!(server = %server.name, error = %e, "storing databases failed");
                 }
             }
-            tokio::time::sleep_until((started + self.schedule.interval).into()).await;
+            tokio::time::sleep_until((started + self.global_interval()).into()).await;
         }
     }
 
@@ -340,7 +392,7 @@ impl Collector {
             {
                 tracing::debug!(server = %server.name, error = %e, "legacy import");
             }
-            tokio::time::sleep_until((started + self.schedule.interval).into()).await;
+            tokio::time::sleep_until((started + self.global_interval()).into()).await;
         }
     }
 

@@ -353,6 +353,11 @@ fn rows_of(
 impl Embedded {
     pub fn open(path: &Path) -> Result<Embedded, HistoryError> {
         check_existing(path)?;
+        if !path.exists() {
+            // Private from the first byte: SQLite gives its WAL and shared-memory files the
+            // database file's mode.
+            pgmon_common::store::create_private_file(path, b"")?;
+        }
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -360,8 +365,6 @@ impl Embedded {
             tracing::warn!(mode, "history store is not in WAL mode");
         }
         migrate(&mut conn)?;
-        // Server and database names are nobody else's business.
-        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         Ok(Embedded {
             path: path.to_owned(),
             writer: Mutex::new(conn),
@@ -629,4 +632,203 @@ pub struct StoredCounts {
     pub last_sample: Option<i64>,
     pub last_duration_ms: Option<i64>,
     pub last_error: Option<String>,
+}
+
+/// Rows moved or deleted per transaction by retention, so the collector's writes wait at most
+/// that long (readers never wait: WAL).
+const RETENTION_BATCH: i64 = 5_000;
+
+impl Embedded {
+    /// Rolls database samples before `cutoff` (seconds, rounded down to an hour) into hourly
+    /// rollups and deletes server samples before it, in small transactions. From then on,
+    /// samples older than the cutoff (a late legacy import) go straight to the rollups.
+    /// Returns the database samples rolled up.
+    pub fn apply_retention(&self, cutoff: i64) -> Result<u64, HistoryError> {
+        let cutoff = cutoff - cutoff.rem_euclid(HOUR);
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('raw_cutoff', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+                [cutoff],
+            )
+            .map(drop)
+        })?;
+        let (dbs, servers): (Vec<i64>, Vec<i64>) = self.read(|tx| {
+            let ids = |sql: &str| -> rusqlite::Result<Vec<i64>> {
+                tx.prepare(sql)?.query_map([], |r| r.get(0))?.collect()
+            };
+            Ok((
+                ids("SELECT id FROM database")?,
+                ids("SELECT id FROM server")?,
+            ))
+        })?;
+        let mut rolled = 0;
+        for db in dbs {
+            loop {
+                let moved = self.write(|tx| roll_up_batch(tx, db, cutoff))?;
+                rolled += moved as u64;
+                if moved < RETENTION_BATCH {
+                    break;
+                }
+            }
+        }
+        for server in servers {
+            while self.write(|tx| {
+                tx.execute(
+                    "DELETE FROM server_sample WHERE server_id = ?1 AND ts IN (
+                         SELECT ts FROM server_sample WHERE server_id = ?1 AND ts < ?2
+                         ORDER BY ts LIMIT ?3)",
+                    params![server, cutoff, RETENTION_BATCH],
+                )
+            })? as i64
+                == RETENTION_BATCH
+            {}
+        }
+        Ok(rolled)
+    }
+}
+
+/// Moves the oldest samples of `db` before `cutoff` (at most a batch) into the hourly rollups.
+fn roll_up_batch(tx: &Transaction<'_>, db: i64, cutoff: i64) -> rusqlite::Result<i64> {
+    let mut hours: std::collections::BTreeMap<i64, Figures> = std::collections::BTreeMap::new();
+    let mut last: Option<(i64, i64)> = None;
+    let mut n = 0;
+    {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT ts, us, {SAMPLE_COLUMNS} FROM db_sample
+             WHERE db_id = ?1 AND ts < ?2 ORDER BY ts, us LIMIT ?3"
+        ))?;
+        let mut rows = stmt.query(params![db, cutoff, RETENTION_BATCH])?;
+        while let Some(r) = rows.next()? {
+            let (ts, us): (i64, i64) = (r.get(0)?, r.get(1)?);
+            hours
+                .entry(ts - ts.rem_euclid(HOUR))
+                .or_default()
+                .add(&sample_figures(r, 2)?);
+            last = Some((ts, us));
+            n += 1;
+        }
+    }
+    let Some((ts, us)) = last else {
+        return Ok(0);
+    };
+    for (hour, f) in &hours {
+        merge_hourly(tx, db, *hour, f)?;
+    }
+    tx.prepare_cached(
+        "DELETE FROM db_sample WHERE db_id = ?1 AND (ts < ?2 OR ts = ?2 AND us <= ?3)",
+    )?
+    .execute(params![db, ts, us])?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::answers;
+    use crate::history::window::{Aggregation, HistoryWindow};
+    use crate::history::{Connections, Observed};
+    use chrono::{DateTime, Utc};
+
+    fn sample(at: i64, i: i64) -> ServerSample {
+        let db = |oid: i64, name: &str| DbObservation {
+            oid,
+            datname: name.into(),
+            created_us: None,
+            figures: Figures::sample(
+                Some((i * 7 + oid) % 13),
+                Some(1_000 + i * 40),
+                Some(1 << 20 + (i % 5)),
+                Some(100 + i),
+                [Some(i % 3); 11],
+            ),
+        };
+        ServerSample {
+            server: "s".into(),
+            at,
+            duration_ms: 3,
+            outcome: Ok(Observed {
+                connections: Connections::default(),
+                max_connections: 100,
+                disk: None,
+                databases: vec![db(1, "a"), db(2, "b")],
+            }),
+        }
+    }
+
+    fn answers_of(store: &Embedded, w: &HistoryWindow) -> (String, String) {
+        let all = store.window("s", None, w.micros()).unwrap();
+        let one = store.window("s", Some("a"), w.micros()).unwrap();
+        let created = one.databases[0].creation_time.clone();
+        (
+            serde_json::to_string(&answers::server_history(
+                w,
+                all.last,
+                &all.databases,
+                &all.rows,
+            ))
+            .unwrap(),
+            serde_json::to_string(&answers::db_history(w, one.last, created, &one.rows)).unwrap(),
+        )
+    }
+
+    #[test]
+    /// Rolled up, ten days of 10-minute samples give the same hourly, four-hourly and daily
+    /// answers as before (sums, averages, extremes), and later samples older than the cutoff
+    /// go to the rollups too.
+    fn retention_keeps_answers_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Embedded::open(&dir.path().join("history.db")).unwrap();
+        let start = 1_767_225_600; // 2026-01-01T00:00:00Z
+        for i in 0..1_440 {
+            store.record(&sample(start + i * 600, i)).unwrap();
+        }
+        let at = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap();
+        let windows: Vec<HistoryWindow> = [
+            (Aggregation::Hour, 3_600 * 5, 86_400 * 3),
+            (Aggregation::FourHour, 0, 86_400 * 10),
+            (Aggregation::Day, 3_600 * 7, 86_400 * 9),
+        ]
+        .into_iter()
+        // Over rolled-up time a window counts the hours that start inside it: windows from
+        // one hour to a second before another are exact.
+        .map(|(aggregation, from, len)| HistoryWindow {
+            start: at(start + from),
+            end: at(start + from + len - 1),
+            aggregation,
+        })
+        .collect();
+        let before: Vec<_> = windows.iter().map(|w| answers_of(&store, w)).collect();
+        let rolled = store.apply_retention(start + 86_400 * 8 + 1_234).unwrap();
+        assert_eq!(rolled, 8 * 144 * 2);
+        let after: Vec<_> = windows.iter().map(|w| answers_of(&store, w)).collect();
+        for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+            let first = |x: &str, y: &str| x.chars().zip(y.chars()).position(|(p, q)| p != q);
+            assert!(
+                b.0 == a.0,
+                "window {i}, server: differs at {:?}",
+                first(&b.0, &a.0)
+            );
+            assert!(
+                b.1 == a.1,
+                "window {i}, db: differs at {:?}",
+                first(&b.1, &a.1)
+            );
+        }
+        let counts = |sql: &str| -> i64 {
+            store
+                .read(|tx| tx.query_row(sql, [], |r| r.get(0)))
+                .unwrap()
+        };
+        assert_eq!(counts("SELECT count(*) FROM db_hourly"), 8 * 24 * 2);
+        assert_eq!(counts("SELECT count(*) FROM db_sample"), 2 * 144 * 2);
+        assert_eq!(counts("SELECT count(*) FROM server_sample"), 2 * 144);
+        // A late sample before the cutoff lands in its hour's rollup.
+        store.record(&sample(start + 30, 0)).unwrap();
+        assert_eq!(counts("SELECT count(*) FROM db_sample"), 2 * 144 * 2);
+        assert_eq!(
+            counts("SELECT nb_n FROM db_hourly WHERE db_id = 1 AND hour = 1767225600"),
+            7
+        );
+    }
 }

@@ -36,7 +36,7 @@ pub enum HistoryError {
     #[error("history store: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("history store: {0}")]
-    Io(#[from] std::io::Error),
+    Files(#[from] pgmon_common::Error),
     #[error("history store: the worker stopped: {0}")]
     Worker(#[from] tokio::task::JoinError),
 }
@@ -207,6 +207,12 @@ impl HistoryStore {
             last_update: Some(iso_micros(l.t_us)),
             history_error: None,
         }))
+    }
+
+    /// Rolls samples older than `cutoff` (seconds) into hourly rollups; see
+    /// `Embedded::apply_retention`.
+    pub async fn apply_retention(&self, cutoff: i64) -> Result<u64, HistoryError> {
+        self.run(move |s| s.apply_retention(cutoff)).await
     }
 
     pub async fn counts(&self) -> Result<HashMap<String, StoredCounts>, HistoryError> {
