@@ -309,7 +309,8 @@ fn foreign_or_newer_store_file_stops_pgmond_untouched() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    let cases: [(&str, &dyn Fn(&std::path::Path), &str); 3] = [
+    type Make<'a> = &'a dyn Fn(&std::path::Path);
+    let cases: [(&str, Make, &str); 3] = [
         (
             "text",
             &|p| {
