@@ -19,6 +19,9 @@ _pgmonctl() {
             pgmonctl,apply)
                 cmd="pgmonctl__subcmd__apply"
                 ;;
+            pgmonctl,collector)
+                cmd="pgmonctl__subcmd__collector"
+                ;;
             pgmonctl,completions)
                 cmd="pgmonctl__subcmd__completions"
                 ;;
@@ -43,6 +46,9 @@ _pgmonctl() {
             pgmonctl,servers)
                 cmd="pgmonctl__subcmd__servers"
                 ;;
+            pgmonctl,settings)
+                cmd="pgmonctl__subcmd__settings"
+                ;;
             pgmonctl,ssh-keys)
                 cmd="pgmonctl__subcmd__ssh__subcmd__keys"
                 ;;
@@ -52,8 +58,23 @@ _pgmonctl() {
             pgmonctl,users)
                 cmd="pgmonctl__subcmd__users"
                 ;;
+            pgmonctl__subcmd__collector,help)
+                cmd="pgmonctl__subcmd__collector__subcmd__help"
+                ;;
+            pgmonctl__subcmd__collector,status)
+                cmd="pgmonctl__subcmd__collector__subcmd__status"
+                ;;
+            pgmonctl__subcmd__collector__subcmd__help,help)
+                cmd="pgmonctl__subcmd__collector__subcmd__help__subcmd__help"
+                ;;
+            pgmonctl__subcmd__collector__subcmd__help,status)
+                cmd="pgmonctl__subcmd__collector__subcmd__help__subcmd__status"
+                ;;
             pgmonctl__subcmd__help,apply)
                 cmd="pgmonctl__subcmd__help__subcmd__apply"
+                ;;
+            pgmonctl__subcmd__help,collector)
+                cmd="pgmonctl__subcmd__help__subcmd__collector"
                 ;;
             pgmonctl__subcmd__help,completions)
                 cmd="pgmonctl__subcmd__help__subcmd__completions"
@@ -79,6 +100,9 @@ _pgmonctl() {
             pgmonctl__subcmd__help,servers)
                 cmd="pgmonctl__subcmd__help__subcmd__servers"
                 ;;
+            pgmonctl__subcmd__help,settings)
+                cmd="pgmonctl__subcmd__help__subcmd__settings"
+                ;;
             pgmonctl__subcmd__help,ssh-keys)
                 cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys"
                 ;;
@@ -87,6 +111,9 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__help,users)
                 cmd="pgmonctl__subcmd__help__subcmd__users"
+                ;;
+            pgmonctl__subcmd__help__subcmd__collector,status)
+                cmd="pgmonctl__subcmd__help__subcmd__collector__subcmd__status"
                 ;;
             pgmonctl__subcmd__help__subcmd__servers,add)
                 cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__add"
@@ -105,6 +132,12 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__help__subcmd__servers,update)
                 cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__update"
+                ;;
+            pgmonctl__subcmd__help__subcmd__settings,set)
+                cmd="pgmonctl__subcmd__help__subcmd__settings__subcmd__set"
+                ;;
+            pgmonctl__subcmd__help__subcmd__settings,show)
+                cmd="pgmonctl__subcmd__help__subcmd__settings__subcmd__show"
                 ;;
             pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys,delete)
                 cmd="pgmonctl__subcmd__help__subcmd__ssh__subcmd__keys__subcmd__delete"
@@ -201,6 +234,24 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__servers__subcmd__help,update)
                 cmd="pgmonctl__subcmd__servers__subcmd__help__subcmd__update"
+                ;;
+            pgmonctl__subcmd__settings,help)
+                cmd="pgmonctl__subcmd__settings__subcmd__help"
+                ;;
+            pgmonctl__subcmd__settings,set)
+                cmd="pgmonctl__subcmd__settings__subcmd__set"
+                ;;
+            pgmonctl__subcmd__settings,show)
+                cmd="pgmonctl__subcmd__settings__subcmd__show"
+                ;;
+            pgmonctl__subcmd__settings__subcmd__help,help)
+                cmd="pgmonctl__subcmd__settings__subcmd__help__subcmd__help"
+                ;;
+            pgmonctl__subcmd__settings__subcmd__help,set)
+                cmd="pgmonctl__subcmd__settings__subcmd__help__subcmd__set"
+                ;;
+            pgmonctl__subcmd__settings__subcmd__help,show)
+                cmd="pgmonctl__subcmd__settings__subcmd__help__subcmd__show"
                 ;;
             pgmonctl__subcmd__ssh__subcmd__keys,delete)
                 cmd="pgmonctl__subcmd__ssh__subcmd__keys__subcmd__delete"
@@ -335,7 +386,7 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --socket --config-dir --output --help --version login logout users ssh-keys stats apply export health pools completions servers help"
+            opts="-h -V --url --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +430,108 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__collector)
+            opts="-h --url --socket --config-dir --output --help status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__collector__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__collector__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__collector__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__collector__subcmd__status)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -497,7 +650,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users ssh-keys stats apply export health pools completions servers help"
+            opts="login logout users ssh-keys stats settings collector apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +666,34 @@ _pgmonctl() {
         pgmonctl__subcmd__help__subcmd__apply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__collector)
+            opts="status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__collector__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -707,6 +888,48 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__servers__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__settings)
+            opts="show set"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__settings__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__settings__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1475,6 +1698,164 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__settings)
+            opts="-h --url --socket --config-dir --output --help show set help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__settings__subcmd__help)
+            opts="show set help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__settings__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__settings__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__settings__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__settings__subcmd__set)
+            opts="-h --collect-interval --size-interval --raw-retention-days --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --collect-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --size-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raw-retention-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__settings__subcmd__show)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -36,6 +36,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "logout" -d 'Forge
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "users" -d 'Manage API users'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "ssh-keys" -d 'Manage stored SSH keys'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "settings" -d 'The collector\'s intervals and retention (admin; needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "collector" -d 'The built-in collector (needs the daemon)'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "apply" -d 'Make servers and users match a file (YAML or JSON), reporting what changed'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "export" -d 'Print the servers, users and SSH key references as an `apply` file, without secrets'
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "health" -d 'The daemon\'s health'
@@ -252,6 +254,49 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "db" -d 'One database: latest figures and history'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -f -a "show" -d 'Print the settings in force'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -f -a "set" -d 'Change some settings; the others stay (kept in settings.json in the config dir)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l collect-interval -d 'Seconds between samples of a server (10 to 86400)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l size-interval -d 'Seconds between readings of database sizes (60 to 604800)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l raw-retention-days -d 'Days samples are kept as taken before they are rolled up by hour (1 to 3650)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the settings in force'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change some settings; the others stay (kept in settings.json in the config dir)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Per server: last sample, its duration and error, rows stored, legacy import'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from help" -f -a "status" -d 'Per server: last sample, its duration and error, rows stored, legacy import'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -s f -l file -d 'The file of desired servers, users and SSH key references (`-` for standard input)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
@@ -371,18 +416,20 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a server (--host and --user are required)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "logout" -d 'Forget the token saved for --url'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "users" -d 'Manage API users'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "ssh-keys" -d 'Manage stored SSH keys'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "apply" -d 'Make servers and users match a file (YAML or JSON), reporting what changed'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "export" -d 'Print the servers, users and SSH key references as an `apply` file, without secrets'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "health" -d 'The daemon\'s health'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "pools" -d 'The daemon\'s connection pools'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "completions" -d 'Print a shell completion script'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "servers" -d 'Manage monitored servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats apply export health pools completions servers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "login" -d 'Log in to the daemon at --url and save the token (0600) for later commands'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "logout" -d 'Forget the token saved for --url'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "users" -d 'Manage API users'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "ssh-keys" -d 'Manage stored SSH keys'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "stats" -d 'Live status, activity and history (needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "settings" -d 'The collector\'s intervals and retention (admin; needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "collector" -d 'The built-in collector (needs the daemon)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "apply" -d 'Make servers and users match a file (YAML or JSON), reporting what changed'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "export" -d 'Print the servers, users and SSH key references as an `apply` file, without secrets'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "health" -d 'The daemon\'s health'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "pools" -d 'The daemon\'s connection pools'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "completions" -d 'Print a shell completion script'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "servers" -d 'Manage monitored servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and not __fish_seen_subcommand_from login logout users ssh-keys stats settings collector apply export health pools completions servers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List users'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "show" -d 'Show one user'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a user (password from a TTY prompt or --password-stdin; at least 8 characters)'
@@ -401,6 +448,9 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "db" -d 'One database: latest figures and history'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from settings" -f -a "show" -d 'Print the settings in force'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from settings" -f -a "set" -d 'Change some settings; the others stay (kept in settings.json in the config dir)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from collector" -f -a "status" -d 'Per server: last sample, its duration and error, rows stored, legacy import'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "list" -d 'List servers'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "show" -d 'Show one server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'

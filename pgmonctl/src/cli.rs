@@ -93,6 +93,12 @@ pub enum Command {
     /// Live status, activity and history (needs the daemon)
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// The collector's intervals and retention (admin; needs the daemon)
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// The built-in collector (needs the daemon)
+    #[command(subcommand)]
+    Collector(CollectorCommand),
     /// Make servers and users match a file (YAML or JSON), reporting what changed
     Apply(ApplyArgs),
     /// Print the servers, users and SSH key references as an `apply` file, without secrets
@@ -408,6 +414,30 @@ pub enum StatsCommand {
         /// Server name
         name: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCommand {
+    /// Print the settings in force
+    Show,
+    /// Change some settings; the others stay (kept in settings.json in the config dir)
+    Set {
+        /// Seconds between samples of a server (10 to 86400)
+        #[arg(long, value_name = "SECONDS")]
+        collect_interval: Option<u64>,
+        /// Seconds between readings of database sizes (60 to 604800)
+        #[arg(long, value_name = "SECONDS")]
+        size_interval: Option<u64>,
+        /// Days samples are kept as taken before they are rolled up by hour (1 to 3650)
+        #[arg(long, value_name = "DAYS")]
+        raw_retention_days: Option<u64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CollectorCommand {
+    /// Per server: last sample, its duration and error, rows stored, legacy import
+    Status,
 }
 
 /// A history window; ISO-8601 (`2026-10-31T00:00:00Z`); default the last 7 days.

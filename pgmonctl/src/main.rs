@@ -3,6 +3,7 @@
 mod apply;
 mod backend;
 mod cli;
+mod collector;
 mod commands;
 mod error;
 mod keys;
@@ -18,7 +19,10 @@ use clap::FromArgMatches;
 use pgmon_common::api::Message;
 use pgmon_common::client::ApiClient;
 
-use cli::{Cli, Command, KeysCommand, ServersCommand, StatsCommand, UsersCommand};
+use cli::{
+    Cli, CollectorCommand, Command, KeysCommand, ServersCommand, SettingsCommand, StatsCommand,
+    UsersCommand,
+};
 use error::CliError;
 use output::Printer;
 use secrets::{StdinSecrets, read_secret};
@@ -96,6 +100,8 @@ async fn dispatch(
         Command::Servers(c) => commands::servers(b, c, out).await,
         Command::SshKeys(c) => keys::run(b, c, out).await,
         Command::Stats(c) => stats::run(b, c, out).await,
+        Command::Settings(c) => collector::settings(b, c, out).await,
+        Command::Collector(c) => collector::run(b, c, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
         Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
@@ -198,6 +204,9 @@ fn describe(cmd: &Command) -> String {
             StatsCommand::Db { name, db, .. } => format!("stats db {name} {db}"),
             StatsCommand::Activity { name } => format!("stats activity {name}"),
         },
+        Command::Settings(SettingsCommand::Show) => "settings show".into(),
+        Command::Settings(SettingsCommand::Set { .. }) => "settings set".into(),
+        Command::Collector(CollectorCommand::Status) => "collector status".into(),
         Command::Apply(a) => format!("apply -f {}", a.file.display()),
         Command::Export { .. } => "export".into(),
         Command::Health => "health".into(),

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use pgmon_common::ConfigDir;
+use pgmon_common::api::history::CollectorStatus;
+use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
     GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
     SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
@@ -187,6 +189,18 @@ impl Backend for Local {
 
     async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>> {
         Err(needs_daemon("pools"))
+    }
+
+    async fn settings(&self) -> Result<Settings> {
+        Err(needs_daemon("settings"))
+    }
+
+    async fn change_settings(&self, _update: SettingsUpdate) -> Result<Settings> {
+        Err(needs_daemon("settings"))
+    }
+
+    async fn collector_status(&self) -> Result<CollectorStatus> {
+        Err(needs_daemon("collector status"))
     }
 
     async fn monitoring(&self, _path: &str) -> Result<serde_json::Value> {

@@ -6,6 +6,8 @@ mod remote;
 
 use std::collections::BTreeMap;
 
+use pgmon_common::api::history::CollectorStatus;
+use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
     GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
     SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
@@ -49,6 +51,9 @@ pub trait Backend {
     /// `GET <path>` of a monitoring endpoint, as the API's JSON.
     async fn monitoring(&self, path: &str) -> Result<serde_json::Value>;
     async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>>;
+    async fn settings(&self) -> Result<Settings>;
+    async fn change_settings(&self, update: SettingsUpdate) -> Result<Settings>;
+    async fn collector_status(&self) -> Result<CollectorStatus>;
     /// Carries out `apply`'s changes in order. On failure: how many were made before it.
     async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)>;
 }

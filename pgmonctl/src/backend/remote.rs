@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use pgmon_common::api::history::CollectorStatus;
+use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
     GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
     SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
@@ -149,6 +151,18 @@ impl Backend for Remote {
 
     async fn monitoring(&self, path: &str) -> Result<serde_json::Value> {
         Ok(self.0.get(path).await?)
+    }
+
+    async fn settings(&self) -> Result<Settings> {
+        Ok(self.0.get("/settings").await?)
+    }
+
+    async fn change_settings(&self, update: SettingsUpdate) -> Result<Settings> {
+        Ok(self.0.send(Method::PUT, "/settings", &update).await?)
+    }
+
+    async fn collector_status(&self) -> Result<CollectorStatus> {
+        Ok(self.0.get("/collector/status").await?)
     }
 
     /// One request per change, in order; stops at the first failure.

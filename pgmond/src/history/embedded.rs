@@ -738,7 +738,7 @@ mod tests {
             figures: Figures::sample(
                 Some((i * 7 + oid) % 13),
                 Some(1_000 + i * 40),
-                Some(1 << 20 + (i % 5)),
+                Some(1 << (20 + (i % 5))),
                 Some(100 + i),
                 [Some(i % 3); 11],
             ),
