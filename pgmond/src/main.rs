@@ -4,7 +4,6 @@ mod api;
 mod auth;
 mod collector;
 mod first_start;
-mod history;
 mod listen;
 mod monitor;
 mod settings;
@@ -22,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 use auth::jwt::TokenKeys;
+use pgmond::history;
 use settings::{DEFAULT_ADMIN_SOCKET, FileSettings, Flags};
 use state::AppState;
 

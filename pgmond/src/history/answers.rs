@@ -144,34 +144,43 @@ fn increases(v: [Option<i64>; INCREASES.len()]) -> CounterIncreases {
     }
 }
 
-/// Stored figures of one database at one time (microseconds since the epoch); `db` indexes the
-/// database list handed over with them.
-pub struct Row {
-    pub t_us: i64,
-    pub db: usize,
-    pub figures: Figures,
+/// A window's figures added up by bucket: `(bucket start in microseconds, database)` where the
+/// database indexes the list handed over with them. The store fills it as it reads, so a year
+/// of samples is never held at once.
+pub type Buckets = BTreeMap<(i64, usize), Figures>;
+
+/// Adds one stored row (a sample or a rollup, at `t_us`) of database `db` to its bucket.
+pub fn add_to(buckets: &mut Buckets, w: &HistoryWindow, t_us: i64, db: usize, f: &Figures) {
+    buckets
+        .entry((w.aggregation.bucket_of(t_us), db))
+        .or_default()
+        .add(f);
 }
 
-/// `GET /server/{name}/stats` from the rows of the window. `databases` lists the server's
-/// databases in the order `Row::db` refers to; those without rows are left out.
+fn total(buckets: &Buckets) -> Figures {
+    let mut total = Figures::default();
+    buckets.values().for_each(|f| total.add(f));
+    total
+}
+
+/// `GET /server/{name}/stats` from the window's buckets. `databases` lists the server's
+/// databases in the order the buckets refer to; those without figures are left out.
 pub fn server_history(
     w: &HistoryWindow,
     last: Option<i64>,
     databases: &[DatabaseEntry],
-    rows: &[Row],
+    buckets: &Buckets,
 ) -> ServerHistory {
-    let mut total = Figures::default();
-    let mut buckets: BTreeMap<(i64, &str), Figures> = BTreeMap::new();
+    let total = total(buckets);
     let mut seen = vec![false; databases.len()];
-    for r in rows {
-        total.add(&r.figures);
-        seen[r.db] = true;
-        let key = (
-            w.aggregation.bucket_of(r.t_us),
-            databases[r.db].name.as_str(),
-        );
-        buckets.entry(key).or_default().add(&r.figures);
-    }
+    let mut points: Vec<(i64, &str, &Figures)> = buckets
+        .iter()
+        .map(|((t, db), f)| {
+            seen[*db] = true;
+            (*t, databases[*db].name.as_str(), f)
+        })
+        .collect();
+    points.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut listed: Vec<DatabaseEntry> = databases
         .iter()
         .zip(seen)
@@ -184,9 +193,9 @@ pub fn server_history(
         total_connections: total.connections().unwrap_or(0),
         total_size_gb: scaled_total(total.sizes(), GIB),
         databases: listed,
-        connection_timeline: buckets
+        connection_timeline: points
             .into_iter()
-            .map(|((t, datname), f)| ConnectionPoint {
+            .map(|(t, datname, f)| ConnectionPoint {
                 ts: iso_micros(t),
                 datname: datname.to_owned(),
                 connections: round_avg(f.connections(), f.nb_n),
@@ -198,22 +207,14 @@ pub fn server_history(
     }
 }
 
-/// `GET /server/{name}/db/{db}/stats` from the rows of one database in the window.
+/// `GET /server/{name}/db/{db}/stats` from the buckets of one database in the window.
 pub fn db_history(
     w: &HistoryWindow,
     last: Option<i64>,
     creation_time: Option<String>,
-    rows: &[Row],
+    buckets: &Buckets,
 ) -> DbHistory {
-    let mut total = Figures::default();
-    let mut buckets: BTreeMap<i64, Figures> = BTreeMap::new();
-    for r in rows {
-        total.add(&r.figures);
-        buckets
-            .entry(w.aggregation.bucket_of(r.t_us))
-            .or_default()
-            .add(&r.figures);
-    }
+    let total = total(buckets);
     DbHistory {
         last_stat_update: last.map(iso_micros),
         total_connections: total.connections().unwrap_or(0),
@@ -223,9 +224,9 @@ pub fn db_history(
         max_connections: total.nb_max.unwrap_or(0),
         min_connections: total.nb_min.unwrap_or(0),
         timeline: buckets
-            .into_iter()
-            .map(|(t, f)| DbPoint {
-                ts: iso_micros(t),
+            .iter()
+            .map(|((t, _), f)| DbPoint {
+                ts: iso_micros(*t),
                 connections: round_avg(f.connections(), f.nb_n),
                 size_mb: f.size_max.map(|s| s as f64 / MIB),
                 commits: f.commits(),

@@ -16,7 +16,8 @@ use std::time::Duration;
 use pgmon_common::api::history::DatabaseEntry;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
-use super::answers::{Figures, INCREASES, Row};
+use super::answers::{Buckets, Figures, INCREASES, add_to};
+use super::window::HistoryWindow;
 use super::window::iso_micros;
 use super::{DbObservation, HistoryError, LegacyBatch, ServerSample, StoredDatabase};
 
@@ -308,29 +309,52 @@ fn last_of(tx: &Transaction<'_>, db_id: i64) -> rusqlite::Result<Option<i64>> {
 }
 
 /// Samples and rollups of a database inside `[start, end]` (microseconds), in time order
-/// within each kind.
+/// within each kind. Without `all`, samples carry only connections and size (what a server's
+/// answer shows): a year of them reads several times faster.
 fn rows_of(
     tx: &Transaction<'_>,
-    db_id: i64,
-    db: usize,
-    (start, end): (i64, i64),
-    out: &mut Vec<Row>,
+    (db_id, db): (i64, usize),
+    w: &HistoryWindow,
+    all: bool,
+    out: &mut Buckets,
 ) -> rusqlite::Result<()> {
+    let (start, end) = w.micros();
     let (from, to) = (start.div_euclid(MICROS), end.div_euclid(MICROS));
+    let columns = if all {
+        SAMPLE_COLUMNS
+    } else {
+        "numbackends, size"
+    };
     let mut raw = tx.prepare_cached(&format!(
-        "SELECT ts * 1000000 + us, {SAMPLE_COLUMNS} FROM db_sample
+        "SELECT ts * 1000000 + us, {columns} FROM db_sample
          WHERE db_id = ?1 AND ts BETWEEN ?2 AND ?3"
     ))?;
+    // Samples come in time order: they are added up in the bucket at hand, which joins the
+    // others only when the next bucket starts (a year of them costs no map lookup each).
+    let mut current: Option<(i64, Figures)> = None;
     let mut rows = raw.query(params![db_id, from, to])?;
     while let Some(r) = rows.next()? {
         let t_us: i64 = r.get(0)?;
-        if (start..=end).contains(&t_us) {
-            out.push(Row {
-                t_us,
-                db,
-                figures: sample_figures(r, 1)?,
-            });
+        if !(start..=end).contains(&t_us) {
+            continue;
         }
+        let figures = if all {
+            sample_figures(r, 1)?
+        } else {
+            Figures::sample(r.get(1)?, None, r.get(2)?, None, [None; INCREASES.len()])
+        };
+        let bucket = w.aggregation.bucket_of(t_us);
+        match &mut current {
+            Some((b, sum)) if *b == bucket => sum.add(&figures),
+            _ => {
+                if let Some((b, sum)) = current.replace((bucket, figures)) {
+                    add_to(out, w, b, db, &sum);
+                }
+            }
+        }
+    }
+    if let Some((b, sum)) = current {
+        add_to(out, w, b, db, &sum);
     }
     let mut hourly = tx.prepare_cached(&format!(
         "SELECT hour * 1000000, {HOURLY_COLUMNS} FROM db_hourly
@@ -340,11 +364,7 @@ fn rows_of(
     while let Some(r) = rows.next()? {
         let t_us: i64 = r.get(0)?;
         if (start..=end).contains(&t_us) {
-            out.push(Row {
-                t_us,
-                db,
-                figures: hourly_figures(r, 1)?,
-            });
+            add_to(out, w, t_us, db, &hourly_figures(r, 1)?);
         }
     }
     Ok(())
@@ -535,7 +555,7 @@ impl Embedded {
         &self,
         server: &str,
         only: Option<&str>,
-        window: (i64, i64),
+        window: &HistoryWindow,
     ) -> Result<StoredWindow, HistoryError> {
         self.read(|tx| {
             let all = databases(tx, server)?;
@@ -545,7 +565,8 @@ impl Embedded {
                     continue;
                 }
                 out.last = out.last.max(last_of(tx, id)?);
-                rows_of(tx, id, out.databases.len(), window, &mut out.rows)?;
+                let db = (id, out.databases.len());
+                rows_of(tx, db, window, only.is_some(), &mut out.buckets)?;
                 out.databases.push(entry);
             }
             Ok(out)
@@ -622,7 +643,7 @@ impl Embedded {
 pub struct StoredWindow {
     pub databases: Vec<DatabaseEntry>,
     pub last: Option<i64>,
-    pub rows: Vec<Row>,
+    pub buckets: Buckets,
 }
 
 pub struct StoredCounts {
@@ -724,10 +745,10 @@ fn roll_up_batch(tx: &Transaction<'_>, db: i64, cutoff: i64) -> rusqlite::Result
 
 #[cfg(test)]
 mod tests {
+    use super::super::answers;
+    use super::super::window::{Aggregation, HistoryWindow};
+    use super::super::{Connections, Observed};
     use super::*;
-    use crate::history::answers;
-    use crate::history::window::{Aggregation, HistoryWindow};
-    use crate::history::{Connections, Observed};
     use chrono::{DateTime, Utc};
 
     fn sample(at: i64, i: i64) -> ServerSample {
@@ -757,18 +778,19 @@ mod tests {
     }
 
     fn answers_of(store: &Embedded, w: &HistoryWindow) -> (String, String) {
-        let all = store.window("s", None, w.micros()).unwrap();
-        let one = store.window("s", Some("a"), w.micros()).unwrap();
+        let all = store.window("s", None, w).unwrap();
+        let one = store.window("s", Some("a"), w).unwrap();
         let created = one.databases[0].creation_time.clone();
         (
             serde_json::to_string(&answers::server_history(
                 w,
                 all.last,
                 &all.databases,
-                &all.rows,
+                &all.buckets,
             ))
             .unwrap(),
-            serde_json::to_string(&answers::db_history(w, one.last, created, &one.rows)).unwrap(),
+            serde_json::to_string(&answers::db_history(w, one.last, created, &one.buckets))
+                .unwrap(),
         )
     }
 

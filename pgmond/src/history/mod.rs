@@ -160,8 +160,8 @@ impl HistoryStore {
         only: Option<&str>,
         w: &HistoryWindow,
     ) -> Result<StoredWindow, HistoryError> {
-        let (server, only, micros) = (server.to_owned(), only.map(str::to_owned), w.micros());
-        self.run(move |s| s.window(&server, only.as_deref(), micros))
+        let (server, only, w) = (server.to_owned(), only.map(str::to_owned), *w);
+        self.run(move |s| s.window(&server, only.as_deref(), &w))
             .await
     }
 
@@ -175,7 +175,7 @@ impl HistoryStore {
             w,
             got.last,
             &got.databases,
-            &got.rows,
+            &got.buckets,
         ))
     }
 
@@ -189,7 +189,7 @@ impl HistoryStore {
     ) -> Result<DbHistory, HistoryError> {
         let got = self.window(server, Some(datname), w).await?;
         let created = got.databases.first().and_then(|d| d.creation_time.clone());
-        Ok(answers::db_history(w, got.last, created, &got.rows))
+        Ok(answers::db_history(w, got.last, created, &got.buckets))
     }
 
     /// `GET /server/{name}/db/{db}` from the newest sized sample, if there is one.
