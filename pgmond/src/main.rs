@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod collector;
 mod first_start;
+mod fleet;
 mod listen;
 mod monitor;
 mod settings;
@@ -58,7 +59,12 @@ fn main() -> std::process::ExitCode {
 
 async fn run(flags: Flags) -> anyhow::Result<()> {
     let root = flags.config_dir.clone();
-    let dir = tokio::task::spawn_blocking(move || first_start::prepare(&root)).await??;
+    let (dir, snapshot) = tokio::task::spawn_blocking(move || {
+        let dir = first_start::prepare(&root)?;
+        let snapshot = fleet::Snapshot::read(&dir)?;
+        anyhow::Ok((dir, snapshot))
+    })
+    .await??;
     let file = FileSettings::load(&flags.config_dir)?;
     // Loaded now, so requests never read the key file.
     dir.cipher()?;
@@ -82,6 +88,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         file.max_servers,
         auth::throttle::LoginThrottle::new(file.throttle_limits()),
         (store, schedule, settings),
+        snapshot,
     );
     let app = api::router(state.clone(), &file);
 
@@ -99,6 +106,13 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(listen::cancel_on_signal(shutdown.clone()));
     let collector = tokio::spawn(state.collector.clone().run(shutdown.clone()));
+    tokio::spawn(state.fleet.clone().run(shutdown.clone()));
+    tokio::spawn(
+        state
+            .monitor
+            .clone()
+            .refresh_statuses(state.fleet.clone(), shutdown.clone()),
+    );
     listen::serve(tcp, admin, app, shutdown, file.serve_limits()).await?;
     collector.await?;
     state.monitor.close();

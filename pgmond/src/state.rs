@@ -10,6 +10,7 @@ use crate::api::ApiError;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::collector::{Collector, Schedule};
+use crate::fleet::{Fleet, Snapshot};
 use crate::history::HistoryStore;
 use crate::monitor::{CacheTtls, Monitor};
 use pgmon_common::api::settings::SettingsUpdate;
@@ -23,6 +24,7 @@ pub struct AppState {
     pub max_servers: usize,
     pub throttle: Arc<LoginThrottle>,
     pub collector: Arc<Collector>,
+    pub fleet: Arc<Fleet>,
 }
 
 impl AppState {
@@ -33,8 +35,10 @@ impl AppState {
         max_servers: usize,
         throttle: LoginThrottle,
         history: (HistoryStore, Schedule, SettingsUpdate),
+        snapshot: Snapshot,
     ) -> AppState {
         let dir = Arc::new(dir);
+        let fleet = Arc::new(Fleet::new(Arc::clone(&dir), snapshot));
         let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls));
         let (store, schedule, settings) = history;
         AppState {
@@ -46,6 +50,7 @@ impl AppState {
                 settings,
             )),
             monitor,
+            fleet,
             dir,
             tokens: Arc::new(tokens),
             max_servers,
@@ -54,14 +59,23 @@ impl AppState {
     }
 
     /// Runs store work (file locks, fsync, bcrypt) on the blocking pool, never on the runtime
-    /// threads that serve requests.
+    /// threads that serve requests, and brings the in-memory snapshot up to date in the same
+    /// trip, so the next read sees a change.
     pub async fn store<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&ConfigDir) -> pgmon_common::Result<T> + Send + 'static,
     {
         let dir = Arc::clone(&self.dir);
-        Ok(tokio::task::spawn_blocking(move || work(&dir)).await??)
+        let (out, snapshot) = tokio::task::spawn_blocking(move || {
+            let out = work(&dir);
+            (out, Snapshot::read(&dir))
+        })
+        .await?;
+        if let Ok(s) = snapshot {
+            self.fleet.set(s);
+        }
+        Ok(out?)
     }
 
     pub fn pools_count(&self) -> usize {

@@ -187,12 +187,14 @@ async fn deleted_and_deactivated_users_lose_access() {
     let view = d.api_as("view", "view-pass-1").await;
     let oper = d.api_as("oper", "oper-pass-1").await;
     assert_eq!(view.get("/users/me").await.status, 200);
-    // Changed behind the daemon's back, by pgmonctl on the files: the daemon sees it.
+    // Changed behind the daemon's back, by pgmonctl on the files: the daemon sees it within
+    // its 100 ms revalidation.
     assert!(
         pgmonctl(&dir, &["users", "delete", "view"], "")
             .status
             .success()
     );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let a = view.get("/users/me").await;
     assert_eq!(
         (a.status, a.body),

@@ -38,6 +38,7 @@ fn stored_facts(mut v: Value) -> Value {
         "data_dir",
         "free_space",
         "total_space",
+        "down_since",
     ];
     for item in v.as_array_mut().unwrap() {
         let obj = item.as_object_mut().unwrap();

@@ -233,3 +233,48 @@ async fn pgmonctl_stats() {
     assert_eq!(local.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&local.stderr).contains("needs the daemon"));
 }
+
+#[tokio::test]
+/// `GET /servers` answers from memory once it has been asked: a server that never answers
+/// costs its timeout once, then the list comes back at once, the dead server with the time
+/// its outage began (`down_since`, unchanged while it lasts), the live one ok.
+async fn list_answers_from_memory_with_down_since() {
+    let pg = TestCluster::shared();
+    let tarpit = Tarpit::start();
+    let (_tmp, dir) = seed_config();
+    std::fs::write(dir.join("servers.json"), "[]").unwrap();
+    add_local_server(&dir, "alive", pg.port, None);
+    add_local_server(&dir, "hangs", tarpit.port, None);
+    let d = Daemon::start(&dir, &[]);
+    let api = d.api_as("view", "view-pass-1").await;
+    let by_name = |list: &Value, name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let cold = api.get("/servers").await.body;
+    assert_eq!(by_name(&cold, "alive")["status"], "ok", "{cold}");
+    let first_down = by_name(&cold, "hangs")["down_since"]
+        .as_f64()
+        .expect("down_since");
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let t = Instant::now();
+        let warm = api.get("/servers").await.body;
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "list took {:?}",
+            t.elapsed()
+        );
+        assert_eq!(by_name(&warm, "alive")["status"], "ok", "{warm}");
+        assert!(by_name(&warm, "alive")["down_since"].is_null());
+        let hangs = by_name(&warm, "hangs");
+        assert_eq!(hangs["status"], "PostgreSQL: operation timeout", "{hangs}");
+        assert_eq!(hangs["down_since"].as_f64(), Some(first_down), "{hangs}");
+    }
+    // Checked again in the background, not once per list.
+    assert!(tarpit.accepted() >= 2, "{}", tarpit.accepted());
+}

@@ -104,6 +104,10 @@ pub struct ServerStatus {
     /// (pgmon's addition; shown only when set).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_cleartext_password: bool,
+    /// Epoch seconds since when the server has failed every check (pgmon's addition; only on
+    /// a server that is down).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub down_since: Option<f64>,
     /// Only in the answer to an update: stored secrets that were cleared because the host,
     /// port or user they were for changed and the update brought no new one (pgmon's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,6 +148,7 @@ impl ServerStatus {
             status: STATUS_PENDING.to_owned(),
             timestamp: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
             allow_cleartext_password: server.allow_cleartext_password,
+            down_since: None,
             cleared_secrets: None,
         }
     }

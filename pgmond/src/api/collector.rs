@@ -17,6 +17,6 @@ pub async fn status(
     _: Auth<Viewer>,
     State(state): State<AppState>,
 ) -> Result<Json<CollectorStatus>, ApiError> {
-    let servers = state.store(|dir| dir.list_servers()).await?;
-    Ok(Json(state.collector.status(&servers).await?))
+    let snapshot = state.fleet.get();
+    Ok(Json(state.collector.status(&snapshot.servers).await?))
 }

@@ -37,8 +37,14 @@ pub struct Activity {
     error: Option<String>,
 }
 
-async fn server(state: &AppState, name: String) -> Result<Server, ApiError> {
-    state.store(move |dir| dir.get_server(&name)).await
+/// A server from the in-memory config.
+pub fn server(state: &AppState, name: &str) -> Result<Server, ApiError> {
+    state
+        .fleet
+        .get()
+        .server(name)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound("Server not found".into()))
 }
 
 #[utoipa::path(
@@ -51,7 +57,7 @@ pub async fn activity(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<Activity>, ApiError> {
-    let server = server(&state, name).await?;
+    let server = server(&state, &name)?;
     Ok(Json(match state.monitor.sessions(&server).await {
         Ok(queries) => Activity {
             queries,
@@ -75,7 +81,7 @@ pub async fn server_history(
     Path(name): Path<String>,
     Query(range): Query<DateRange>,
 ) -> Result<Json<ServerHistory>, ApiError> {
-    let server = server(&state, name).await?;
+    let server = server(&state, &name)?;
     let window = range.window()?;
     if state.collector.answers_from_store(&server.name) {
         let store = state.collector.store();
@@ -94,7 +100,7 @@ pub async fn db_info(
     State(state): State<AppState>,
     Path((name, db)): Path<(String, String)>,
 ) -> Result<Json<DbInfo>, ApiError> {
-    let server = server(&state, name).await?;
+    let server = server(&state, &name)?;
     let info = if state.collector.answers_from_store(&server.name) {
         match state.collector.store().db_info(&server.name, &db).await? {
             Some(info) => Some(info),
@@ -120,7 +126,7 @@ pub async fn db_history(
     Path((name, db)): Path<(String, String)>,
     Query(range): Query<DateRange>,
 ) -> Result<Json<DbHistory>, ApiError> {
-    let server = server(&state, name).await?;
+    let server = server(&state, &name)?;
     let window = range.window()?;
     if state.collector.answers_from_store(&server.name) {
         let store = state.collector.store();

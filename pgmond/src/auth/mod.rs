@@ -93,21 +93,15 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         TokenError::Invalid => ApiError::InvalidToken,
     })?;
     let login = subject.login;
-    let lookup = login.clone();
-    let user = state
-        .store(move |dir| dir.get_user(&lookup))
-        .await
-        .map_err(|e| match e {
-            ApiError::Store(pgmon_common::Error::NotFound(_)) => ApiError::BadCredentials,
-            other => other,
-        })?;
+    let snapshot = state.fleet.get();
+    let user = snapshot.user(&login).ok_or(ApiError::BadCredentials)?;
     if !user.is_active {
         return Err(ApiError::BadCredentials);
     }
     // Issued before a password or role change, or to an earlier user of the same login.
     if subject
         .version
-        .is_some_and(|v| v != state.tokens.version(&user))
+        .is_some_and(|v| v != state.tokens.version(user))
     {
         return Err(ApiError::TokenRevoked);
     }

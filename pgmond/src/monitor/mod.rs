@@ -5,6 +5,7 @@
 mod connect;
 mod disk;
 mod error;
+mod latest;
 pub mod legacy_history;
 mod pools;
 mod status;
@@ -15,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Object;
-use futures::StreamExt;
 use pgmon_common::ConfigDir;
 use pgmon_common::api::{PoolStatus, ServerStatus};
 use pgmon_common::servers::Server;
@@ -46,6 +46,8 @@ pub struct Monitor {
     cache: Mutex<HashMap<String, (Instant, LiveFacts)>>,
     /// Disk readings per SSH login (`disk::ssh_login_key`).
     disk_cache: Mutex<HashMap<String, (Instant, crate::ssh::DiskUsage)>>,
+    /// Every server's latest status, for the list.
+    latest: latest::Latest,
 }
 
 /// A session of `/server_stats/{name}`, as the Python backend listed them.
@@ -84,6 +86,7 @@ impl Monitor {
             pools: Pools::default(),
             cache: Mutex::new(HashMap::new()),
             disk_cache: Mutex::new(HashMap::new()),
+            latest: latest::Latest::default(),
         }
     }
 
@@ -110,8 +113,15 @@ impl Monitor {
         }
     }
 
-    /// The status object of `server`: stored facts plus live ones (cached for 5 s when ok).
+    /// The status object of `server`: stored facts plus live ones (cached for 5 s when ok),
+    /// remembered for the list.
     pub async fn status(&self, server: &Server, keys: &[SshKeyMeta]) -> ServerStatus {
+        let mut out = self.check(server, keys).await;
+        self.remember(server, &mut out);
+        out
+    }
+
+    async fn check(&self, server: &Server, keys: &[SshKeyMeta]) -> ServerStatus {
         let mut out = ServerStatus::stored(server, keys);
         match self.live_facts(server).await {
             Ok(f) => {
@@ -142,17 +152,6 @@ impl Monitor {
             }
         }
         out
-    }
-
-    /// Statuses of all `servers`, checked concurrently, in the given order.
-    pub async fn statuses(&self, servers: &[Server], keys: &[SshKeyMeta]) -> Vec<ServerStatus> {
-        // The futures are built first: a closure inside the stream would not be general enough
-        // over the borrowed servers for axum's `Send` handler bound.
-        let checks: Vec<_> = servers.iter().map(|s| self.status(s, keys)).collect();
-        futures::stream::iter(checks)
-            .buffered(STATUS_CONCURRENCY)
-            .collect()
-            .await
     }
 
     async fn live_facts(&self, server: &Server) -> Result<LiveFacts, MonitorError> {
@@ -205,6 +204,7 @@ impl Monitor {
     /// Drops the pools and cached status of a server that was changed or deleted.
     pub fn forget(&self, server: &Server) {
         self.pools.close_server(server);
+        self.latest.forget(server);
         let key = pools::session_key(server, live_db(server));
         self.cache
             .lock()
