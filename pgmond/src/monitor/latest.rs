@@ -27,6 +27,10 @@ const RECHECK_FAILED: Duration = Duration::from_secs(1);
 /// never answers takes up to the check deadline, 6 s).
 const FAILED_FRESH: Duration = Duration::from_secs(10);
 const LOOP_EVERY: Duration = Duration::from_millis(250);
+/// Background checks at once. A check of a server that never answers mostly waits on its
+/// timeout, so many can wait together: 300 such servers must all be rechecked well within
+/// `FAILED_FRESH`.
+const REFRESH_CONCURRENCY: usize = 1024;
 
 struct Entry {
     status: ServerStatus,
@@ -94,13 +98,6 @@ impl Latest {
         );
     }
 
-    fn usable(&self, server: &Server, ttl: Duration) -> Option<ServerStatus> {
-        let entries = lock(&self.entries);
-        let e = entries.get(&key(server))?;
-        let fresh = if e.ok { ttl } else { FAILED_FRESH };
-        (e.at.elapsed() < fresh).then(|| e.status.clone())
-    }
-
     fn due(&self, server: &Server, ttl: Duration) -> bool {
         lock(&self.entries)
             .get(&key(server))
@@ -121,13 +118,27 @@ impl Monitor {
     /// live (concurrently) where it is not.
     pub async fn statuses(&self, servers: &[Server], keys: &[SshKeyMeta]) -> Vec<ServerStatus> {
         *lock(&self.latest.demand) = Some(Instant::now());
+        // From memory in one pass under one lock; only what is missing is checked.
+        let remembered: Vec<Option<ServerStatus>> = {
+            let entries = lock(&self.latest.entries);
+            servers
+                .iter()
+                .map(|s| {
+                    let e = entries.get(&key(s))?;
+                    let fresh = if e.ok { self.ttls.status } else { FAILED_FRESH };
+                    (e.at.elapsed() < fresh)
+                        .then(|| overlay(ServerStatus::stored(s, keys), &e.status))
+                })
+                .collect()
+        };
         // The futures are built first: a closure inside the stream would not be general enough
         // over the borrowed servers for axum's `Send` handler bound.
         let checks: Vec<_> = servers
             .iter()
-            .map(|s| async move {
-                match self.latest.usable(s, self.ttls.status) {
-                    Some(checked) => overlay(ServerStatus::stored(s, keys), &checked),
+            .zip(remembered)
+            .map(|(s, known)| async move {
+                match known {
+                    Some(status) => status,
                     None => self.status(s, keys).await,
                 }
             })
@@ -140,7 +151,7 @@ impl Monitor {
 
     /// Keeps the memory fresh while it is wanted; see the module's notes.
     pub async fn refresh_statuses(self: Arc<Self>, fleet: Arc<Fleet>, shutdown: CancellationToken) {
-        let permits = Arc::new(Semaphore::new(STATUS_CONCURRENCY));
+        let permits = Arc::new(Semaphore::new(REFRESH_CONCURRENCY));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
