@@ -2,6 +2,7 @@
 
 mod apply;
 mod backend;
+mod chart;
 mod cli;
 mod collector;
 mod commands;

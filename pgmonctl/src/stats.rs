@@ -1,10 +1,13 @@
 //! `pgmonctl stats`: live status, activity and history, as tables a DBA reads at a glance
 //! (sizes in KiB/MiB/GiB, uptime in days and hours, a status column), or the API's JSON.
 
+use pgmon_common::api::history::{DbHistory, DbInfo, DbPoint, ServerHistory};
 use pgmon_common::client::segment;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::backend::Backend;
+use crate::chart::sparkline;
 use crate::cli::{StatsCommand, TimeRange};
 use crate::error::CliError;
 use crate::output::{Column, Printer, col, human_bytes, uptime};
@@ -32,6 +35,9 @@ const DATABASE_COLUMNS: &[Column] = &[
     col("DATABASE", "name"),
     col("EXISTS", "exists"),
     col("CREATED", "creation_time"),
+    col("SESSIONS", "sessions"),
+    col("SIZE", "size"),
+    col("LAST SIZE", "last_size"),
 ];
 
 /// Longest query text shown in a table cell; `--output json` has it whole.
@@ -85,46 +91,81 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
         }
         StatsCommand::Server { name, range } => {
             let path = format!("/server/{}/stats{}", segment(&name), query(&range));
-            let body = b.monitoring(&path).await?;
+            let h: ServerHistory = typed(b.monitoring(&path).await?)?;
             if out.is_json() {
-                return Ok(out.record(&body)?);
+                return Ok(out.record(&h)?);
             }
             out.record(&json!({
                 "server": name,
-                "aggregation": body["aggregation"],
-                "last update": body["last_stat_update"],
-                "sessions (sum over window)": body["total_connections"],
-                "size (sum over window)": gib(&body["total_size_gb"]),
-                "timeline points": body["connection_timeline"].as_array().map(Vec::len),
-                "history error": body.get("history_error"),
+                "aggregation": h.aggregation,
+                "last update": h.last_stat_update,
+                "sessions (sum over window)": h.total_connections,
+                "size (sum over window)": gib(&h.total_size_gb),
+                "timeline points": h.connection_timeline.len(),
+                "history error": h.history_error,
             }))?;
-            let dbs: Vec<Value> = body["databases"].as_array().cloned().unwrap_or_default();
-            out.list(&dbs, DATABASE_COLUMNS)?;
+            let rows: Vec<Value> = h
+                .databases
+                .iter()
+                .map(|d| {
+                    let points: Vec<_> = h
+                        .connection_timeline
+                        .iter()
+                        .filter(|p| p.datname == d.name)
+                        .collect();
+                    let sessions: Vec<Option<f64>> =
+                        points.iter().map(|p| p.connections.map(|c| c as f64)).collect();
+                    let sizes: Vec<Option<f64>> = points.iter().map(|p| p.size_gb).collect();
+                    json!({
+                        "name": d.name,
+                        "exists": d.exists,
+                        "creation_time": d.creation_time,
+                        "sessions": sparkline(&sessions, CHART_WIDTH),
+                        "size": sparkline(&sizes, CHART_WIDTH),
+                        "last_size": sizes.iter().rev().flatten().next().map(|g| human_bytes(g * GIB)),
+                    })
+                })
+                .collect();
+            out.list(&rows, DATABASE_COLUMNS)?;
         }
         StatsCommand::Db { name, db, range } => {
             let base = format!("/server/{}/db/{}", segment(&name), segment(&db));
-            let info = b.monitoring(&base).await?;
-            let history = b
-                .monitoring(&format!("{base}/stats{}", query(&range)))
-                .await?;
+            let info: DbInfo = typed(b.monitoring(&base).await?)?;
+            let history: DbHistory = typed(
+                b.monitoring(&format!("{base}/stats{}", query(&range)))
+                    .await?,
+            )?;
             if out.is_json() {
                 return Ok(out.record(&json!({"info": info, "history": history}))?);
             }
+            let t = &history.timeline;
+            let series = |f: &dyn Fn(&DbPoint) -> Option<f64>| -> String {
+                sparkline(&t.iter().map(f).collect::<Vec<_>>(), CHART_WIDTH)
+            };
             out.record(&json!({
                 "database": db,
-                "size": mib(&info["size_mb"]),
-                "sessions": info["connections"],
-                "commits": info["commits"],
-                "last update": info["last_update"],
-                "created": history["creation_time"],
-                "aggregation": history["aggregation"],
-                "sessions min/max": format!("{}/{}", history["min_connections"], history["max_connections"]),
-                "commits (sum over window)": history["total_commits"],
-                "history error": history.get("history_error").or(info.get("history_error")),
+                "size": info.size_mb.map(|m| human_bytes(m * MIB)),
+                "sessions": info.connections,
+                "commits": info.commits,
+                "last update": info.last_update,
+                "created": history.creation_time,
+                "aggregation": history.aggregation,
+                "sessions min/max": format!("{}/{}", history.min_connections, history.max_connections),
+                "commits (sum over window)": history.total_commits,
+                "sessions over the window": series(&|p| p.connections.map(|c| c as f64)),
+                "size over the window": series(&|p| p.size_mb),
+                "rollbacks over the window": series(&|p| p.increases.rollbacks.map(|r| r as f64)),
+                "history error": history.history_error.or(info.history_error),
             }))?;
         }
     }
     Ok(())
+}
+
+/// The daemon's JSON as the shared type; a mismatch means client and daemon disagree.
+fn typed<T: DeserializeOwned>(body: Value) -> Result<T, CliError> {
+    serde_json::from_value(body)
+        .map_err(|e| CliError::Failed(format!("unexpected answer from the daemon: {e}")))
 }
 
 fn query(range: &TimeRange) -> String {
@@ -165,13 +206,13 @@ fn status_row(s: &Value) -> Value {
     })
 }
 
-fn gib(v: &Value) -> Option<String> {
-    v.as_f64()
-        .map(|g| human_bytes(g * 1024.0 * 1024.0 * 1024.0))
-}
+const MIB: f64 = 1024.0 * 1024.0;
+const GIB: f64 = 1024.0 * MIB;
+/// Cells of a chart in a table.
+const CHART_WIDTH: usize = 40;
 
-fn mib(v: &Value) -> Option<String> {
-    v.as_f64().map(|m| human_bytes(m * 1024.0 * 1024.0))
+fn gib(v: &Value) -> Option<String> {
+    v.as_f64().map(|g| human_bytes(g * GIB))
 }
 
 fn shorten(text: &str, width: usize) -> String {

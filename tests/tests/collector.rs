@@ -14,11 +14,17 @@ use serde_json::Value;
 const FAST: &str = "collect_interval_seconds = 1\nsize_interval_seconds = 1";
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A raw window around now (the last ten minutes).
-fn recent() -> String {
+/// The ends of a raw window around now (the last ten minutes).
+fn recent_ends() -> (String, String) {
     let now = chrono::Utc::now();
-    let from = (now - chrono::Duration::minutes(10)).to_rfc3339();
-    let to = (now + chrono::Duration::minutes(1)).to_rfc3339();
+    (
+        (now - chrono::Duration::minutes(10)).to_rfc3339(),
+        (now + chrono::Duration::minutes(1)).to_rfc3339(),
+    )
+}
+
+fn recent() -> String {
+    let (from, to) = recent_ends();
     format!(
         "start_date={}&end_date={}",
         urlencode(&from),
