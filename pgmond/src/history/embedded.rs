@@ -144,37 +144,29 @@ fn merge_hourly(tx: &Transaction<'_>, db_id: i64, hour: i64, f: &Figures) -> rus
         .optional()?;
     let mut total = existing.unwrap_or_default();
     total.add(f);
-    let i = total.increases;
     tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO db_hourly (db_id, hour, {HOURLY_COLUMNS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
                  ?19, ?20, ?21, ?22, ?23)"
     ))?
-    .execute(params![
-        db_id,
-        hour,
-        total.nb_n,
-        total.nb_sum,
-        total.nb_min,
-        total.nb_max,
-        total.size_n,
-        total.size_sum,
-        total.size_max,
-        total.commit_n,
-        total.commit_sum,
-        total.age_max,
-        i[0],
-        i[1],
-        i[2],
-        i[3],
-        i[4],
-        i[5],
-        i[6],
-        i[7],
-        i[8],
-        i[9],
-        i[10],
-    ])?;
+    .execute(rusqlite::params_from_iter(
+        [
+            Some(db_id),
+            Some(hour),
+            Some(total.nb_n),
+            Some(total.nb_sum),
+            total.nb_min,
+            total.nb_max,
+            Some(total.size_n),
+            Some(total.size_sum),
+            total.size_max,
+            Some(total.commit_n),
+            Some(total.commit_sum),
+            total.age_max,
+        ]
+        .into_iter()
+        .chain(total.increases),
+    ))?;
     Ok(())
 }
 
@@ -208,33 +200,25 @@ fn insert_sample(
         merge_hourly(tx, db_id, ts - ts.rem_euclid(HOUR), f)?;
         return Ok(true);
     }
-    let i = f.increases;
     let inserted = tx
         .prepare_cached(&format!(
             "INSERT OR IGNORE INTO db_sample (db_id, ts, us, {SAMPLE_COLUMNS})
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                      ?18)"
         ))?
-        .execute(params![
-            db_id,
-            ts,
-            us,
-            f.nb_max,
-            (f.commit_n > 0).then_some(f.commit_sum),
-            f.size_max,
-            f.age_max,
-            i[0],
-            i[1],
-            i[2],
-            i[3],
-            i[4],
-            i[5],
-            i[6],
-            i[7],
-            i[8],
-            i[9],
-            i[10],
-        ])?;
+        .execute(rusqlite::params_from_iter(
+            [
+                Some(db_id),
+                Some(ts),
+                Some(us),
+                f.nb_max,
+                (f.commit_n > 0).then_some(f.commit_sum),
+                f.size_max,
+                f.age_max,
+            ]
+            .into_iter()
+            .chain(f.increases),
+        ))?;
     Ok(inserted == 1)
 }
 
