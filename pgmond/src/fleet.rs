@@ -4,6 +4,7 @@
 //! they answer; changes made behind pgmond's back (pgmonctl on the files) are picked up by a
 //! background check every 100 ms, which costs a `stat` per unchanged file.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -44,6 +45,9 @@ impl Snapshot {
 pub struct Fleet {
     dir: Arc<ConfigDir>,
     current: RwLock<Arc<Snapshot>>,
+    /// Counts snapshots put in place after a write, so a background read that began before
+    /// one cannot put an older view back.
+    writes: AtomicU64,
 }
 
 impl Fleet {
@@ -51,6 +55,7 @@ impl Fleet {
         Fleet {
             dir,
             current: RwLock::new(Arc::new(first)),
+            writes: AtomicU64::new(0),
         }
     }
 
@@ -58,9 +63,11 @@ impl Fleet {
         Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Puts a snapshot read on the blocking pool in place.
+    /// Puts the snapshot read right after a write in place.
     pub fn set(&self, next: Snapshot) {
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        *current = Arc::new(next);
     }
 
     /// Revalidates every 100 ms until `shutdown`.
@@ -71,8 +78,14 @@ impl Fleet {
                 _ = tokio::time::sleep(REVALIDATE_EVERY) => {}
             }
             let dir = Arc::clone(&self.dir);
+            let writes = self.writes.load(Ordering::SeqCst);
             match tokio::task::spawn_blocking(move || Snapshot::read(&dir)).await {
-                Ok(Ok(next)) => self.set(next),
+                Ok(Ok(next)) => {
+                    let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+                    if self.writes.load(Ordering::SeqCst) == writes {
+                        *current = Arc::new(next);
+                    }
+                }
                 Ok(Err(e)) => tracing::warn!(error = %e, "rereading the config failed"),
                 Err(e) => tracing::warn!(error = %e, "rereading the config failed"),
             }

@@ -27,8 +27,9 @@ pub enum ImportError {
 impl From<MonitorError> for ImportError {
     fn from(e: MonitorError) -> ImportError {
         match e.sqlstate() {
-            // invalid_catalog_name (no such database), undefined_table.
-            Some("3D000" | "42P01") => ImportError::Absent(e.reason()),
+            // invalid_catalog_name (no such database), undefined_table, insufficient_privilege
+            // (tables this role may not read are no history of its).
+            Some("3D000" | "42P01" | "42501") => ImportError::Absent(e.reason()),
             _ => ImportError::Server(e),
         }
     }
