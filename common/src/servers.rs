@@ -65,6 +65,10 @@ pub struct Server {
     /// connection (refused unless set; pgmon's addition).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_cleartext_password: bool,
+    /// Seconds between the collector's samples of this server, instead of the setting; 0
+    /// stops sampling it (pgmon's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect_interval: Option<u64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -161,6 +165,9 @@ pub struct ServerInput {
     /// See `Server::allow_cleartext_password`; absent keeps the stored setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cleartext_password: Option<bool>,
+    /// See `Server::collect_interval`: 0, or 10 seconds and more; absent keeps the stored one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect_interval: Option<u64>,
 }
 
 impl Default for ServerInput {
@@ -179,6 +186,7 @@ impl Default for ServerInput {
             ssh_key_id: None,
             ssh_key_passphrase: None,
             allow_cleartext_password: None,
+            collect_interval: None,
         }
     }
 }
@@ -222,6 +230,14 @@ impl ServerInput {
         }
         if self.user.is_empty() {
             return Err(Error::invalid("User must not be empty"));
+        }
+        if self
+            .collect_interval
+            .is_some_and(|s| s != 0 && s < MIN_COLLECT_INTERVAL)
+        {
+            return Err(Error::invalid(format!(
+                "collect_interval must be 0 (not sampled) or at least {MIN_COLLECT_INTERVAL} seconds"
+            )));
         }
         Ok(())
     }
@@ -301,6 +317,9 @@ impl ServerInput {
             allow_cleartext_password: self
                 .allow_cleartext_password
                 .unwrap_or(stored.is_some_and(|s| s.allow_cleartext_password)),
+            collect_interval: self
+                .collect_interval
+                .or(stored.and_then(|s| s.collect_interval)),
             extra: stored.map(|s| s.extra.clone()).unwrap_or_default(),
         };
         (server, cleared)
@@ -378,6 +397,10 @@ const DUPLICATE: &str = "Server with this name already exists";
 /// rewrites the whole file, so an unbounded list is a slow-down anyone with the operator role
 /// could cause.
 pub const DEFAULT_MAX_SERVERS: usize = 10_000;
+
+/// The shortest per-server collection interval the API accepts (pgmond.toml may set shorter
+/// ones for tests).
+pub const MIN_COLLECT_INTERVAL: u64 = 10;
 
 impl ConfigDir {
     pub fn list_servers(&self) -> Result<Vec<Server>> {

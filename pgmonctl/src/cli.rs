@@ -335,6 +335,10 @@ pub struct ServerFields {
     /// connection (refused by default)
     #[arg(long, value_name = "BOOL")]
     pub allow_cleartext_password: Option<bool>,
+    /// Seconds between the collector's samples of this server instead of the setting (0: not
+    /// sampled; else at least 10)
+    #[arg(long, value_name = "SECONDS")]
+    pub collect_interval: Option<u64>,
 }
 
 /// The grammar as clap runs it: the derived one, with what only `servers add` requires and

@@ -245,6 +245,7 @@ async fn apply_fields(
         input.ssh_user = f.ssh_user;
     }
     input.allow_cleartext_password = f.allow_cleartext_password;
+    input.collect_interval = f.collect_interval;
     Ok(())
 }
 

@@ -155,6 +155,31 @@ async fn samples_match_pg_stat_database_and_survive_a_restart() {
         &points[..],
         "history lost"
     );
+
+    // pgmonctl draws the trend.
+    let (from, to) = recent_ends();
+    let args = [
+        "stats",
+        "db",
+        "c1",
+        "coll_counts",
+        "--from",
+        &from,
+        "--to",
+        &to,
+    ];
+    let out = d.pgmonctl_socket(&args, "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("sessions over the window"), "{text}");
+    assert!(
+        text.chars().any(|c| ('▁'..='█').contains(&c)),
+        "no chart:\n{text}"
+    );
 }
 
 #[tokio::test]
@@ -453,4 +478,71 @@ async fn settings_are_validated_kept_and_followed() {
         30,
         "{status}"
     );
+
+    // The same through pgmonctl on the admin socket.
+    let refused = d.pgmonctl_socket(&["settings", "set", "--collect-interval", "5"], "");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("collect_interval must be between 10"),
+        "{stderr}"
+    );
+    let set = d.pgmonctl_socket(
+        &[
+            "--output",
+            "json",
+            "settings",
+            "set",
+            "--size-interval",
+            "120",
+        ],
+        "",
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&set.stdout).unwrap();
+    assert_eq!(printed["size_interval"], 120);
+    assert_eq!(printed["collect_interval"], 30);
+
+    // A server's own interval: 0 or at least 10 s, through the API and pgmonctl.
+    let oper = d.api_as("oper", "oper-pass-1").await;
+    let mut entry = oper.get("/servers/local-pg").await.body;
+    entry["collect_interval"] = serde_json::json!(5);
+    let short = oper.put("/servers/local-pg", &entry).await;
+    assert_eq!(short.status, 400, "{}", short.body);
+    assert!(
+        short.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("collect_interval")
+    );
+    entry["collect_interval"] = serde_json::json!(45);
+    let own = oper.put("/servers/local-pg", &entry).await;
+    assert_eq!(
+        (own.status, &own.body["collect_interval"]),
+        (200, &serde_json::json!(45))
+    );
+    let status = admin.get("/collector/status").await.body;
+    assert_eq!(
+        collector_entry(&status, "local-pg")["interval"],
+        45,
+        "{status}"
+    );
+    let off = d.pgmonctl_socket(
+        &["servers", "update", "local-pg", "--collect-interval", "0"],
+        "",
+    );
+    assert!(
+        off.status.success(),
+        "{}",
+        String::from_utf8_lossy(&off.stderr)
+    );
+    let table = d.pgmonctl_socket(&["collector", "status"], "");
+    let text = String::from_utf8_lossy(&table.stdout);
+    for word in ["SERVER", "LAST SAMPLE", "local-pg", "off", "30s"] {
+        assert!(text.contains(word), "{word} missing:\n{text}");
+    }
 }

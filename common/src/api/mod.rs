@@ -104,6 +104,9 @@ pub struct ServerStatus {
     /// (pgmon's addition; shown only when set).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_cleartext_password: bool,
+    /// The server's own collection interval, when it has one (pgmon's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect_interval: Option<u64>,
     /// Epoch seconds since when the server has failed every check (pgmon's addition; only on
     /// a server that is down).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +151,7 @@ impl ServerStatus {
             status: STATUS_PENDING.to_owned(),
             timestamp: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
             allow_cleartext_password: server.allow_cleartext_password,
+            collect_interval: server.collect_interval,
             down_since: None,
             cleared_secrets: None,
         }

@@ -51,15 +51,6 @@ pub struct Schedule {
     pub legacy_import: bool,
 }
 
-/// The `collect_interval` of a server entry (seconds; 0 turns sampling off for it).
-fn own_interval(server: &Server) -> Option<Duration> {
-    server
-        .extra
-        .get("collect_interval")
-        .and_then(|v| v.as_u64())
-        .map(Duration::from_secs)
-}
-
 #[derive(Clone, Debug)]
 struct Import {
     state: ImportState,
@@ -246,7 +237,10 @@ impl Collector {
     }
 
     fn interval_of(&self, server: &Server) -> Duration {
-        own_interval(server).unwrap_or(Duration::from_secs(self.settings().collect_interval))
+        server
+            .collect_interval
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(self.settings().collect_interval))
     }
 
     async fn sample_loop(self: Arc<Self>, server: Server) {
