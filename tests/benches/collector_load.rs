@@ -1,0 +1,92 @@
+//! Benchmark (not a test) of the collector's own cost: 1,000 servers (names on one throwaway
+//! cluster with 10 databases) sampled every 60 s. After a warm-up that covers the start-up
+//! jitter, pgmond's CPU time and resident memory are read from /proc for two minutes.
+//!
+//!     cargo build --release --workspace && cargo bench -p pgmon-tests --bench collector_load
+
+use std::time::{Duration, Instant};
+
+use pgmon_common::ConfigDir;
+use pgmon_common::servers::ServerInput;
+use pgmon_tests::daemon::{Daemon, add_settings};
+use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::postgres::TestCluster;
+
+const SERVERS: usize = 1_000;
+const WARM_UP: Duration = Duration::from_secs(75);
+const MEASURE: Duration = Duration::from_secs(120);
+
+/// utime + stime of `pid`, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+        / 1024.0
+}
+
+async fn samples(api: &pgmon_tests::http::Api) -> u64 {
+    let s = api.get("/collector/status").await.body;
+    s["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["samples"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+#[tokio::main]
+async fn main() {
+    let pg = TestCluster::start();
+    for i in 0..10 {
+        pg.create_database(&format!("app_{i}")).await;
+    }
+    let (_tmp, dir) = seed_config();
+    std::fs::write(dir.join("servers.json"), "[]").unwrap();
+    let cfg = ConfigDir::open(&dir).unwrap();
+    for i in 0..SERVERS {
+        let input = ServerInput {
+            name: format!("pg-{i:04}"),
+            host: "127.0.0.1".into(),
+            port: pg.port,
+            user: "postgres".into(),
+            ..ServerInput::default()
+        };
+        cfg.create_server(input, usize::MAX).unwrap();
+    }
+    add_settings(&dir, "collect_interval_seconds = 60");
+    let d = Daemon::start(&dir, &[]);
+    let api = d.api_as("view", "view-pass-1").await;
+    tokio::time::sleep(WARM_UP).await;
+    let (cpu0, samples0, start) = (cpu_seconds(d.pid()), samples(&api).await, Instant::now());
+    let mut rss_max: f64 = 0.0;
+    while start.elapsed() < MEASURE {
+        rss_max = rss_max.max(rss_mib(d.pid()));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let (cpu1, samples1) = (cpu_seconds(d.pid()), samples(&api).await);
+    let took = start.elapsed().as_secs_f64();
+    println!(
+        "collector, {SERVERS} servers every 60 s (10 databases each), {took:.0} s after a {} s warm-up:",
+        WARM_UP.as_secs()
+    );
+    println!(
+        "  samples stored {} ({:.1}/s), pgmond CPU {:.1}% of one core (target < 10%), RSS max {:.1} MiB (target < 64 MiB)",
+        samples1 - samples0,
+        (samples1 - samples0) as f64 / took,
+        (cpu1 - cpu0) / took * 100.0,
+        rss_max
+    );
+}
