@@ -44,6 +44,7 @@ impl AppState {
         AppState {
             collector: Arc::new(Collector::new(
                 Arc::clone(&dir),
+                Arc::clone(&fleet),
                 Arc::clone(&monitor),
                 store,
                 schedule,

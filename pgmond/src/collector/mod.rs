@@ -21,13 +21,14 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::fleet::Fleet;
 use crate::history::window::iso_micros;
 use crate::history::{HistoryError, HistoryStore, Observed, ServerSample};
 use crate::monitor::{Monitor, MonitorError, live_db};
 use legacy::ImportError;
 
-/// How often the supervisor rereads `servers.json` when nobody told it of a change (pgmonctl
-/// may write the file directly).
+/// How often the supervisor looks at the in-memory config when nobody told it of a change
+/// (pgmonctl may write the file directly; the snapshot follows within 100 ms).
 const RECONCILE_EVERY: Duration = Duration::from_secs(2);
 /// A sample (connect, queries, disk over SSH) never takes longer than this.
 const SAMPLE_DEADLINE: Duration = Duration::from_secs(20);
@@ -69,6 +70,9 @@ struct Tasks {
 
 pub struct Collector {
     dir: Arc<ConfigDir>,
+    fleet: Arc<Fleet>,
+    /// The server list the tasks were last matched to.
+    reconciled: Mutex<Option<Arc<Vec<Server>>>>,
     monitor: Arc<Monitor>,
     store: HistoryStore,
     schedule: Schedule,
@@ -92,6 +96,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Collector {
     pub fn new(
         dir: Arc<ConfigDir>,
+        fleet: Arc<Fleet>,
         monitor: Arc<Monitor>,
         store: HistoryStore,
         schedule: Schedule,
@@ -99,6 +104,8 @@ impl Collector {
     ) -> Collector {
         Collector {
             dir,
+            fleet,
+            reconciled: Mutex::new(None),
             monitor,
             store,
             permits: Semaphore::new(schedule.concurrency.max(1)),
@@ -124,10 +131,7 @@ impl Collector {
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let retention = tokio::spawn(Arc::clone(&self).retention_loop());
         loop {
-            match self.reconcile().await {
-                Ok(()) => {}
-                Err(e) => tracing::warn!(error = %e, "collector: reading servers failed"),
-            }
+            self.reconcile();
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}
@@ -159,9 +163,16 @@ impl Collector {
 
     /// Starts tasks for new servers, restarts those of changed entries and stops those of
     /// removed ones.
-    async fn reconcile(self: &Arc<Self>) -> anyhow::Result<()> {
-        let dir = Arc::clone(&self.dir);
-        let servers = tokio::task::spawn_blocking(move || dir.list_servers()).await??;
+    fn reconcile(self: &Arc<Self>) {
+        let servers = Arc::clone(&self.fleet.get().servers);
+        {
+            // The same list as last time: nothing to compare.
+            let mut seen = lock(&self.reconciled);
+            if seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, &servers)) {
+                return;
+            }
+            *seen = Some(Arc::clone(&servers));
+        }
         let mut tasks = lock(&self.tasks);
         let mut imports = lock(&self.imports);
         let listed: HashMap<&str, &Server> = servers.iter().map(|s| (s.name.as_str(), s)).collect();
@@ -178,7 +189,7 @@ impl Collector {
             }
             keep
         });
-        for server in &servers {
+        for server in servers.iter() {
             if tasks.contains_key(&server.name) {
                 continue;
             }
@@ -207,7 +218,6 @@ impl Collector {
                 },
             );
         }
-        Ok(())
     }
 
     pub fn settings(&self) -> Settings {
