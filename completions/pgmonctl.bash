@@ -166,6 +166,9 @@ _pgmonctl() {
             pgmonctl__subcmd__help__subcmd__stats,activity)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__activity"
                 ;;
+            pgmonctl__subcmd__help__subcmd__stats,analysis)
+                cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__analysis"
+                ;;
             pgmonctl__subcmd__help__subcmd__stats,db)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__db"
                 ;;
@@ -310,6 +313,9 @@ _pgmonctl() {
             pgmonctl__subcmd__stats,activity)
                 cmd="pgmonctl__subcmd__stats__subcmd__activity"
                 ;;
+            pgmonctl__subcmd__stats,analysis)
+                cmd="pgmonctl__subcmd__stats__subcmd__analysis"
+                ;;
             pgmonctl__subcmd__stats,db)
                 cmd="pgmonctl__subcmd__stats__subcmd__db"
                 ;;
@@ -324,6 +330,9 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__stats__subcmd__help,activity)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__activity"
+                ;;
+            pgmonctl__subcmd__stats__subcmd__help,analysis)
+                cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__analysis"
                 ;;
             pgmonctl__subcmd__stats__subcmd__help,db)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__db"
@@ -1070,7 +1079,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__stats)
-            opts="status server db activity"
+            opts="status server db activity analysis"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1084,6 +1093,20 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__stats__subcmd__activity)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__stats__subcmd__analysis)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1816,7 +1839,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__set)
-            opts="-h --collect-interval --size-interval --raw-retention-days --url --socket --config-dir --output --help"
+            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1831,6 +1854,26 @@ _pgmonctl() {
                     return 0
                     ;;
                 --raw-retention-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unused-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --static-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --growth-window-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --growth-mb-per-day)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wraparound-percent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2334,7 +2377,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats)
-            opts="-h --url --socket --config-dir --output --help status server db activity help"
+            opts="-h --url --socket --config-dir --output --help status server db activity analysis help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2365,6 +2408,36 @@ _pgmonctl() {
             ;;
         pgmonctl__subcmd__stats__subcmd__activity)
             opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__stats__subcmd__analysis)
+            opts="-h --fail-on-findings --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2432,7 +2505,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__help)
-            opts="status server db activity help"
+            opts="status server db activity analysis help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2446,6 +2519,20 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__help__subcmd__activity)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__stats__subcmd__help__subcmd__analysis)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

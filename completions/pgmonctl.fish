@@ -209,17 +209,18 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_s
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "servers" -d 'Servers that use a key'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "public" -d 'Print a key\'s public half, or write it to a file'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "status" -d 'Every server\'s live status'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "db" -d 'One database: latest figures and history'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "status" -d 'Every server\'s live status'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "db" -d 'One database: latest figures and history'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "analysis" -d 'Databases unused, static, fast-growing or near wraparound, from pgmon\'s history (the thresholds are in `settings show`)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -249,10 +250,18 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l fail-on-findings -d 'Exit 1 when a database is flagged (for cron and monitoring checks)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "status" -d 'Every server\'s live status'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "db" -d 'One database: latest figures and history'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "analysis" -d 'Databases unused, static, fast-growing or near wraparound, from pgmon\'s history (the thresholds are in `settings show`)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
@@ -269,9 +278,14 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_s
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l collect-interval -d 'Seconds between samples of a server (10 to 86400)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l collect-interval -d 'Seconds between samples of a server (10 to 86400; a server entry\'s `collect_interval` overrides it)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l size-interval -d 'Seconds between readings of database sizes (60 to 604800)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l raw-retention-days -d 'Days samples are kept as taken before they are rolled up by hour (1 to 3650)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l unused-days -d 'Analysis: a database without a client connection for this many days is unused (1 to 3650)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l static-days -d 'Analysis: a database without a commit or a size change for this many days is static (1 to 3650)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l growth-window-days -d 'Analysis: days over which a database\'s growth is measured (1 to 365)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l growth-mb-per-day -d 'Analysis: growth per day above which a database is fast-growing, in MiB (1 to 10000000)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l wraparound-percent -d 'Analysis: a database whose age(datfrozenxid) is over this percentage of the server\'s autovacuum_freeze_max_age is near wraparound (1 to 100)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -450,6 +464,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "server" -d 'A server\'s history: totals, databases, timeline'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "db" -d 'One database: latest figures and history'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "activity" -d 'Sessions of a server (pg_stat_activity); exit 1 when the server cannot be asked'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from stats" -f -a "analysis" -d 'Databases unused, static, fast-growing or near wraparound, from pgmon\'s history (the thresholds are in `settings show`)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from settings" -f -a "show" -d 'Print the settings in force'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from settings" -f -a "set" -d 'Change some settings; the others stay (kept in settings.json in the config dir)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from collector" -f -a "status" -d 'Per server: last sample, its duration and error, rows stored, legacy import'

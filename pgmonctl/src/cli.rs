@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pgmon_common::api::settings::SettingsUpdate;
 use pgmon_common::users::Role;
 
 #[derive(Parser, Debug)]
@@ -418,6 +419,15 @@ pub enum StatsCommand {
         /// Server name
         name: String,
     },
+    /// Databases unused, static, fast-growing or near wraparound, from pgmon's history (the
+    /// thresholds are in `settings show`)
+    Analysis {
+        /// Server name
+        name: String,
+        /// Exit 1 when a database is flagged (for cron and monitoring checks)
+        #[arg(long)]
+        fail_on_findings: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -426,15 +436,8 @@ pub enum SettingsCommand {
     Show,
     /// Change some settings; the others stay (kept in settings.json in the config dir)
     Set {
-        /// Seconds between samples of a server (10 to 86400)
-        #[arg(long, value_name = "SECONDS")]
-        collect_interval: Option<u64>,
-        /// Seconds between readings of database sizes (60 to 604800)
-        #[arg(long, value_name = "SECONDS")]
-        size_interval: Option<u64>,
-        /// Days samples are kept as taken before they are rolled up by hour (1 to 3650)
-        #[arg(long, value_name = "DAYS")]
-        raw_retention_days: Option<u64>,
+        #[command(flatten)]
+        update: SettingsUpdate,
     },
 }
 

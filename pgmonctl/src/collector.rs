@@ -1,6 +1,6 @@
 //! `pgmonctl settings` and `pgmonctl collector`: the built-in collector's schedule and state.
 
-use pgmon_common::api::settings::SettingsUpdate;
+use pgmon_common::api::settings::LIMITS;
 use serde_json::{Value, json};
 
 use crate::backend::Backend;
@@ -26,21 +26,16 @@ pub async fn settings(
 ) -> Result<(), CliError> {
     let now = match cmd {
         SettingsCommand::Show => b.settings().await?,
-        SettingsCommand::Set {
-            collect_interval,
-            size_interval,
-            raw_retention_days,
-        } => {
-            let update = SettingsUpdate {
-                collect_interval,
-                size_interval,
-                raw_retention_days,
-            };
-            if update == SettingsUpdate::default() {
-                return Err(CliError::Usage(
-                    "nothing to set: give --collect-interval, --size-interval or --raw-retention-days"
-                        .into(),
-                ));
+        SettingsCommand::Set { update } => {
+            if update.is_empty() {
+                let flags: Vec<String> = LIMITS
+                    .iter()
+                    .map(|(name, ..)| format!("--{}", name.replace('_', "-")))
+                    .collect();
+                return Err(CliError::Usage(format!(
+                    "nothing to set: give one or more of {}",
+                    flags.join(", ")
+                )));
             }
             b.change_settings(update).await?
         }

@@ -204,6 +204,7 @@ fn describe(cmd: &Command) -> String {
             StatsCommand::Server { name, .. } => format!("stats server {name}"),
             StatsCommand::Db { name, db, .. } => format!("stats db {name} {db}"),
             StatsCommand::Activity { name } => format!("stats activity {name}"),
+            StatsCommand::Analysis { name, .. } => format!("stats analysis {name}"),
         },
         Command::Settings(SettingsCommand::Show) => "settings show".into(),
         Command::Settings(SettingsCommand::Set { .. }) => "settings set".into(),

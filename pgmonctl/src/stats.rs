@@ -1,6 +1,7 @@
 //! `pgmonctl stats`: live status, activity and history, as tables a DBA reads at a glance
 //! (sizes in KiB/MiB/GiB, uptime in days and hours, a status column), or the API's JSON.
 
+use pgmon_common::api::analysis::{DatabaseAnalysis, ServerAnalysis};
 use pgmon_common::api::history::{DbHistory, DbInfo, DbPoint, ServerHistory};
 use pgmon_common::client::segment;
 use serde::de::DeserializeOwned;
@@ -38,6 +39,22 @@ const DATABASE_COLUMNS: &[Column] = &[
     col("SESSIONS", "sessions"),
     col("SIZE", "size"),
     col("LAST SIZE", "last_size"),
+];
+
+const ANALYSIS_COLUMNS: &[Column] = &[
+    col("DATABASE", "name"),
+    col("SIZE", "size"),
+    col("SESSIONS", "sessions"),
+    col("LAST SESSION", "last_session"),
+    col("GROWTH", "growth"),
+    col("FROZEN AGE", "frozen_age"),
+    col("FLAGS", "flags"),
+];
+
+const FINDING_COLUMNS: &[Column] = &[
+    col("DATABASE", "name"),
+    col("FINDING", "kind"),
+    col("DETAIL", "detail"),
 ];
 
 /// Longest query text shown in a table cell; `--output json` has it whole.
@@ -158,8 +175,52 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
                 "history error": history.history_error.or(info.history_error),
             }))?;
         }
+        StatsCommand::Analysis {
+            name,
+            fail_on_findings,
+        } => {
+            let path = format!("/server/{}/analysis", segment(&name));
+            let a: ServerAnalysis = typed(b.monitoring(&path).await?)?;
+            if out.is_json() {
+                out.record(&a)?;
+            } else {
+                let rows: Vec<Value> = a.databases.iter().map(analysis_row).collect();
+                out.list(&rows, ANALYSIS_COLUMNS)?;
+                let found: Vec<Value> = a
+                    .findings
+                    .iter()
+                    .map(|f| json!({"name": f.datname, "kind": f.kind.label(), "detail": f.detail}))
+                    .collect();
+                if !found.is_empty() {
+                    out.list(&found, FINDING_COLUMNS)?;
+                }
+            }
+            if fail_on_findings && !a.findings.is_empty() {
+                return Err(CliError::Failed(format!(
+                    "{} finding(s) on {} database(s) of {name}",
+                    a.findings.len(),
+                    a.databases.iter().filter(|d| !d.flags.is_empty()).count()
+                )));
+            }
+        }
     }
     Ok(())
+}
+
+fn analysis_row(d: &DatabaseAnalysis) -> Value {
+    let flags: Vec<&str> = d.flags.iter().map(|k| k.label()).collect();
+    json!({
+        "name": d.datname,
+        "size": d.size_mb.map(|m| human_bytes(m * MIB)),
+        "sessions": d.connections,
+        "last_session": d.last_connection.as_deref().unwrap_or("never"),
+        "growth": d.growth_mb_per_day.map(|g| {
+            let sign = if g < 0.0 { "-" } else { "" };
+            format!("{sign}{}/day", human_bytes(g.abs() * MIB))
+        }),
+        "frozen_age": d.frozen_age,
+        "flags": flags.join(", "),
+    })
 }
 
 /// The daemon's JSON as the shared type; a mismatch means client and daemon disagree.

@@ -79,6 +79,7 @@ fn sample(i: i64, rng: &mut Lcg, commits: &mut [i64]) -> ServerSample {
                 other: 0,
             },
             max_connections: 200,
+            freeze_max_age: Some(200_000_000),
             disk: Some((500 << 30, 1 << 40)),
             databases,
         }),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
+use pgmon_common::api::settings::Settings;
 use pgmon_common::config_dir::DEFAULT_CONFIG_DIR;
 use serde::Deserialize;
 
@@ -105,10 +106,10 @@ impl Default for FileSettings {
             // One core is left to the rest of the API.
             concurrent_password_checks: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
-            collect_interval_seconds: 600,
-            size_interval_seconds: 1800,
+            collect_interval_seconds: Settings::DEFAULT.collect_interval,
+            size_interval_seconds: Settings::DEFAULT.size_interval,
             collect_concurrency: 16,
-            raw_retention_days: 365,
+            raw_retention_days: Settings::DEFAULT.raw_retention_days,
             legacy_import: true,
         }
     }
@@ -151,10 +152,11 @@ impl FileSettings {
 
     pub fn schedule(&self) -> crate::collector::Schedule {
         crate::collector::Schedule {
-            defaults: pgmon_common::api::settings::Settings {
+            defaults: Settings {
                 collect_interval: self.collect_interval_seconds.max(1),
                 size_interval: self.size_interval_seconds.max(1),
                 raw_retention_days: self.raw_retention_days.max(1),
+                ..Settings::DEFAULT
             },
             concurrency: self.collect_concurrency.max(1),
             legacy_import: self.legacy_import,

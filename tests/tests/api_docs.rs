@@ -46,6 +46,7 @@ async fn openapi_document() {
         ("/server/{name}/stats", &["get"]),
         ("/server/{name}/db/{db}", &["get"]),
         ("/server/{name}/db/{db}/stats", &["get"]),
+        ("/server/{name}/analysis", &["get"]),
         ("/collector/status", &["get"]),
         ("/settings", &["get", "put"]),
         ("/ssh-keys", &["get"]),

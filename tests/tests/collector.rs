@@ -68,6 +68,16 @@ async fn samples(api: &Api, name: &str) -> u64 {
     collector_entry(&s, name)["samples"].as_u64().unwrap()
 }
 
+/// `/settings` with the analysis thresholds at their defaults.
+fn with_analysis_defaults(mut schedule: Value) -> Value {
+    let analysis = serde_json::json!({"unused_days": 30, "static_days": 30,
+        "growth_window_days": 7, "growth_mb_per_day": 1024, "wraparound_percent": 50});
+    for (k, v) in analysis.as_object().unwrap() {
+        schedule[k] = v.clone();
+    }
+    schedule
+}
+
 fn timeline(body: &Value) -> &Vec<Value> {
     body["timeline"].as_array().unwrap()
 }
@@ -418,7 +428,9 @@ async fn settings_are_validated_kept_and_followed() {
     let defaults = admin.get("/settings").await;
     assert_eq!(
         defaults.body,
-        serde_json::json!({"collect_interval": 1, "size_interval": 1, "raw_retention_days": 365})
+        with_analysis_defaults(
+            serde_json::json!({"collect_interval": 1, "size_interval": 1, "raw_retention_days": 365})
+        )
     );
     for (body, field) in [
         (
@@ -441,6 +453,10 @@ async fn settings_are_validated_kept_and_followed() {
         (
             serde_json::json!({"colect_interval": 60}),
             "colect_interval",
+        ),
+        (
+            serde_json::json!({"wraparound_percent": 0}),
+            "wraparound_percent",
         ),
     ] {
         let a = admin.put("/settings", &body).await;
@@ -465,8 +481,9 @@ async fn settings_are_validated_kept_and_followed() {
         )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
-    let want =
-        serde_json::json!({"collect_interval": 30, "size_interval": 1, "raw_retention_days": 30});
+    let want = with_analysis_defaults(
+        serde_json::json!({"collect_interval": 30, "size_interval": 1, "raw_retention_days": 30}),
+    );
     assert_eq!(changed.body, want);
     d.terminate();
     let d = Daemon::start(&dir, &[]);
@@ -545,4 +562,116 @@ async fn settings_are_validated_kept_and_followed() {
     for word in ["SERVER", "LAST SAMPLE", "local-pg", "off", "30s"] {
         assert!(text.contains(word), "{word} missing:\n{text}");
     }
+}
+
+#[tokio::test]
+/// `/server/{name}/analysis` from collected samples: the newest figures as the server has them
+/// (sessions without pgmon's own), autovacuum_freeze_max_age read from the server, and the
+/// wraparound flag following the threshold in `/settings`; `pgmonctl stats analysis` prints it
+/// and fails on findings when asked.
+async fn analysis_flags_follow_the_server_and_the_settings() {
+    let mut pg = TestCluster::start();
+    pg.client("postgres")
+        .await
+        .batch_execute("ALTER SYSTEM SET autovacuum_freeze_max_age = 100000")
+        .await
+        .unwrap();
+    pg.stop();
+    pg.start_server();
+    pg.create_database("wrapdb").await;
+    let keep = pg.client("wrapdb").await;
+    // Each subtransaction that writes takes a transaction ID: three thousand of them age every
+    // database by as much.
+    keep.batch_execute(
+        "CREATE TABLE burn (i int);
+         DO $$ BEGIN FOR i IN 1..3000 LOOP
+             BEGIN INSERT INTO burn VALUES (i); EXCEPTION WHEN others THEN NULL; END;
+         END LOOP; END $$;",
+    )
+    .await
+    .unwrap();
+    let age: i64 = keep
+        .query_one(
+            "SELECT age(datfrozenxid)::int8 FROM pg_database WHERE datname = 'wrapdb'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(age > 3_000, "{age}");
+
+    let (_tmp, dir) = seed_config();
+    add_settings(&dir, FAST);
+    add_local_server(&dir, "wrap", pg.port, None);
+    let mut d = Daemon::start(&dir, &[]);
+    let view = d.api_as("view", "view-pass-1").await;
+    let db = |a: &Value, name: &str| -> Value {
+        a["databases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["datname"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let a = view
+        .get_until("/server/wrap/analysis", WAIT, "wrapdb sampled", |a| {
+            db(a, "wrapdb")["frozen_age"] == age
+        })
+        .await;
+    assert_eq!(a["server"], "wrap");
+    assert_eq!(a["autovacuum_freeze_max_age"], 100_000, "{a}");
+    assert_eq!(a["wraparound_age"], 50_000, "{a}");
+    assert_eq!(a["findings"], serde_json::json!([]), "{a}");
+    assert_eq!(db(&a, "wrapdb")["connections"], 1, "{a}");
+    assert_eq!(
+        db(&a, "postgres")["connections"],
+        0,
+        "pgmon's own sessions counted: {a}"
+    );
+    assert!(db(&a, "wrapdb")["size_mb"].as_f64().unwrap() > 1.0, "{a}");
+    assert!(db(&a, "wrapdb")["history_since"].is_string(), "{a}");
+
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    let set = admin
+        .put("/settings", &serde_json::json!({"wraparound_percent": 1}))
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let a = view.get("/server/wrap/analysis").await.body;
+    assert_eq!(a["wraparound_age"], 1_000, "{a}");
+    assert_eq!(a["thresholds"]["wraparound_percent"], 1, "{a}");
+    let flagged: BTreeSet<&str> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "near_wraparound")
+        .map(|f| f["datname"].as_str().unwrap())
+        .collect();
+    assert!(flagged.contains("wrapdb"), "{a}");
+    assert_eq!(
+        db(&a, "wrapdb")["flags"],
+        serde_json::json!(["near_wraparound"])
+    );
+
+    assert_eq!(view.get("/server/nope/analysis").await.status, 404);
+    let anonymous = Api::new(&d.url(""));
+    assert_eq!(anonymous.get("/server/wrap/analysis").await.status, 401);
+
+    let table = d.pgmonctl_socket(&["stats", "analysis", "wrap"], "");
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.status.success(),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    assert!(
+        text.contains("near wraparound") && text.contains("wrapdb"),
+        "{text}"
+    );
+    let failing = d.pgmonctl_socket(&["stats", "analysis", "wrap", "--fail-on-findings"], "");
+    assert_eq!(failing.status.code(), Some(1), "{failing:?}");
+    let json = d.pgmonctl_socket(&["--output", "json", "stats", "analysis", "wrap"], "");
+    let parsed: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(parsed["findings"], a["findings"]);
+    d.terminate();
 }

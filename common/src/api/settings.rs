@@ -1,50 +1,87 @@
-//! `GET/PUT /settings`: the collector's schedule and retention, changed at run time by an
-//! admin and kept in `settings.json` in the config dir.
+//! `GET/PUT /settings`: the collector's schedule and retention, and the thresholds of a
+//! server's analysis, changed at run time by an admin and kept in `settings.json` in the config
+//! dir.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The settings in force.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
-pub struct Settings {
-    /// Seconds between samples of a server (a server entry's `collect_interval` overrides it).
-    pub collect_interval: u64,
-    /// Seconds between readings of database sizes.
-    pub size_interval: u64,
-    /// Days samples are kept as taken; older ones are kept as hourly rollups.
-    pub raw_retention_days: u64,
+/// Every setting once: its help, name, the range the API accepts and its default. `Settings`
+/// (in force), `SettingsUpdate` (a change) and the rules between them come from this list, so
+/// a new setting is one line here.
+macro_rules! settings {
+    ($( $(#[doc = $doc:literal])* $name:ident: $low:literal ..= $high:literal = $default:literal, $unit:literal; )*) => {
+        /// The settings in force.
+        #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+        pub struct Settings {
+            $( $(#[doc = $doc])* pub $name: u64, )*
+        }
+
+        /// `PUT /settings`: only the fields given change.
+        #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+        #[cfg_attr(feature = "clap", derive(clap::Args))]
+        #[serde(deny_unknown_fields)]
+        pub struct SettingsUpdate {
+            $(
+                $(#[doc = $doc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[cfg_attr(feature = "clap", arg(long, value_name = $unit))]
+                pub $name: Option<u64>,
+            )*
+        }
+
+        impl Settings {
+            /// What pgmond uses when neither pgmond.toml nor settings.json says otherwise.
+            pub const DEFAULT: Settings = Settings { $( $name: $default, )* };
+        }
+
+        /// What the API accepts, field by field: (name, lowest, highest).
+        pub const LIMITS: &[(&str, u64, u64)] = &[ $( (stringify!($name), $low, $high), )* ];
+
+        impl SettingsUpdate {
+            fn given(&self) -> Vec<Option<u64>> {
+                vec![ $( self.$name, )* ]
+            }
+
+            /// These changes, then `later` on top.
+            pub fn then(&self, later: &SettingsUpdate) -> SettingsUpdate {
+                SettingsUpdate { $( $name: later.$name.or(self.$name), )* }
+            }
+
+            pub fn applied_to(&self, s: Settings) -> Settings {
+                Settings { $( $name: self.$name.unwrap_or(s.$name), )* }
+            }
+        }
+    };
 }
 
-/// `PUT /settings`: only the fields given change.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collect_interval: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size_interval: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw_retention_days: Option<u64>,
+settings! {
+    /// Seconds between samples of a server (10 to 86400; a server entry's `collect_interval`
+    /// overrides it)
+    collect_interval: 10..=86_400 = 600, "SECONDS";
+    /// Seconds between readings of database sizes (60 to 604800)
+    size_interval: 60..=604_800 = 1_800, "SECONDS";
+    /// Days samples are kept as taken before they are rolled up by hour (1 to 3650)
+    raw_retention_days: 1..=3_650 = 365, "DAYS";
+    /// Analysis: a database without a client connection for this many days is unused (1 to 3650)
+    unused_days: 1..=3_650 = 30, "DAYS";
+    /// Analysis: a database without a commit or a size change for this many days is static
+    /// (1 to 3650)
+    static_days: 1..=3_650 = 30, "DAYS";
+    /// Analysis: days over which a database's growth is measured (1 to 365)
+    growth_window_days: 1..=365 = 7, "DAYS";
+    /// Analysis: growth per day above which a database is fast-growing, in MiB (1 to 10000000)
+    growth_mb_per_day: 1..=10_000_000 = 1_024, "MIB";
+    /// Analysis: a database whose age(datfrozenxid) is over this percentage of the server's
+    /// autovacuum_freeze_max_age is near wraparound (1 to 100)
+    wraparound_percent: 1..=100 = 50, "PERCENT";
 }
-
-/// What the API accepts, field by field: (name, lowest, highest).
-pub const LIMITS: [(&str, u64, u64); 3] = [
-    ("collect_interval", 10, 86_400),
-    ("size_interval", 60, 7 * 86_400),
-    ("raw_retention_days", 1, 3_650),
-];
 
 impl SettingsUpdate {
     /// The first field outside its limits, with why.
     pub fn out_of_range(&self) -> Option<(&'static str, String)> {
-        let given = [
-            self.collect_interval,
-            self.size_interval,
-            self.raw_retention_days,
-        ];
         LIMITS
             .iter()
-            .zip(given)
+            .zip(self.given())
             .find_map(|(&(name, low, high), v)| {
                 v.filter(|v| !(low..=high).contains(v)).map(|v| {
                     (
@@ -55,21 +92,8 @@ impl SettingsUpdate {
             })
     }
 
-    /// These changes, then `later` on top.
-    pub fn then(&self, later: &SettingsUpdate) -> SettingsUpdate {
-        SettingsUpdate {
-            collect_interval: later.collect_interval.or(self.collect_interval),
-            size_interval: later.size_interval.or(self.size_interval),
-            raw_retention_days: later.raw_retention_days.or(self.raw_retention_days),
-        }
-    }
-
-    pub fn applied_to(&self, s: Settings) -> Settings {
-        Settings {
-            collect_interval: self.collect_interval.unwrap_or(s.collect_interval),
-            size_interval: self.size_interval.unwrap_or(s.size_interval),
-            raw_retention_days: self.raw_retention_days.unwrap_or(s.raw_retention_days),
-        }
+    pub fn is_empty(&self) -> bool {
+        self.given().iter().all(Option::is_none)
     }
 }
 
@@ -99,5 +123,37 @@ mod tests {
                 .1
                 .contains("raw_retention_days")
         );
+        let percent = SettingsUpdate {
+            wraparound_percent: Some(101),
+            ..Default::default()
+        };
+        assert_eq!(percent.out_of_range().unwrap().0, "wraparound_percent");
+    }
+
+    #[test]
+    fn defaults_are_within_limits() {
+        let all = SettingsUpdate::default().then(&SettingsUpdate::default());
+        assert!(all.is_empty());
+        let d = serde_json::to_value(Settings::DEFAULT).unwrap();
+        for &(name, low, high) in LIMITS {
+            let v = d[name].as_u64().unwrap();
+            assert!((low..=high).contains(&v), "{name} default {v}");
+        }
+    }
+
+    #[test]
+    fn a_change_lays_over_the_one_before() {
+        let first = SettingsUpdate {
+            unused_days: Some(10),
+            static_days: Some(20),
+            ..Default::default()
+        };
+        let second = SettingsUpdate {
+            static_days: Some(40),
+            ..Default::default()
+        };
+        let s = first.then(&second).applied_to(Settings::DEFAULT);
+        assert_eq!((s.unused_days, s.static_days), (10, 40));
+        assert_eq!(s.collect_interval, Settings::DEFAULT.collect_interval);
     }
 }

@@ -21,7 +21,7 @@ use crate::state::AppState;
         token::login,
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
-        stats::activity, stats::server_history, stats::db_info, stats::db_history,
+        stats::activity, stats::server_history, stats::db_info, stats::db_history, stats::analysis,
         collector::status, settings::get, settings::update,
         servers::test_ssh,
         ssh_keys::list, ssh_keys::get, ssh_keys::generate, ssh_keys::import, ssh_keys::import_file,

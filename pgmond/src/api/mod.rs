@@ -51,6 +51,7 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/server/{name}/stats", get(stats::server_history))
         .route("/server/{name}/db/{db}", get(stats::db_info))
         .route("/server/{name}/db/{db}/stats", get(stats::db_history))
+        .route("/server/{name}/analysis", get(stats::analysis))
         .route("/servers/{name}/test-ssh", post(servers::test_ssh))
         .route("/collector/status", get(collector::status))
         .route("/settings", get(settings::get).put(settings::update))

@@ -12,6 +12,7 @@ use crate::auth::{Auth, Viewer};
 use crate::history::window::HistoryWindow;
 use crate::monitor::Session;
 use crate::state::AppState;
+use pgmon_common::api::analysis::ServerAnalysis;
 use pgmon_common::api::history::{DbHistory, DbInfo, ServerHistory};
 
 #[derive(Deserialize, IntoParams)]
@@ -133,4 +134,23 @@ pub async fn db_history(
         return Ok(Json(store.db_history(&server.name, &db, &window).await?));
     }
     Ok(Json(state.monitor.db_history(&server, &db, window).await))
+}
+
+#[utoipa::path(
+    get, path = "/server/{name}/analysis", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = ServerAnalysis), (status = 404, body = ErrorBody))
+)]
+/// Databases flagged unused, static, fast-growing or near wraparound, from pgmon's own history
+/// with the thresholds of `/settings`.
+pub async fn analysis(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ServerAnalysis>, ApiError> {
+    let server = server(&state, &name)?;
+    let now = chrono::Utc::now().timestamp();
+    let settings = state.collector.settings();
+    let store = state.collector.store();
+    Ok(Json(store.analysis(&server.name, now, settings).await?))
 }

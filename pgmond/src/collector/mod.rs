@@ -355,6 +355,7 @@ impl Collector {
         Ok(Observed {
             connections: read.connections,
             max_connections: read.max_connections,
+            freeze_max_age: Some(read.freeze_max_age),
             disk,
             databases: read.databases,
         })

@@ -7,13 +7,18 @@ use deadpool_postgres::Client;
 
 use crate::history::answers::{Figures, INCREASES};
 use crate::history::{Connections, DbObservation};
+use crate::monitor::APPLICATION_NAME;
 use crate::monitor::MonitorError;
 
 /// Sizes need a `pg_database_size` per database (a walk of its files), so they are read only
 /// when due (`$1`). A database the role may not connect to has no size rather than an error,
 /// and creation times come from the `PG_VERSION` file's time, where the role may stat files.
+/// Sessions are the clients': pgmon's own (application `$2`) are not counted, so a database
+/// nobody else uses shows none (the analysis calls it unused), as `/server_stats` leaves them
+/// out too.
 const DATABASES: &str = "
-    SELECT d.oid::int8, d.datname::text, s.numbackends::int8, s.xact_commit, s.xact_rollback,
+    SELECT d.oid::int8, d.datname::text,
+           greatest(s.numbackends - coalesce(own.n, 0), 0)::int8, s.xact_commit, s.xact_rollback,
            s.blks_read, s.blks_hit, s.tup_returned, s.tup_fetched, s.tup_inserted,
            s.tup_updated, s.tup_deleted, s.temp_files::int8, s.temp_bytes, s.deadlocks,
            age(d.datfrozenxid)::int8,
@@ -23,11 +28,14 @@ const DATABASES: &str = "
                 THEN (pg_stat_file('base/' || d.oid || '/PG_VERSION', true)).modification END
     FROM pg_database d
     LEFT JOIN pg_stat_database s ON s.datid = d.oid
+    LEFT JOIN (SELECT datid, count(*) AS n FROM pg_stat_activity
+               WHERE application_name = $2 GROUP BY datid) own ON own.datid = d.oid
     WHERE NOT d.datistemplate
     ORDER BY d.datname";
 
-/// Client sessions by state, the connection limit, and the data directory (for disk usage over
-/// SSH; readable with `pg_read_all_settings` only).
+/// Client sessions by state (pgmon's own left out), the connection limit, the freeze age at
+/// which autovacuum forces a vacuum (for the wraparound analysis), and the data directory (for
+/// disk usage over SSH; readable with `pg_read_all_settings` only).
 const SERVER: &str = "
     SELECT count(*) FILTER (WHERE state = 'active'),
            count(*) FILTER (WHERE state = 'idle'),
@@ -37,9 +45,10 @@ const SERVER: &str = "
                                AND state NOT LIKE 'idle in transaction%'),
            current_setting('max_connections')::int8,
            CASE WHEN pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER')
-                THEN current_setting('data_directory') END
+                THEN current_setting('data_directory') END,
+           current_setting('autovacuum_freeze_max_age')::int8
     FROM pg_stat_activity
-    WHERE backend_type = 'client backend'";
+    WHERE backend_type = 'client backend' AND application_name IS DISTINCT FROM $1";
 
 /// The cumulative counters of a database, to turn the next sample's into increases.
 pub type Counters = [i64; INCREASES.len()];
@@ -47,6 +56,7 @@ pub type Counters = [i64; INCREASES.len()];
 pub struct Read {
     pub connections: Connections,
     pub max_connections: i64,
+    pub freeze_max_age: i64,
     pub data_dir: Option<String>,
     pub databases: Vec<DbObservation>,
 }
@@ -59,10 +69,13 @@ pub async fn read(
     with_sizes: bool,
     previous: &mut HashMap<i64, (Counters, Option<i64>)>,
 ) -> Result<Read, MonitorError> {
-    let sizes: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&with_sizes];
+    type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+    let own = APPLICATION_NAME;
+    let db_params: [Param; 2] = [&with_sizes, &own];
+    let server_params: [Param; 1] = [&own];
     let (dbs, server) = tokio::try_join!(
-        client.query(DATABASES, &sizes),
-        client.query_one(SERVER, &[])
+        client.query(DATABASES, &db_params),
+        client.query_one(SERVER, &server_params)
     )?;
     let mut next = HashMap::with_capacity(dbs.len());
     let databases = dbs
@@ -100,6 +113,7 @@ pub async fn read(
         },
         max_connections: server.get(4),
         data_dir: server.get(5),
+        freeze_max_age: server.get(6),
         databases,
     })
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use pgmon_common::api::history::DatabaseEntry;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use super::analysis::{DbFacts, FactWindows};
 use super::answers::{Buckets, Figures, INCREASES, add_to};
 use super::window::HistoryWindow;
 use super::window::iso_micros;
@@ -23,7 +24,7 @@ use super::{DbObservation, HistoryError, LegacyBatch, ServerSample, StoredDataba
 
 const APPLICATION_ID: i32 = 0x7067_6d6e; // "pgmn"
 /// Each entry takes the schema from its index to the next; `user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_2.sql")];
 const MICROS: i64 = 1_000_000;
 const HOUR: i64 = 3_600;
 
@@ -354,6 +355,80 @@ fn rows_of(
     Ok(())
 }
 
+/// One value of a database's newest sample where `column` is set.
+fn newest(tx: &Transaction<'_>, db_id: i64, column: &str) -> rusqlite::Result<Option<i64>> {
+    tx.prepare_cached(&format!(
+        "SELECT {column} FROM db_sample WHERE db_id = ?1 AND {column} IS NOT NULL
+         ORDER BY ts DESC, us DESC LIMIT 1"
+    ))?
+    .query_row([db_id], |r| r.get(0))
+    .optional()
+}
+
+fn db_facts(
+    tx: &Transaction<'_>,
+    db_id: i64,
+    datname: String,
+    w: FactWindows,
+) -> rusqlite::Result<DbFacts> {
+    let one = |sql: &str, from: Option<i64>| -> rusqlite::Result<Option<i64>> {
+        let mut stmt = tx.prepare_cached(sql)?;
+        match from {
+            Some(from) => stmt.query_row(params![db_id, from], |r| r.get(0)),
+            None => stmt.query_row([db_id], |r| r.get(0)),
+        }
+        .optional()
+        .map(Option::flatten)
+    };
+    let since = [
+        one("SELECT min(ts) FROM db_sample WHERE db_id = ?1", None)?,
+        one("SELECT min(hour) FROM db_hourly WHERE db_id = ?1", None)?,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    // Newest first, so a database in use is answered from its last rows.
+    let last_connection = match one(
+        "SELECT ts FROM db_sample WHERE db_id = ?1 AND numbackends > 0
+         ORDER BY ts DESC, us DESC LIMIT 1",
+        None,
+    )? {
+        Some(t) => Some(t),
+        None => one(
+            "SELECT max(hour) + 3599 FROM db_hourly WHERE db_id = ?1 AND nb_max > 0",
+            None,
+        )?,
+    };
+    let unchanged = tx
+        .prepare_cached(
+            "SELECT count(*) >= 2 AND min(xact_commit) IS max(xact_commit)
+                    AND min(size) IS max(size)
+             FROM db_sample WHERE db_id = ?1 AND ts >= ?2",
+        )?
+        .query_row(params![db_id, w.static_from], |r| r.get::<_, bool>(0))?;
+    let sized = |order: &str| -> rusqlite::Result<Option<(i64, i64)>> {
+        tx.prepare_cached(&format!(
+            "SELECT ts, size FROM db_sample WHERE db_id = ?1 AND ts >= ?2 AND size IS NOT NULL
+             ORDER BY ts {order}, us {order} LIMIT 1"
+        ))?
+        .query_row(params![db_id, w.growth_from], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+    };
+    Ok(DbFacts {
+        since,
+        last: last_of(tx, db_id)?.map(|t| t.div_euclid(MICROS)),
+        connections: newest(tx, db_id, "numbackends")?,
+        size: newest(tx, db_id, "size")?,
+        frozen_age: newest(tx, db_id, "frozen_age")?,
+        last_connection,
+        unchanged,
+        growth: sized("ASC")?.zip(sized("DESC")?),
+        datname,
+    })
+}
+
 impl Embedded {
     pub fn open(path: &Path) -> Result<Embedded, HistoryError> {
         check_existing(path)?;
@@ -441,6 +516,10 @@ impl Embedded {
             ])?;
             let mut rows = 0;
             if let Some(o) = ok {
+                tx.prepare_cached(
+                    "UPDATE server SET freeze_max_age = coalesce(?2, freeze_max_age) WHERE id = ?1",
+                )?
+                .execute(params![server, o.freeze_max_age])?;
                 let cutoff = raw_cutoff(tx)?;
                 let ids = catalogue(tx, server, s.at, &o.databases)?;
                 for (d, db_id) in o.databases.iter().zip(ids) {
@@ -582,6 +661,32 @@ impl Embedded {
                 },
             )
             .optional()
+        })
+    }
+
+    /// The server's `autovacuum_freeze_max_age` and the facts of each database that exists,
+    /// for the analysis.
+    pub fn analysis_facts(
+        &self,
+        server: &str,
+        w: FactWindows,
+    ) -> Result<(Option<i64>, Vec<DbFacts>), HistoryError> {
+        self.read(|tx| {
+            let freeze_max_age = tx
+                .query_row(
+                    "SELECT freeze_max_age FROM server WHERE name = ?1",
+                    [server],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            let mut out = Vec::new();
+            for (id, entry) in databases(tx, server)? {
+                if entry.exists {
+                    out.push(db_facts(tx, id, entry.name, w)?);
+                }
+            }
+            Ok((freeze_max_age, out))
         })
     }
 
@@ -755,6 +860,7 @@ mod tests {
             outcome: Ok(Observed {
                 connections: Connections::default(),
                 max_connections: 100,
+                freeze_max_age: Some(200_000_000),
                 disk: None,
                 databases: vec![db(1, "a"), db(2, "b")],
             }),
@@ -836,5 +942,82 @@ mod tests {
             counts("SELECT nb_n FROM db_hourly WHERE db_id = 1 AND hour = 1767225600"),
             7
         );
+    }
+
+    #[test]
+    /// Forty daily samples: the facts the analysis judges come out of the store as stored, and
+    /// a dropped database is left out.
+    fn analysis_facts_from_samples() {
+        use super::super::analysis::{FactWindows, judge};
+        use pgmon_common::api::analysis::FindingKind;
+        use pgmon_common::api::settings::Settings;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Embedded::open(&dir.path().join("history.db")).unwrap();
+        let (start, day) = (1_767_225_600, 86_400);
+        let db = |oid: i64, name: &str, sessions: i64, commits: i64, size: i64, age: i64| {
+            DbObservation {
+                oid,
+                datname: name.into(),
+                created_us: None,
+                figures: Figures::sample(
+                    Some(sessions),
+                    Some(commits),
+                    Some(size),
+                    Some(age),
+                    [None; 11],
+                ),
+            }
+        };
+        for i in 0..40 {
+            let mut dbs = vec![
+                db(1, "busy", 3, 100 * i, (100 + i) << 20, 60_000),
+                db(2, "idle", i64::from(i == 0), 7, 8 << 20, 500),
+                db(3, "growing", 1, 100 * i, (2 * i) << 30, 500),
+            ];
+            if i < 10 {
+                dbs.push(db(4, "gone", 0, 0, 1 << 20, 1));
+            }
+            store
+                .record(&ServerSample {
+                    server: "s".into(),
+                    at: start + i * day,
+                    duration_ms: 1,
+                    outcome: Ok(Observed {
+                        connections: Connections::default(),
+                        max_connections: 100,
+                        freeze_max_age: Some(100_000),
+                        disk: None,
+                        databases: dbs,
+                    }),
+                })
+                .unwrap();
+        }
+        let now = start + 39 * day;
+        let s = Settings::DEFAULT;
+        let (max_age, facts) = store
+            .analysis_facts("s", FactWindows::new(now, &s))
+            .unwrap();
+        assert_eq!(max_age, Some(100_000));
+        let names: Vec<&str> = facts.iter().map(|f| f.datname.as_str()).collect();
+        assert_eq!(names, ["busy", "idle", "growing"]);
+        let idle = &facts[1];
+        assert_eq!(idle.since, Some(start));
+        assert_eq!(idle.last_connection, Some(start));
+        assert!(idle.unchanged);
+        assert!(!facts[0].unchanged);
+        assert_eq!(facts[0].size, Some(139 << 20));
+        assert_eq!(
+            facts[2].growth,
+            Some(((now - 7 * day, 64 << 30), (now, 78 << 30)))
+        );
+
+        let a = judge("s", now, &s, max_age, facts);
+        let flags = |i: usize| a.databases[i].flags.clone();
+        assert_eq!(flags(0), [FindingKind::NearWraparound]);
+        assert_eq!(flags(1), [FindingKind::Unused, FindingKind::Static]);
+        assert_eq!(flags(2), [FindingKind::FastGrowing]);
+        assert_eq!(a.databases[2].growth_mb_per_day, Some(2048.0));
+        assert_eq!(a.databases[0].growth_mb_per_day, Some(1.0));
     }
 }

@@ -2,6 +2,7 @@
 //! endpoints answer from. One interface, `HistoryStore`; the embedded SQLite store is the one
 //! there is today, and a PostgreSQL store for several replicas (B7) would be another variant.
 
+pub mod analysis;
 pub mod answers;
 mod embedded;
 pub mod window;
@@ -10,7 +11,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use pgmon_common::api::analysis::ServerAnalysis;
 use pgmon_common::api::history::{DbHistory, DbInfo, ServerHistory};
+use pgmon_common::api::settings::Settings;
+
+use analysis::FactWindows;
 
 use answers::{Figures, MIB};
 pub use embedded::StoredCounts;
@@ -64,6 +69,8 @@ pub struct DbObservation {
 pub struct Observed {
     pub connections: Connections,
     pub max_connections: i64,
+    /// `autovacuum_freeze_max_age`, where the server said.
+    pub freeze_max_age: Option<i64>,
     /// Free and total bytes of the data directory's file system, when read over SSH.
     pub disk: Option<(i64, i64)>,
     /// Every database of the server: one missing from the list is taken as dropped.
@@ -207,6 +214,20 @@ impl HistoryStore {
             last_update: Some(iso_micros(l.t_us)),
             history_error: None,
         }))
+    }
+
+    /// The analysis of a server's databases at `now` (seconds) with the thresholds of `s`.
+    pub async fn analysis(
+        &self,
+        server: &str,
+        now: i64,
+        s: Settings,
+    ) -> Result<ServerAnalysis, HistoryError> {
+        let name = server.to_owned();
+        let (freeze_max_age, dbs) = self
+            .run(move |st| st.analysis_facts(&name, FactWindows::new(now, &s)))
+            .await?;
+        Ok(analysis::judge(server, now, &s, freeze_max_age, dbs))
     }
 
     /// Rolls samples older than `cutoff` (seconds) into hourly rollups; see

@@ -5,10 +5,13 @@
 //! server entry allows it (`"allow_cleartext_password": true`): anyone who can take over the
 //! host name or address would otherwise collect it.
 
+use std::collections::HashMap;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::{LazyLock, Mutex};
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use deadpool_postgres::Connect;
 use futures::future::BoxFuture;
@@ -57,12 +60,62 @@ impl Connect for GuardedConnect {
     }
 }
 
+/// How long a failed name look-up is answered from memory. Failed servers are re-checked
+/// about every second, and each look-up takes a blocking-pool thread (getaddrinfo) for as long
+/// as the resolver needs: a fleet with names that no longer resolve would otherwise keep the
+/// resolver and the pool busy. A name fixed in DNS shows ok within this much longer.
+const FAILED_LOOKUP_TTL: Duration = Duration::from_secs(5);
+
+/// A failed look-up: when, and the error's kind and text.
+type FailedLookup = (Instant, io::ErrorKind, String);
+
+static FAILED_LOOKUPS: LazyLock<Mutex<HashMap<String, FailedLookup>>> =
+    LazyLock::new(Mutex::default);
+
+/// The addresses of `host`, or the failure of a look-up of it in the last few seconds.
+async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let failures = || FAILED_LOOKUPS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((at, kind, why)) = failures().get(host).cloned()
+        && at.elapsed() < FAILED_LOOKUP_TTL
+    {
+        return Err(io::Error::new(kind, why));
+    }
+    let looked_up = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, port)))
+        .await
+        .unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "name look-up timed out",
+            ))
+        });
+    match looked_up {
+        Ok(addrs) => {
+            failures().remove(host);
+            Ok(addrs.collect())
+        }
+        Err(e) => {
+            // Not the driver's kinds: anything but a time-out reads as "host unreachable".
+            let kind = match e.kind() {
+                io::ErrorKind::TimedOut => io::ErrorKind::TimedOut,
+                _ => io::ErrorKind::NotFound,
+            };
+            let mut f = failures();
+            f.retain(|_, (at, ..)| at.elapsed() < FAILED_LOOKUP_TTL);
+            f.insert(host.to_owned(), (Instant::now(), kind, e.to_string()));
+            Err(io::Error::new(kind, e.to_string()))
+        }
+    }
+}
+
 /// TCP to the first address of `host` that answers, within the connect timeout.
 async fn tcp_connect(host: &str, port: u16) -> io::Result<TcpStream> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let attempt = async {
         let mut last = io::Error::new(io::ErrorKind::NotFound, "host name not resolved");
-        for addr in tokio::net::lookup_host((host, port)).await? {
+        for addr in resolve(host, port).await? {
             match TcpStream::connect(addr).await {
                 Ok(s) => return Ok(s),
                 Err(e) => last = e,
@@ -263,5 +316,38 @@ mod tests {
             w.watch(std::slice::from_ref(byte)).unwrap();
         }
         assert!(w.done);
+    }
+
+    #[tokio::test]
+    /// A failed look-up is answered from memory for a few seconds, then asked again; an
+    /// address is never looked up.
+    async fn failed_lookups_are_remembered_briefly() {
+        let failures = || FAILED_LOOKUPS.lock().unwrap();
+        let missing = "pgmon-no-such-host.invalid";
+        let e = resolve(missing, 5432).await.unwrap_err();
+        assert!(
+            matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::TimedOut),
+            "{e:?}"
+        );
+        assert!(failures().contains_key(missing));
+
+        let remembered = (
+            Instant::now(),
+            io::ErrorKind::NotFound,
+            "remembered".to_owned(),
+        );
+        failures().insert("localhost".into(), remembered);
+        let e = resolve("localhost", 1).await.unwrap_err();
+        assert_eq!(e.to_string(), "remembered");
+        let expired = Instant::now() - FAILED_LOOKUP_TTL;
+        failures().insert(
+            "localhost".into(),
+            (expired, io::ErrorKind::NotFound, "old".into()),
+        );
+        assert!(!resolve("localhost", 1).await.unwrap().is_empty());
+        assert!(!failures().contains_key("localhost"));
+
+        let addr = resolve("127.0.0.1", 7).await.unwrap();
+        assert_eq!(addr, [SocketAddr::from(([127, 0, 0, 1], 7))]);
     }
 }

@@ -23,6 +23,7 @@ use pgmon_common::ssh_keys::SshKeyMeta;
 use serde::Serialize;
 
 pub use error::MonitorError;
+pub use pools::APPLICATION_NAME;
 use pools::Pools;
 use status::LiveFacts;
 
