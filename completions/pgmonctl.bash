@@ -40,6 +40,9 @@ _pgmonctl() {
             pgmonctl,logout)
                 cmd="pgmonctl__subcmd__logout"
                 ;;
+            pgmonctl,metrics)
+                cmd="pgmonctl__subcmd__metrics"
+                ;;
             pgmonctl,pools)
                 cmd="pgmonctl__subcmd__pools"
                 ;;
@@ -93,6 +96,9 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__help,logout)
                 cmd="pgmonctl__subcmd__help__subcmd__logout"
+                ;;
+            pgmonctl__subcmd__help,metrics)
+                cmd="pgmonctl__subcmd__help__subcmd__metrics"
                 ;;
             pgmonctl__subcmd__help,pools)
                 cmd="pgmonctl__subcmd__help__subcmd__pools"
@@ -395,7 +401,7 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector apply export health pools completions servers help"
+            opts="-h -V --url --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -659,7 +665,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users ssh-keys stats settings collector apply export health pools completions servers help"
+            opts="login logout users ssh-keys stats settings collector metrics apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,6 +791,20 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__metrics)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1301,6 +1321,40 @@ _pgmonctl() {
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__metrics)
+            opts="-h --match --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -81,6 +81,16 @@ impl ApiClient {
         self.call(self.request(method, path).json(body)).await
     }
 
+    /// A GET whose answer is text (`/metrics`).
+    pub async fn get_text(&self, path: &str) -> Result<String> {
+        let response = self.checked(self.request(Method::GET, path)).await?;
+        let status = response.status().as_u16();
+        response.text().await.map_err(|e| Error::Api {
+            status,
+            detail: format!("unreadable answer from the daemon: {e}"),
+        })
+    }
+
     /// `POST /token` with the OAuth2 password form.
     pub async fn login(&self, username: &str, password: &str) -> Result<Token> {
         let form = [("username", username), ("password", password)];
@@ -96,7 +106,8 @@ impl ApiClient {
         }
     }
 
-    async fn call<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+    /// The answer of a request that succeeded; an error answer as `Error::Api`.
+    async fn checked(&self, request: RequestBuilder) -> Result<Response> {
         let response = request
             .send()
             .await
@@ -108,6 +119,12 @@ impl ApiClient {
                 detail: detail_of(response).await,
             });
         }
+        Ok(response)
+    }
+
+    async fn call<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        let response = self.checked(request).await?;
+        let status = response.status();
         response.json().await.map_err(|e| Error::Api {
             status: status.as_u16(),
             detail: format!("unexpected answer from the daemon: {e}"),

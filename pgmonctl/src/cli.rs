@@ -100,6 +100,12 @@ pub enum Command {
     /// The built-in collector (needs the daemon)
     #[command(subcommand)]
     Collector(CollectorCommand),
+    /// The daemon's Prometheus metrics as a table, for people without Prometheus
+    Metrics {
+        /// Only series whose name contains this (`pgmon_up`, `database_size`)
+        #[arg(long = "match", value_name = "TEXT")]
+        filter: Option<String>,
+    },
     /// Make servers and users match a file (YAML or JSON), reporting what changed
     Apply(ApplyArgs),
     /// Print the servers, users and SSH key references as an `apply` file, without secrets

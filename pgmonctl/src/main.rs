@@ -8,6 +8,7 @@ mod collector;
 mod commands;
 mod error;
 mod keys;
+mod metrics;
 mod output;
 mod secrets;
 mod stats;
@@ -103,6 +104,7 @@ async fn dispatch(
         Command::Stats(c) => stats::run(b, c, out).await,
         Command::Settings(c) => collector::settings(b, c, out).await,
         Command::Collector(c) => collector::run(b, c, out).await,
+        Command::Metrics { filter } => metrics::run(b, filter.as_deref(), out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
         Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
@@ -209,6 +211,7 @@ fn describe(cmd: &Command) -> String {
         Command::Settings(SettingsCommand::Show) => "settings show".into(),
         Command::Settings(SettingsCommand::Set { .. }) => "settings set".into(),
         Command::Collector(CollectorCommand::Status) => "collector status".into(),
+        Command::Metrics { .. } => "metrics".into(),
         Command::Apply(a) => format!("apply -f {}", a.file.display()),
         Command::Export { .. } => "export".into(),
         Command::Health => "health".into(),

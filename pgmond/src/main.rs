@@ -6,6 +6,7 @@ mod collector;
 mod first_start;
 mod fleet;
 mod listen;
+mod metrics;
 mod monitor;
 mod settings;
 mod ssh;
@@ -13,6 +14,7 @@ mod state;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -81,7 +83,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || history::HistoryStore::open(&history_dir)).await??;
     let schedule = file.schedule();
     let settings = collector::settings_file::load(&dir)?;
-    let state = AppState::new(
+    let mut state = AppState::new(
         dir.with_min_password_length(file.min_password_length),
         TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
         file.cache_ttls(),
@@ -90,7 +92,16 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         (store, schedule, settings),
         snapshot,
     );
+    state.metrics_token = file.metrics_token.as_deref().map(Arc::from);
     let app = api::router(state.clone(), &file);
+    let metrics_tcp = match file.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("metrics_listen on {addr}"))?,
+        ),
+        None => None,
+    };
 
     let tcp = TcpListener::bind(flags.listen)
         .await
@@ -113,6 +124,16 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
             .clone()
             .refresh_statuses(state.fleet.clone(), shutdown.clone()),
     );
+    if let Some(tcp) = metrics_tcp {
+        tracing::info!(metrics_listen = %tcp.local_addr()?, "serving /metrics without authentication");
+        let app = api::metrics_router(state.metrics.clone());
+        let (shutdown, limits) = (shutdown.clone(), file.serve_limits());
+        tokio::spawn(async move {
+            if let Err(e) = listen::serve(tcp, None, app, shutdown, limits).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     listen::serve(tcp, admin, app, shutdown, file.serve_limits()).await?;
     collector.await?;
     state.monitor.close();

@@ -84,6 +84,12 @@ pub struct FileSettings {
     /// Import legacy `stats_db` history into the store (else servers naming a stats database
     /// are answered from it live).
     pub legacy_import: bool,
+    /// A bearer token that may read `/metrics` only (what Prometheus' `authorization` block
+    /// sends); at least 32 characters.
+    pub metrics_token: Option<String>,
+    /// A second listener serving only `/metrics`, without authentication; a loopback or
+    /// private address only.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for FileSettings {
@@ -111,6 +117,8 @@ impl Default for FileSettings {
             collect_concurrency: 16,
             raw_retention_days: Settings::DEFAULT.raw_retention_days,
             legacy_import: true,
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
@@ -121,12 +129,40 @@ impl FileSettings {
     /// Reads `pgmond.toml` from the config dir; a missing file means defaults.
     pub fn load(config_dir: &Path) -> anyhow::Result<FileSettings> {
         let path = config_dir.join(SETTINGS_FILE);
-        match std::fs::read_to_string(&path) {
+        let s: FileSettings = match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
-            Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileSettings::default(),
+            Err(e) => anyhow::bail!("reading {}: {e}", path.display()),
+        };
+        s.check()
+            .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;
+        Ok(s)
+    }
+
+    /// What the types do not say: the metrics token is long enough to resist guessing, and
+    /// the open metrics listener stays off public addresses.
+    fn check(&self) -> Result<(), String> {
+        if self.metrics_token.as_ref().is_some_and(|t| t.len() < 32) {
+            return Err("metrics_token must be at least 32 characters".into());
         }
+        if let Some(addr) = self.metrics_listen {
+            let private = match addr.ip() {
+                std::net::IpAddr::V4(ip) => {
+                    ip.is_loopback() || ip.is_private() || ip.is_link_local()
+                }
+                std::net::IpAddr::V6(ip) => {
+                    ip.is_loopback() || ip.is_unique_local() || ip.is_unicast_link_local()
+                }
+            };
+            if !private {
+                return Err(format!(
+                    "metrics_listen {addr} serves /metrics without authentication: only a \
+                     loopback or private address is allowed (use metrics_token on a public one)"
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn token_lifetime(&self) -> Duration {
@@ -189,6 +225,21 @@ mod tests {
         let s = FileSettings::load(dir.path()).unwrap();
         assert_eq!(s.allowed_origins, ["http://ui.example"]);
         assert_eq!(s.token_lifetime(), Duration::from_secs(300));
+        for (bad, says) in [
+            ("metrics_token = \"short\"\n", "at least 32"),
+            ("metrics_listen = \"0.0.0.0:9187\"\n", "loopback or private"),
+            ("metrics_listen = \"8.8.8.8:9187\"\n", "loopback or private"),
+        ] {
+            std::fs::write(dir.path().join(SETTINGS_FILE), bad).unwrap();
+            let e = FileSettings::load(dir.path()).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "metrics_listen = \"10.1.2.3:9187\"\n",
+        )
+        .unwrap();
+        assert!(FileSettings::load(dir.path()).is_ok());
         std::fs::write(dir.path().join(SETTINGS_FILE), "alowed_origins = []\n").unwrap();
         let e = FileSettings::load(dir.path()).unwrap_err().to_string();
         assert!(
@@ -227,7 +278,7 @@ status_cache_ttl_seconds, ssh_cache_ttl_seconds, header_timeout_seconds, max_con
 drain_seconds, max_servers, min_password_length, login_failures_per_minute,
 source_failures_per_minute, login_block_max_seconds, concurrent_password_checks,
 collect_interval_seconds, size_interval_seconds, collect_concurrency, raw_retention_days,
-legacy_import
+legacy_import, metrics_token, metrics_listen
 .TP
 \fI/run/pgmon/pgmond.sock\fR
 Admin socket (0660): callers act as admin

@@ -12,6 +12,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::collector::{Collector, Schedule};
 use crate::fleet::{Fleet, Snapshot};
 use crate::history::HistoryStore;
+use crate::metrics::Metrics;
 use crate::monitor::{CacheTtls, Monitor};
 use pgmon_common::api::settings::SettingsUpdate;
 
@@ -25,6 +26,9 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     pub collector: Arc<Collector>,
     pub fleet: Arc<Fleet>,
+    pub metrics: Arc<Metrics>,
+    /// `metrics_token` of pgmond.toml: a bearer token good for `/metrics` only.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -41,15 +45,22 @@ impl AppState {
         let fleet = Arc::new(Fleet::new(Arc::clone(&dir), snapshot));
         let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls));
         let (store, schedule, settings) = history;
+        let collector = Arc::new(Collector::new(
+            Arc::clone(&dir),
+            Arc::clone(&fleet),
+            Arc::clone(&monitor),
+            store,
+            schedule,
+            settings,
+        ));
         AppState {
-            collector: Arc::new(Collector::new(
-                Arc::clone(&dir),
+            metrics: Arc::new(Metrics::new(
                 Arc::clone(&fleet),
+                Arc::clone(&collector),
                 Arc::clone(&monitor),
-                store,
-                schedule,
-                settings,
             )),
+            metrics_token: None,
+            collector,
             monitor,
             fleet,
             dir,

@@ -49,6 +49,7 @@ async fn openapi_document() {
         ("/server/{name}/analysis", &["get"]),
         ("/collector/status", &["get"]),
         ("/settings", &["get", "put"]),
+        ("/metrics", &["get"]),
         ("/ssh-keys", &["get"]),
         ("/ssh-keys/generate", &["post"]),
         ("/ssh-keys/import", &["post"]),

@@ -203,6 +203,10 @@ impl Backend for Local {
         Err(needs_daemon("collector status"))
     }
 
+    async fn metrics(&self) -> Result<String> {
+        Err(needs_daemon("metrics"))
+    }
+
     async fn monitoring(&self, _path: &str) -> Result<serde_json::Value> {
         Err(needs_daemon("stats"))
     }

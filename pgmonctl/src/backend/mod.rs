@@ -54,6 +54,8 @@ pub trait Backend {
     async fn settings(&self) -> Result<Settings>;
     async fn change_settings(&self, update: SettingsUpdate) -> Result<Settings>;
     async fn collector_status(&self) -> Result<CollectorStatus>;
+    /// `/metrics` in the Prometheus text format.
+    async fn metrics(&self) -> Result<String>;
     /// Carries out `apply`'s changes in order. On failure: how many were made before it.
     async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)>;
 }

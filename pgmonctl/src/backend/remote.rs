@@ -165,6 +165,10 @@ impl Backend for Remote {
         Ok(self.0.get("/collector/status").await?)
     }
 
+    async fn metrics(&self) -> Result<String> {
+        Ok(self.0.get_text("/metrics").await?)
+    }
+
     /// One request per change, in order; stops at the first failure.
     async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)> {
         for (done, op) in ops.into_iter().enumerate() {

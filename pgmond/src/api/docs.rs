@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{collector, health, servers, settings, ssh_keys, stats, token, users};
+use super::{collector, health, metrics, servers, settings, ssh_keys, stats, token, users};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -22,7 +22,7 @@ use crate::state::AppState;
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
         stats::activity, stats::server_history, stats::db_info, stats::db_history, stats::analysis,
-        collector::status, settings::get, settings::update,
+        collector::status, settings::get, settings::update, metrics::scrape,
         servers::test_ssh,
         ssh_keys::list, ssh_keys::get, ssh_keys::generate, ssh_keys::import, ssh_keys::import_file,
         ssh_keys::update, ssh_keys::delete, ssh_keys::servers, ssh_keys::download_public,

@@ -5,6 +5,7 @@ mod docs;
 mod error;
 mod extract;
 mod health;
+mod metrics;
 mod middleware;
 mod servers;
 mod settings;
@@ -27,6 +28,8 @@ pub use error::ApiError;
 
 use crate::settings::FileSettings;
 use crate::state::AppState;
+
+pub use metrics::metrics_router;
 
 pub fn router(state: AppState, settings: &FileSettings) -> Router {
     Router::new()
@@ -55,6 +58,7 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/servers/{name}/test-ssh", post(servers::test_ssh))
         .route("/collector/status", get(collector::status))
         .route("/settings", get(settings::get).put(settings::update))
+        .route("/metrics", get(metrics::scrape))
         .route("/ssh-keys", get(ssh_keys::list))
         .route("/ssh-keys/generate", post(ssh_keys::generate))
         .route("/ssh-keys/import", post(ssh_keys::import))
@@ -76,6 +80,10 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::map_response(middleware::json_errors))
         .layer(axum::middleware::from_fn(middleware::log_requests))
+        .layer(axum::middleware::from_fn({
+            let m = state.metrics.clone();
+            move |r, n| crate::metrics::track(m.clone(), r, n)
+        }))
         .layer(cors(&settings.allowed_origins))
         .layer(axum::middleware::map_response(middleware::security_headers))
         .with_state(state)

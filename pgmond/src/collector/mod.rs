@@ -5,7 +5,7 @@
 //! path: the API reads what the store and this module's memory hold.
 
 mod legacy;
-mod sample;
+pub mod sample;
 pub mod settings_file;
 
 use std::collections::HashMap;
@@ -82,7 +82,29 @@ pub struct Collector {
     permits: Semaphore,
     tasks: Mutex<HashMap<String, Tasks>>,
     imports: Mutex<HashMap<String, Import>>,
+    /// Each server's newest sample, for `/metrics`: a scrape never asks a server.
+    latest: Mutex<HashMap<String, Arc<LatestSample>>>,
     wake: Notify,
+}
+
+/// The newest sample of a server, and how many were taken and failed since pgmond started.
+pub struct LatestSample {
+    /// Seconds since the epoch.
+    pub at: i64,
+    pub duration_ms: u64,
+    pub outcome: Result<Live, String>,
+    pub samples: u64,
+    pub failures: u64,
+}
+
+/// What a successful sample read, beyond what the store keeps.
+pub struct Live {
+    pub observed: Observed,
+    pub version: String,
+    /// The postmaster's start, in seconds since the epoch.
+    pub started_at: f64,
+    /// Each database's counters as the server has them, by oid.
+    pub totals: HashMap<i64, sample::Counters>,
 }
 
 fn clamp(bytes: u64) -> i64 {
@@ -114,6 +136,7 @@ impl Collector {
             schedule,
             tasks: Mutex::new(HashMap::new()),
             imports: Mutex::new(HashMap::new()),
+            latest: Mutex::new(HashMap::new()),
             wake: Notify::new(),
         }
     }
@@ -185,6 +208,7 @@ impl Collector {
                 t.importer.abort();
                 if !listed.contains_key(name.as_str()) {
                     imports.remove(name);
+                    lock(&self.latest).remove(name);
                 }
             }
             keep
@@ -286,12 +310,17 @@ impl Collector {
             if let Err(e) = &outcome {
                 tracing::debug!(server = %server.name, error = %e, "sample failed");
             }
+            let duration_ms = started.elapsed().as_millis() as u64;
             let sample = ServerSample {
                 server: server.name.clone(),
                 at,
-                duration_ms: started.elapsed().as_millis() as u64,
-                outcome,
+                duration_ms,
+                outcome: outcome
+                    .as_ref()
+                    .map(|l| l.observed.clone())
+                    .map_err(Clone::clone),
             };
+            self.keep_latest(&server.name, at, duration_ms, outcome);
             if let Err(e) = self.store.record(sample).await {
                 tracing::warn!(server = %server.name, error = %e, "storing a sample failed");
             }
@@ -331,7 +360,7 @@ impl Collector {
         server: &Server,
         with_sizes: bool,
         previous: &mut HashMap<i64, (sample::Counters, Option<i64>)>,
-    ) -> Result<Observed, MonitorError> {
+    ) -> Result<Live, MonitorError> {
         // The counters of the sample before stay as they are until a read succeeds.
         let before = &*previous;
         let (read, counters) = self
@@ -352,13 +381,45 @@ impl Collector {
             },
             None => None,
         };
-        Ok(Observed {
-            connections: read.connections,
-            max_connections: read.max_connections,
-            freeze_max_age: Some(read.freeze_max_age),
-            disk,
-            databases: read.databases,
+        Ok(Live {
+            observed: Observed {
+                connections: read.connections,
+                max_connections: read.max_connections,
+                freeze_max_age: Some(read.freeze_max_age),
+                disk,
+                databases: read.databases,
+            },
+            version: read.version,
+            started_at: read.started_at,
+            totals: read.totals,
         })
+    }
+
+    fn keep_latest(&self, server: &str, at: i64, duration_ms: u64, outcome: Result<Live, String>) {
+        let mut latest = lock(&self.latest);
+        let (samples, failures) = latest
+            .get(server)
+            .map_or((0, 0), |l| (l.samples, l.failures));
+        let failed = u64::from(outcome.is_err());
+        latest.insert(
+            server.to_owned(),
+            Arc::new(LatestSample {
+                at,
+                duration_ms,
+                outcome,
+                samples: samples + 1,
+                failures: failures + failed,
+            }),
+        );
+    }
+
+    /// The newest sample of every server sampled since pgmond started.
+    pub fn latest(&self) -> HashMap<String, Arc<LatestSample>> {
+        lock(&self.latest).clone()
+    }
+
+    pub fn store_size(&self) -> u64 {
+        self.store.size_on_disk()
     }
 
     async fn import_loop(self: Arc<Self>, server: Server) {

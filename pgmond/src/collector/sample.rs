@@ -34,8 +34,8 @@ const DATABASES: &str = "
     ORDER BY d.datname";
 
 /// Client sessions by state (pgmon's own left out), the connection limit, the freeze age at
-/// which autovacuum forces a vacuum (for the wraparound analysis), and the data directory (for
-/// disk usage over SSH; readable with `pg_read_all_settings` only).
+/// which autovacuum forces a vacuum (for the wraparound analysis), the data directory (for
+/// disk usage over SSH; readable with `pg_read_all_settings` only), version and start time.
 const SERVER: &str = "
     SELECT count(*) FILTER (WHERE state = 'active'),
            count(*) FILTER (WHERE state = 'idle'),
@@ -46,7 +46,9 @@ const SERVER: &str = "
            current_setting('max_connections')::int8,
            CASE WHEN pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER')
                 THEN current_setting('data_directory') END,
-           current_setting('autovacuum_freeze_max_age')::int8
+           current_setting('autovacuum_freeze_max_age')::int8,
+           current_setting('server_version'),
+           extract(epoch FROM pg_postmaster_start_time())::float8
     FROM pg_stat_activity
     WHERE backend_type = 'client backend' AND application_name IS DISTINCT FROM $1";
 
@@ -58,6 +60,10 @@ pub struct Read {
     pub max_connections: i64,
     pub freeze_max_age: i64,
     pub data_dir: Option<String>,
+    pub version: String,
+    pub started_at: f64,
+    /// Each database's counters as the server has them (by oid), not increases.
+    pub totals: HashMap<i64, Counters>,
     pub databases: Vec<DbObservation>,
 }
 
@@ -103,6 +109,7 @@ pub async fn read(
             }
         })
         .collect();
+    let totals = next.iter().map(|(oid, (c, _))| (*oid, *c)).collect();
     *previous = next;
     Ok(Read {
         connections: Connections {
@@ -114,6 +121,9 @@ pub async fn read(
         max_connections: server.get(4),
         data_dir: server.get(5),
         freeze_max_age: server.get(6),
+        version: server.get(7),
+        started_at: server.get(8),
+        totals,
         databases,
     })
 }

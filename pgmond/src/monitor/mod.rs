@@ -225,6 +225,10 @@ impl Monitor {
         self.pools.statuses()
     }
 
+    pub fn pool_gauges(&self) -> Vec<(String, [usize; 4])> {
+        self.pools.gauges()
+    }
+
     pub fn close(&self) {
         self.pools.close_all();
     }

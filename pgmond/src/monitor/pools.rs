@@ -147,20 +147,30 @@ impl Pools {
     }
 
     pub fn statuses(&self) -> BTreeMap<String, PoolStatus> {
+        self.each(|e, s| PoolStatus {
+            minconn: e.profile.min,
+            maxconn: e.profile.max,
+            closed: e.pool.is_closed(),
+            size: s.size,
+            available: s.available,
+        })
+        .into_iter()
+        .collect()
+    }
+
+    /// Per pool: connections open, idle, callers waiting for one, and the most it opens.
+    pub fn gauges(&self) -> Vec<(String, [usize; 4])> {
+        self.each(|e, s| [s.size, s.available, s.waiting, e.profile.max])
+    }
+
+    /// `f` of each pool, by the name `/api/pools/status` shows.
+    fn each<T>(&self, f: impl Fn(&Entry, deadpool_postgres::Status) -> T) -> Vec<(String, T)> {
         let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         pools
             .iter()
             .map(|(k, e)| {
                 let shown = k.split_once('#').map_or(k.as_str(), |(shown, _)| shown);
-                let s = e.pool.status();
-                let status = PoolStatus {
-                    minconn: e.profile.min,
-                    maxconn: e.profile.max,
-                    closed: e.pool.is_closed(),
-                    size: s.size,
-                    available: s.available,
-                };
-                (shown.to_owned(), status)
+                (shown.to_owned(), f(e, e.pool.status()))
             })
             .collect()
     }

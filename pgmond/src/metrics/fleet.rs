@@ -1,0 +1,390 @@
+//! The fleet's series, written at scrape time from what pgmond already holds: the config
+//! snapshot (which servers, where), the collector's newest sample of each server, the pools and
+//! the store's size. Nothing here sends a query.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use prometheus_client::collector::Collector as Series;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Unit;
+
+use super::format::Escaped;
+use crate::collector::{Collector, LatestSample, Live};
+use crate::fleet::Fleet;
+use crate::history::DbObservation;
+use crate::monitor::Monitor;
+
+pub struct FleetSeries {
+    pub fleet: Arc<Fleet>,
+    pub collector: Arc<Collector>,
+    pub monitor: Arc<Monitor>,
+}
+
+impl std::fmt::Debug for FleetSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FleetSeries")
+    }
+}
+
+type Result = std::result::Result<(), std::fmt::Error>;
+
+const NO_LABELS: [(&str, &str); 0] = [];
+
+/// The counters of `pg_stat_database` in the order of `sample::Counters`, as (name, help).
+const DB_COUNTERS: [(&str, &str); 11] = [
+    ("xact_rollback", "Transactions rolled back"),
+    ("blks_read", "Disk blocks read"),
+    ("blks_hit", "Disk blocks found in shared buffers"),
+    ("tup_returned", "Rows returned by queries"),
+    ("tup_fetched", "Rows fetched by queries"),
+    ("tup_inserted", "Rows inserted"),
+    ("tup_updated", "Rows updated"),
+    ("tup_deleted", "Rows deleted"),
+    ("temp_files", "Temporary files created"),
+    ("temp_bytes", "Bytes written to temporary files"),
+    ("deadlocks", "Deadlocks detected"),
+];
+
+/// One family: its descriptor, then a value per label set.
+fn family<'a, M: EncodeMetric, L: IntoIterator<Item = (Vec<(&'static str, Escaped<'a>)>, M)>>(
+    e: &mut DescriptorEncoder<'_>,
+    (name, help, unit, kind): (&str, &str, Option<&Unit>, MetricType),
+    series: L,
+) -> Result {
+    let mut encoder = e.encode_descriptor(name, help, unit, kind)?;
+    for (labels, metric) in series {
+        metric.encode(encoder.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+fn gauge<'a>(
+    name: &'a str,
+    help: &'static str,
+) -> (&'a str, &'static str, Option<&'static Unit>, MetricType) {
+    (name, help, None, MetricType::Gauge)
+}
+
+fn counter<'a>(
+    name: &'a str,
+    help: &'static str,
+) -> (&'a str, &'static str, Option<&'static Unit>, MetricType) {
+    (name, help, None, MetricType::Counter)
+}
+
+fn server_label(name: &str) -> Vec<(&'static str, Escaped<'_>)> {
+    vec![("server", Escaped(name))]
+}
+
+impl Series for FleetSeries {
+    fn encode(&self, mut e: DescriptorEncoder<'_>) -> Result {
+        let snapshot = self.fleet.get();
+        let latest = self.collector.latest();
+        // Configured servers in config order, with their newest sample.
+        let sampled: Vec<(&str, &LatestSample)> = snapshot
+            .servers
+            .iter()
+            .filter_map(|s| latest.get(&s.name).map(|l| (s.name.as_str(), &**l)))
+            .collect();
+        let live: Vec<(&str, &Live)> = sampled
+            .iter()
+            .filter_map(|(n, l)| l.outcome.as_ref().ok().map(|live| (*n, live)))
+            .collect();
+
+        let versions: HashMap<&str, &str> =
+            live.iter().map(|(n, l)| (*n, l.version.as_str())).collect();
+        let mut info = e.encode_descriptor(
+            "pgmon_server",
+            "A monitored server: where it is and, once sampled, its version",
+            None,
+            MetricType::Info,
+        )?;
+        for s in snapshot.servers.iter() {
+            let port = s.port.to_string();
+            let labels = vec![
+                ("server", Escaped(&s.name)),
+                ("host", Escaped(&s.host)),
+                ("port", Escaped(&port)),
+                (
+                    "version",
+                    Escaped(versions.get(s.name.as_str()).copied().unwrap_or("")),
+                ),
+            ];
+            Info::new(labels).encode(info.encode_family(&NO_LABELS)?)?;
+        }
+
+        family(
+            &mut e,
+            gauge(
+                "pgmon_up",
+                "Whether the newest sample of the server succeeded (1) or failed (0)",
+            ),
+            sampled.iter().map(|(n, l)| {
+                (
+                    server_label(n),
+                    ConstGauge::new(i64::from(l.outcome.is_ok())),
+                )
+            }),
+        )?;
+        family(
+            &mut e,
+            (
+                "pgmon_last_sample_timestamp",
+                "When the newest sample was taken",
+                Some(&Unit::Seconds),
+                MetricType::Gauge,
+            ),
+            sampled
+                .iter()
+                .map(|(n, l)| (server_label(n), ConstGauge::new(l.at))),
+        )?;
+        family(
+            &mut e,
+            (
+                "pgmon_sample_duration",
+                "How long the newest sample took",
+                Some(&Unit::Seconds),
+                MetricType::Gauge,
+            ),
+            sampled.iter().map(|(n, l)| {
+                (
+                    server_label(n),
+                    ConstGauge::new(l.duration_ms as f64 / 1000.0),
+                )
+            }),
+        )?;
+        family(
+            &mut e,
+            counter("pgmon_samples", "Samples taken since pgmond started"),
+            sampled
+                .iter()
+                .map(|(n, l)| (server_label(n), ConstCounter::new(l.samples))),
+        )?;
+        family(
+            &mut e,
+            counter(
+                "pgmon_sample_errors",
+                "Samples that failed since pgmond started",
+            ),
+            sampled
+                .iter()
+                .map(|(n, l)| (server_label(n), ConstCounter::new(l.failures))),
+        )?;
+        family(
+            &mut e,
+            gauge(
+                "pgmon_connections",
+                "Client sessions by state (pgmon's own left out)",
+            ),
+            live.iter().flat_map(|(n, l)| {
+                let c = l.observed.connections;
+                [
+                    ("active", c.active),
+                    ("idle", c.idle),
+                    ("idle_in_transaction", c.idle_in_transaction),
+                    ("other", c.other),
+                ]
+                .map(|(state, v)| {
+                    (
+                        vec![("server", Escaped(n)), ("state", Escaped(state))],
+                        ConstGauge::new(v),
+                    )
+                })
+            }),
+        )?;
+        family(
+            &mut e,
+            gauge("pgmon_max_connections", "The server's max_connections"),
+            live.iter()
+                .map(|(n, l)| (server_label(n), ConstGauge::new(l.observed.max_connections))),
+        )?;
+        family(
+            &mut e,
+            gauge(
+                "pgmon_autovacuum_freeze_max_age",
+                "The server's autovacuum_freeze_max_age",
+            ),
+            live.iter().filter_map(|(n, l)| {
+                l.observed
+                    .freeze_max_age
+                    .map(|a| (server_label(n), ConstGauge::new(a)))
+            }),
+        )?;
+        family(
+            &mut e,
+            (
+                "pgmon_start_time",
+                "When the server (postmaster) started, since the epoch",
+                Some(&Unit::Seconds),
+                MetricType::Gauge,
+            ),
+            live.iter()
+                .map(|(n, l)| (server_label(n), ConstGauge::new(l.started_at))),
+        )?;
+        for (name, help, pick) in [
+            (
+                "pgmon_disk_free",
+                "Free bytes of the data directory's file system (over SSH)",
+                0,
+            ),
+            (
+                "pgmon_disk_total",
+                "Size of the data directory's file system (over SSH)",
+                1,
+            ),
+        ] {
+            family(
+                &mut e,
+                (name, help, Some(&Unit::Bytes), MetricType::Gauge),
+                live.iter().filter_map(|(n, l)| {
+                    l.observed.disk.map(|d| {
+                        (
+                            server_label(n),
+                            ConstGauge::new(if pick == 0 { d.0 } else { d.1 }),
+                        )
+                    })
+                }),
+            )?;
+        }
+        self.encode_databases(&mut e, &live)?;
+        self.encode_pgmond(&mut e)
+    }
+}
+
+fn db_labels<'a>(server: &'a str, db: &'a DbObservation) -> Vec<(&'static str, Escaped<'a>)> {
+    vec![
+        ("server", Escaped(server)),
+        ("datname", Escaped(&db.datname)),
+    ]
+}
+
+impl FleetSeries {
+    fn encode_databases(&self, e: &mut DescriptorEncoder<'_>, live: &[(&str, &Live)]) -> Result {
+        let dbs = || {
+            live.iter()
+                .flat_map(|(n, l)| l.observed.databases.iter().map(move |d| (*n, *l, d)))
+        };
+        family(
+            e,
+            (
+                "pgmon_database_size",
+                "Size of the database (read every size_interval)",
+                Some(&Unit::Bytes),
+                MetricType::Gauge,
+            ),
+            dbs().filter_map(|(n, _, d)| {
+                d.figures
+                    .size_max
+                    .map(|s| (db_labels(n, d), ConstGauge::new(s)))
+            }),
+        )?;
+        family(
+            e,
+            gauge("pgmon_database_backends", "Client sessions on the database"),
+            dbs().filter_map(|(n, _, d)| {
+                d.figures
+                    .nb_max
+                    .map(|v| (db_labels(n, d), ConstGauge::new(v)))
+            }),
+        )?;
+        family(
+            e,
+            gauge(
+                "pgmon_database_frozen_xid_age",
+                "age(datfrozenxid) of the database",
+            ),
+            dbs().filter_map(|(n, _, d)| {
+                d.figures
+                    .age_max
+                    .map(|v| (db_labels(n, d), ConstGauge::new(v)))
+            }),
+        )?;
+        family(
+            e,
+            counter(
+                "pgmon_database_xact_commit",
+                "Transactions committed (the server's own total)",
+            ),
+            dbs()
+                .filter(|(_, _, d)| d.figures.commit_n > 0)
+                .map(|(n, _, d)| {
+                    (
+                        db_labels(n, d),
+                        ConstCounter::new(u64::try_from(d.figures.commit_sum).unwrap_or(0)),
+                    )
+                }),
+        )?;
+        for (i, (name, help)) in DB_COUNTERS.iter().enumerate() {
+            family(
+                e,
+                counter(&format!("pgmon_database_{name}"), help),
+                dbs().filter_map(|(n, l, d)| {
+                    l.totals.get(&d.oid).map(|t| {
+                        (
+                            db_labels(n, d),
+                            ConstCounter::new(u64::try_from(t[i]).unwrap_or(0)),
+                        )
+                    })
+                }),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// pgmond's own pools and store.
+    fn encode_pgmond(&self, e: &mut DescriptorEncoder<'_>) -> Result {
+        let pools = self.monitor.pool_gauges();
+        for (i, (name, help)) in [
+            ("pgmon_pool_connections", "Connections a pool holds open"),
+            ("pgmon_pool_idle_connections", "Idle connections of a pool"),
+            (
+                "pgmon_pool_waiting",
+                "Callers waiting for a connection of a pool",
+            ),
+            (
+                "pgmon_pool_max_connections",
+                "The most connections a pool opens",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            family(
+                e,
+                gauge(name, help),
+                pools.iter().map(|(pool, g)| {
+                    (
+                        vec![("pool", Escaped(pool.as_str()))],
+                        ConstGauge::new(g[i] as i64),
+                    )
+                }),
+            )?;
+        }
+        family(
+            e,
+            (
+                "pgmon_history_store_size",
+                "Bytes of the history store on disk (file and write-ahead log)",
+                Some(&Unit::Bytes),
+                MetricType::Gauge,
+            ),
+            [(
+                Vec::new(),
+                ConstGauge::new(self.collector.store_size() as i64),
+            )],
+        )?;
+        family(
+            e,
+            gauge("pgmon_servers", "Monitored servers configured"),
+            [(
+                Vec::new(),
+                ConstGauge::new(self.fleet.get().servers.len() as i64),
+            )],
+        )
+    }
+}
