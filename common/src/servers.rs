@@ -148,15 +148,21 @@ pub struct ServerInput {
     pub user: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    #[serde(default = "default_pg_port")]
+    #[serde(
+        default = "default_pg_port",
+        deserialize_with = "crate::api::nullable::u16_or::<5432, _>"
+    )]
     pub port: u16,
     #[serde(default)]
     pub ssh_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_password: Option<String>,
-    #[serde(default = "default_ssh_port")]
+    #[serde(
+        default = "default_ssh_port",
+        deserialize_with = "crate::api::nullable::u16_or::<22, _>"
+    )]
     pub ssh_port: u16,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::nullable::or_default")]
     pub ssh_auth_type: SshAuthType,
     #[serde(default)]
     pub ssh_key_id: Option<String>,

@@ -266,3 +266,148 @@ async fn delete_and_path_tricks() {
     // Percent-encoded names that exist are found.
     assert_eq!(oper.get("/servers/local%2Dpg").await.status, 200);
 }
+
+/// An Ed25519 private key in OpenSSH format, made by ssh-keygen.
+fn openssh_key() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k");
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&path)
+        .output()
+        .expect("running ssh-keygen (Debian package openssh-client)");
+    assert!(out.status.success());
+    fs::read_to_string(path).unwrap()
+}
+
+#[tokio::test]
+/// Every optional field of every request accepts `null` as its default (as the Python models
+/// read it), unknown fields are ignored, and a value of the wrong kind is a 422 naming the
+/// field. Table-driven: one request per (endpoint, field).
+async fn every_optional_field_accepts_null() {
+    let (_tmp, dir) = seed_config();
+    let d = Daemon::start(&dir, &[]);
+    let admin = d.api_as("admin", "admin-pass-1").await;
+    let server = |name: &str| json!({"name": name, "host": "127.0.0.1", "user": "postgres", "frontend_only": 1});
+    assert_eq!(
+        admin
+            .post("/servers?check=false", &server("null-base"))
+            .await
+            .status,
+        200
+    );
+    let key = admin
+        .post(
+            "/ssh-keys/generate",
+            &json!({"name": "null-key", "key_type": "ed25519"}),
+        )
+        .await;
+    assert_eq!(key.status, 200, "{}", key.body);
+    let key_id = key.body["id"].as_str().unwrap().to_owned();
+    let server_fields = [
+        "stats_db",
+        "password",
+        "port",
+        "ssh_user",
+        "ssh_password",
+        "ssh_port",
+        "ssh_auth_type",
+        "ssh_key_id",
+        "ssh_key_passphrase",
+        "allow_cleartext_password",
+        "collect_interval",
+    ];
+    // (method, path, body before the null, optional fields); `{i}` makes names unique.
+    let table: Vec<(&str, String, Value, &[&str])> = vec![
+        (
+            "POST",
+            "/servers?check=false".into(),
+            server("null-s{i}"),
+            &server_fields,
+        ),
+        (
+            "PUT",
+            "/servers/null-base".into(),
+            server("null-base"),
+            &server_fields,
+        ),
+        (
+            "POST",
+            "/users".into(),
+            json!({"login": "null-u{i}", "password": "long-pass-1", "frontend_only": 1}),
+            &["role", "email"],
+        ),
+        (
+            "PUT",
+            "/users/view".into(),
+            json!({"frontend_only": 1}),
+            &["password", "role", "email", "is_active"],
+        ),
+        (
+            "POST",
+            "/ssh-keys/generate".into(),
+            json!({"name": "null-k{i}", "key_type": "ed25519", "frontend_only": 1}),
+            &["key_type", "key_size", "passphrase", "description"],
+        ),
+        (
+            "POST",
+            "/ssh-keys/import".into(),
+            json!({"name": "null-i{i}", "frontend_only": 1}),
+            &["passphrase", "description"],
+        ),
+        (
+            "PUT",
+            format!("/ssh-keys/{key_id}"),
+            json!({"frontend_only": 1}),
+            &["name", "description"],
+        ),
+        (
+            "PUT",
+            "/settings".into(),
+            json!({}),
+            &[
+                "collect_interval",
+                "size_interval",
+                "raw_retention_days",
+                "unused_days",
+            ],
+        ),
+    ];
+    let mut i = 0;
+    for (method, path, base, fields) in &table {
+        for field in fields.iter() {
+            i += 1;
+            let text = base.to_string().replace("{i}", &i.to_string());
+            let mut body: Value = serde_json::from_str(&text).unwrap();
+            body[*field] = Value::Null;
+            if path == "/ssh-keys/import" {
+                // A key is stored once: each import brings its own.
+                body["private_key"] = json!(openssh_key());
+            }
+            let a = match *method {
+                "POST" => admin.post(path, &body).await,
+                _ => admin.put(path, &body).await,
+            };
+            assert_eq!(a.status, 200, "{method} {path} {field}: null: {}", a.body);
+        }
+    }
+    // The old front end's Ed25519 generation.
+    let ed = admin
+        .post(
+            "/ssh-keys/generate",
+            &json!({"name": "front-end-ed", "key_type": "ed25519", "key_size": null}),
+        )
+        .await;
+    assert_eq!(ed.status, 200, "{}", ed.body);
+    // A value of the wrong kind names its field.
+    let mut bad = server("null-bad");
+    bad["ssh_auth_type"] = json!(true);
+    let a = admin.post("/servers?check=false", &bad).await;
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert_eq!(
+        a.body["detail"][0]["loc"],
+        json!(["body", "ssh_auth_type"]),
+        "{}",
+        a.body
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod history;
+pub mod nullable;
 pub mod settings;
 
 use serde::{Deserialize, Serialize};
@@ -42,7 +43,7 @@ impl From<&User> for UserResponse {
 pub struct UserCreate {
     pub login: String,
     pub password: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable::or_default")]
     pub role: Role,
     #[serde(default)]
     pub email: Option<String>,
@@ -209,15 +210,22 @@ fn rsa_bits() -> usize {
     2048
 }
 
+fn rsa_when_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_else(rsa))
+}
+
 /// `POST /ssh-keys/generate`.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct GenerateKey {
     pub name: String,
     /// `rsa` or `ed25519`
-    #[serde(default = "rsa")]
+    #[serde(default = "rsa", deserialize_with = "rsa_when_null")]
     pub key_type: String,
     /// RSA only: 2048 to 8192
-    #[serde(default = "rsa_bits")]
+    #[serde(
+        default = "rsa_bits",
+        deserialize_with = "nullable::usize_or::<2048, _>"
+    )]
     pub key_size: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passphrase: Option<String>,

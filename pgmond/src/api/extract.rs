@@ -59,6 +59,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(de) {
             Ok(v) => Ok(JsonBody(v)),
+            // serde_json reports a value of the wrong kind for an enum (`null`, `true`) as a
+            // syntax error; when the body is valid JSON, it is the field that is wrong.
+            Err(e)
+                if e.inner().is_syntax()
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
+            {
+                Err(data_error(
+                    &e.path().to_string(),
+                    "invalid value: not one this field accepts",
+                ))
+            }
             Err(e) if e.inner().is_syntax() || e.inner().is_eof() => Err(ApiError::validation(
                 vec![json!("body"), json!(e.inner().column())],
                 "json_invalid",
