@@ -133,6 +133,9 @@ _pgmonctl() {
             pgmonctl__subcmd__help__subcmd__servers,show)
                 cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__show"
                 ;;
+            pgmonctl__subcmd__help__subcmd__servers,test)
+                cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__test"
+                ;;
             pgmonctl__subcmd__help__subcmd__servers,test-ssh)
                 cmd="pgmonctl__subcmd__help__subcmd__servers__subcmd__test__subcmd__ssh"
                 ;;
@@ -217,6 +220,9 @@ _pgmonctl() {
             pgmonctl__subcmd__servers,show)
                 cmd="pgmonctl__subcmd__servers__subcmd__show"
                 ;;
+            pgmonctl__subcmd__servers,test)
+                cmd="pgmonctl__subcmd__servers__subcmd__test"
+                ;;
             pgmonctl__subcmd__servers,test-ssh)
                 cmd="pgmonctl__subcmd__servers__subcmd__test__subcmd__ssh"
                 ;;
@@ -237,6 +243,9 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__servers__subcmd__help,show)
                 cmd="pgmonctl__subcmd__servers__subcmd__help__subcmd__show"
+                ;;
+            pgmonctl__subcmd__servers__subcmd__help,test)
+                cmd="pgmonctl__subcmd__servers__subcmd__help__subcmd__test"
                 ;;
             pgmonctl__subcmd__servers__subcmd__help,test-ssh)
                 cmd="pgmonctl__subcmd__servers__subcmd__help__subcmd__test__subcmd__ssh"
@@ -833,7 +842,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__servers)
-            opts="list show update remove test-ssh add"
+            opts="list show update remove test test-ssh add"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -889,6 +898,20 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__servers__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__servers__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1409,7 +1432,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers)
-            opts="-h --url --socket --config-dir --output --help list show update remove test-ssh add help"
+            opts="-h --url --socket --config-dir --output --help list show update remove test test-ssh add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1439,7 +1462,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__add)
-            opts="-h --password-stdin --stats-db --ssh-user --ssh-key --ssh-password-stdin --allow-cleartext-password --collect-interval --no-check --if-not-exists --host --user --port --ssh-port --url --socket --config-dir --output --help"
+            opts="-h --password-stdin --stats-db --ssh-user --ssh-key --ssh-password-stdin --allow-cleartext-password --collect-interval --no-check --test --if-not-exists --host --user --port --ssh-port --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1505,7 +1528,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__help)
-            opts="list show update remove test-ssh add help"
+            opts="list show update remove test test-ssh add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1575,6 +1598,20 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__servers__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1677,6 +1714,36 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__show)
+            opts="-h --url --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__servers__subcmd__test)
             opts="-h --url --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -356,19 +356,20 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l config
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "list" -d 'List servers'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "show" -d 'Show one server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "remove" -d 'Remove a server'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "add" -d 'Add a server (--host and --user are required)'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test-ssh add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "list" -d 'List servers'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "show" -d 'Show one server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "remove" -d 'Remove a server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "test" -d 'Connect to PostgreSQL, and log in over SSH when configured (needs the daemon); exit 1 when either fails'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "add" -d 'Add a server (--host and --user are required)'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -407,6 +408,12 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l if-exists -d 'Succeed without a change when there is no such server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'Exactly the API\'s JSON, for scripts'"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -431,12 +438,14 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the PostgreSQL password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-password-stdin -d 'Read the SSH password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l no-check -d 'Add it even if host:port does not answer now'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l test -d 'Connect to it (PostgreSQL, and SSH when configured) first, through the daemon, and add it only if that works; exit 1 otherwise'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l if-not-exists -d 'Succeed without a change when the server exists (reports whether it changed anything)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "list" -d 'List servers'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "test" -d 'Connect to PostgreSQL, and log in over SSH when configured (needs the daemon); exit 1 when either fails'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a server (--host and --user are required)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -481,5 +490,6 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "show" -d 'Show one server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "update" -d 'Change a server; flags not given keep their value (a new host, port or user clears the stored password unless a new one is given)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "remove" -d 'Remove a server'
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "test" -d 'Connect to PostgreSQL, and log in over SSH when configured (needs the daemon); exit 1 when either fails'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "test-ssh" -d 'Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand help; and __fish_seen_subcommand_from servers" -f -a "add" -d 'Add a server (--host and --user are required)'

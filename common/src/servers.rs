@@ -225,6 +225,13 @@ impl ServerInput {
         )
     }
 
+    /// The server this input describes, validated against the stored SSH keys `keys`, secrets
+    /// sealed, not stored (for testing it before it is saved).
+    pub fn unsaved(self, keys: &[crate::ssh_keys::SshKeyMeta], cipher: &Cipher) -> Result<Server> {
+        self.validate_with(keys)?;
+        Ok(self.apply(None, cipher).0)
+    }
+
     /// The checks that need no store: name, host, ports, user.
     pub fn check_fields(&self) -> Result<()> {
         check_name("server name", &self.name)?;

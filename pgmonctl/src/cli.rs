@@ -205,6 +205,10 @@ pub enum ServersCommand {
         /// Add it even if host:port does not answer now
         #[arg(long)]
         no_check: bool,
+        /// Connect to it (PostgreSQL, and SSH when configured) first, through the daemon, and
+        /// add it only if that works; exit 1 otherwise
+        #[arg(long)]
+        test: bool,
         /// Succeed without a change when the server exists (reports whether it changed anything)
         #[arg(long)]
         if_not_exists: bool,
@@ -227,6 +231,12 @@ pub enum ServersCommand {
         /// Succeed without a change when there is no such server
         #[arg(long)]
         if_exists: bool,
+    },
+    /// Connect to PostgreSQL, and log in over SSH when configured (needs the daemon); exit 1
+    /// when either fails
+    Test {
+        /// Server name
+        name: String,
     },
     /// Log in over SSH and run `echo` (needs the daemon); exit 1 when it fails
     TestSsh {

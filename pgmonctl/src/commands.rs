@@ -1,6 +1,6 @@
 //! Each command, written once against a [`Backend`] and printed by the one [`Printer`].
 
-use pgmon_common::api::{ServerStatus, UserCreate, UserUpdate};
+use pgmon_common::api::{ServerStatus, ServerTest, UserCreate, UserUpdate};
 use pgmon_common::servers::{ServerInput, SshAuthType};
 
 use crate::backend::Backend;
@@ -126,6 +126,7 @@ pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Re
             name,
             fields,
             no_check,
+            test,
             if_not_exists,
         } => {
             if if_not_exists && found(b.get_server(&name).await)? {
@@ -136,6 +137,13 @@ pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Re
                 ..ServerInput::default()
             };
             apply_fields(b, &mut input, fields, true).await?;
+            if test {
+                let result = b.test_server(input.clone()).await?;
+                if let Some(failed) = failure(&result) {
+                    out.record(&result)?;
+                    return Err(CliError::Failed(format!("{name} not added: {failed}")));
+                }
+            }
             let server = b.create_server(input, !no_check).await?;
             if if_not_exists {
                 return outcome(out, true, format!("Server {name} added"));
@@ -161,9 +169,34 @@ pub async fn servers(b: &impl Backend, cmd: ServersCommand, out: &Printer) -> Re
             Ok(_) if if_exists => return outcome(out, true, format!("Server {name} deleted")),
             removed => out.message(&removed?)?,
         },
+        ServersCommand::Test { name } => {
+            let status = b.get_server(&name).await?;
+            let postgres = b.test_pg(&name).await?;
+            let ssh = match status.ssh_user.as_deref() {
+                Some(u) if !u.is_empty() => Some(b.test_ssh(&name).await?),
+                _ => None,
+            };
+            let result = ServerTest { postgres, ssh };
+            out.record(&result)?;
+            if let Some(failed) = failure(&result) {
+                return Err(CliError::Failed(failed));
+            }
+        }
         ServersCommand::TestSsh { name } => crate::keys::test_ssh(b, &name, out).await?,
     }
     Ok(())
+}
+
+/// What failed in a server test, if anything.
+fn failure(t: &ServerTest) -> Option<String> {
+    let mut failed = Vec::new();
+    if !t.postgres.success {
+        failed.push(t.postgres.message.clone());
+    }
+    if let Some(ssh) = t.ssh.as_ref().filter(|s| !s.success) {
+        failed.push(ssh.message.clone());
+    }
+    (!failed.is_empty()).then(|| failed.join("; "))
 }
 
 /// Whether a lookup found its object (not found is an answer, not an error).

@@ -187,6 +187,7 @@ fn describe(cmd: &Command) -> String {
             ServersCommand::Add { name, .. } => format!("servers add {name}"),
             ServersCommand::Update { name, .. } => format!("servers update {name}"),
             ServersCommand::Remove { name, .. } => format!("servers remove {name}"),
+            ServersCommand::Test { name } => format!("servers test {name}"),
             ServersCommand::TestSsh { name } => format!("servers test-ssh {name}"),
         },
         Command::SshKeys(k) => match k {

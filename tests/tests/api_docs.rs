@@ -42,6 +42,8 @@ async fn openapi_document() {
         ("/users/me", &["get"]),
         ("/users/{login}", &["delete", "get", "put"]),
         ("/servers/{name}/test-ssh", &["post"]),
+        ("/servers/{name}/test-pg", &["post"]),
+        ("/servers/test", &["post"]),
         ("/server_stats/{name}", &["get"]),
         ("/server/{name}/stats", &["get"]),
         ("/server/{name}/db/{db}", &["get"]),

@@ -278,3 +278,122 @@ async fn list_answers_from_memory_with_down_since() {
     // Checked again in the background, not once per list.
     assert!(tarpit.accepted() >= 2, "{}", tarpit.accepted());
 }
+
+#[tokio::test]
+/// Testing a server before saving it: a live one connects (version, plain TCP) and is not
+/// stored; a tarpit answers within the status check's deadline; a stored one is tested by
+/// name; a server named `test` is still served at `/servers/test`; pgmonctl `servers test` and
+/// `servers add --test` (which adds nothing when the test fails).
+async fn servers_are_tested_before_saving() {
+    let pg = TestCluster::shared();
+    let tarpit = Tarpit::start();
+    let (_tmp, dir) = seed_config();
+    add_local_server(&dir, "stored", pg.port, None);
+    let d = Daemon::start(&dir, &[]);
+    let oper = d.api_as("oper", "oper-pass-1").await;
+    let body = |name: &str, port: u16| {
+        serde_json::json!({"name": name, "host": "127.0.0.1", "port": port, "user": "postgres",
+                           "ssh_auth_type": null, "key_size": null})
+    };
+
+    let a = oper.post("/servers/test", &body("try-live", pg.port)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["postgres"]["success"], true, "{}", a.body);
+    assert_eq!(a.body["postgres"]["ssl"], false);
+    assert!(
+        a.body["postgres"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with(char::is_numeric)
+    );
+    assert!(a.body["ssh"].is_null(), "{}", a.body);
+    assert_eq!(oper.get("/servers/try-live").await.status, 404, "stored");
+
+    let started = Instant::now();
+    let a = oper
+        .post("/servers/test", &body("try-tarpit", tarpit.port))
+        .await;
+    let took = started.elapsed();
+    assert_eq!(a.body["postgres"]["success"], false, "{}", a.body);
+    assert_eq!(
+        a.body["postgres"]["message"],
+        "PostgreSQL: operation timeout"
+    );
+    assert!(took < Duration::from_secs(8), "{took:?}");
+
+    let view = d.api_as("view", "view-pass-1").await;
+    assert_eq!(
+        view.post("/servers/test", &body("x", pg.port)).await.status,
+        403
+    );
+    let bad = oper.post("/servers/test", &body("../x", pg.port)).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    let stored = oper.post("/servers/stored/test-pg", &Value::Null).await;
+    assert_eq!(stored.body["success"], true, "{}", stored.body);
+    assert_eq!(
+        oper.post("/servers/nope/test-pg", &Value::Null)
+            .await
+            .status,
+        404
+    );
+
+    // A server named `test` keeps its own paths.
+    let created = oper
+        .post("/servers?check=false", &body("test", pg.port))
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(status_of(&oper, "test").await["name"], "test");
+    assert_eq!(oper.delete("/servers/test").await.status, 200);
+    assert_eq!(oper.get("/servers/test").await.status, 404);
+
+    let ok = d.pgmonctl_socket(&["servers", "test", "stored"], "");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let port = tarpit.port.to_string();
+    let refused = d.pgmonctl_socket(
+        &[
+            "servers",
+            "add",
+            "hanging",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            "postgres",
+            "--test",
+        ],
+        "",
+    );
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not added"));
+    assert_eq!(oper.get("/servers/hanging").await.status, 404);
+    let port = pg.port.to_string();
+    let added = d.pgmonctl_socket(
+        &[
+            "servers",
+            "add",
+            "tested",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            "postgres",
+            "--test",
+        ],
+        "",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert_eq!(status_of(&oper, "tested").await["status"], "ok");
+    let local = pgmonctl(&dir, &["servers", "test", "stored"], "");
+    assert_eq!(local.status.code(), Some(5), "{local:?}");
+}

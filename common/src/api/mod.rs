@@ -302,6 +302,26 @@ impl From<&SshKeyMeta> for PublicKeyFile {
     }
 }
 
+/// `POST /servers/{name}/test-pg`: 200 whatever the outcome.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PgTest {
+    pub success: bool,
+    /// `Connection successful`, or the status a check would show (`PostgreSQL: ...`).
+    pub message: String,
+    /// `server_version`, when connected.
+    pub version: Option<String>,
+    /// Whether the session was encrypted (pgmon connects in plain TCP for now).
+    pub ssl: bool,
+}
+
+/// `POST /servers/test`: a server body checked without storing it; `ssh` is null when the
+/// body configures no SSH.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServerTest {
+    pub postgres: PgTest,
+    pub ssh: Option<SshTest>,
+}
+
 /// `POST /servers/{name}/test-ssh`: 200 whatever the outcome.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct SshTest {

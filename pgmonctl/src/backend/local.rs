@@ -7,8 +7,9 @@ use pgmon_common::ConfigDir;
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
-    GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
-    SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
+    GenerateKey, Health, ImportKey, KeyServers, Message, PgTest, PoolStatus, PublicKeyFile,
+    ServerStatus, ServerTest, SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse,
+    UserUpdate,
 };
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
 use pgmon_common::servers::ServerInput;
@@ -126,6 +127,14 @@ impl Backend for Local {
 
     async fn ssh_key_id(&self, key: &str) -> Result<String> {
         Ok(self.0.find_ssh_key(key)?.id)
+    }
+
+    async fn test_pg(&self, _name: &str) -> Result<PgTest> {
+        Err(needs_daemon("servers test"))
+    }
+
+    async fn test_server(&self, _input: ServerInput) -> Result<ServerTest> {
+        Err(needs_daemon("servers add --test"))
     }
 
     async fn test_ssh(&self, _name: &str) -> Result<SshTest> {

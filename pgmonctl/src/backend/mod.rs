@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
-    GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
-    SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
+    GenerateKey, Health, ImportKey, KeyServers, Message, PgTest, PoolStatus, PublicKeyFile,
+    ServerStatus, ServerTest, SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse,
+    UserUpdate,
 };
 use pgmon_common::servers::ServerInput;
 
@@ -39,6 +40,9 @@ pub trait Backend {
     /// The id of the SSH key named by `key`: an id, or a name only one key has.
     async fn ssh_key_id(&self, key: &str) -> Result<String>;
     async fn test_ssh(&self, name: &str) -> Result<SshTest>;
+    async fn test_pg(&self, name: &str) -> Result<PgTest>;
+    /// Tests a server body without storing it.
+    async fn test_server(&self, input: ServerInput) -> Result<ServerTest>;
     async fn list_keys(&self) -> Result<Vec<SshKeyResponse>>;
     async fn get_key(&self, id: &str) -> Result<SshKeyResponse>;
     async fn generate_key(&self, body: GenerateKey) -> Result<SshKeyResponse>;

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
-    GenerateKey, Health, ImportKey, KeyServers, Message, PoolStatus, PublicKeyFile, ServerStatus,
-    SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse, UserUpdate,
+    GenerateKey, Health, ImportKey, KeyServers, Message, PgTest, PoolStatus, PublicKeyFile,
+    ServerStatus, ServerTest, SshKeyResponse, SshTest, UpdateKey, UserCreate, UserResponse,
+    UserUpdate,
 };
 use pgmon_common::client::Method;
 use pgmon_common::client::{ApiClient, segment};
@@ -89,6 +90,18 @@ impl Backend for Remote {
                 "Several SSH keys are named {key}: use the key id"
             ))),
         }
+    }
+
+    async fn test_pg(&self, name: &str) -> Result<PgTest> {
+        let path = format!("/servers/{}/test-pg", segment(name));
+        Ok(self
+            .0
+            .send(Method::POST, &path, &serde_json::json!({}))
+            .await?)
+    }
+
+    async fn test_server(&self, input: ServerInput) -> Result<ServerTest> {
+        Ok(self.0.send(Method::POST, "/servers/test", &input).await?)
     }
 
     async fn test_ssh(&self, name: &str) -> Result<SshTest> {

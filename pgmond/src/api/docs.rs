@@ -23,7 +23,7 @@ use crate::state::AppState;
         servers::list, servers::get, servers::create, servers::update, servers::delete,
         stats::activity, stats::server_history, stats::db_info, stats::db_history, stats::analysis,
         collector::status, settings::get, settings::update, metrics::scrape,
-        servers::test_ssh,
+        servers::test_ssh, servers::test_pg, servers::test_unsaved,
         ssh_keys::list, ssh_keys::get, ssh_keys::generate, ssh_keys::import, ssh_keys::import_file,
         ssh_keys::update, ssh_keys::delete, ssh_keys::servers, ssh_keys::download_public,
     ),

@@ -56,6 +56,14 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/server/{name}/db/{db}/stats", get(stats::db_history))
         .route("/server/{name}/analysis", get(stats::analysis))
         .route("/servers/{name}/test-ssh", post(servers::test_ssh))
+        .route("/servers/{name}/test-pg", post(servers::test_pg))
+        .route(
+            "/servers/test",
+            post(servers::test_unsaved)
+                .get(servers::get_named_test)
+                .put(servers::update_named_test)
+                .delete(servers::delete_named_test),
+        )
         .route("/collector/status", get(collector::status))
         .route("/settings", get(settings::get).put(settings::update))
         .route("/metrics", get(metrics::scrape))

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use pgmon_common::ConfigDir;
-use pgmon_common::api::{ErrorBody, Message, ServerStatus, SshTest};
+use pgmon_common::api::{ErrorBody, Message, PgTest, ServerStatus, ServerTest, SshTest};
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
 use pgmon_common::servers::ServerInput;
 use pgmon_common::ssh_keys::SshKeyMeta;
@@ -13,6 +13,7 @@ use utoipa::IntoParams;
 use super::ApiError;
 use super::extract::JsonBody;
 use crate::auth::{Auth, Operator, Viewer};
+use crate::monitor::ssh_configured;
 use crate::state::AppState;
 
 fn yes() -> bool {
@@ -135,6 +136,71 @@ pub async fn delete(
     Ok(Json(Message {
         message: format!("Server {name} deleted"),
     }))
+}
+
+/// A server body checked as it would be once saved (PostgreSQL, and SSH when configured), with
+/// the status check's timeouts; nothing is stored.
+#[utoipa::path(
+    post, path = "/servers/test", tag = "servers", security(("bearer" = [])),
+    request_body = ServerInput,
+    responses((status = 200, body = ServerTest), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn test_unsaved(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    JsonBody(input): JsonBody<ServerInput>,
+) -> Result<Json<ServerTest>, ApiError> {
+    let keys = state.fleet.get().keys.clone();
+    let server = input.unsaved(&keys, state.dir.cipher()?)?;
+    let ssh = async {
+        match ssh_configured(&server) {
+            true => Some(state.monitor.test_ssh(&server).await),
+            false => None,
+        }
+    };
+    let (postgres, ssh) = tokio::join!(state.monitor.test_pg(&server), ssh);
+    tracing::info!(actor = %caller.actor(), server = %server.name, postgres = postgres.success, ssh = ?ssh.as_ref().map(|s| s.success), "server tested before saving");
+    Ok(Json(ServerTest { postgres, ssh }))
+}
+
+/// `/servers/test` is a route of its own; a server named `test` is still read, changed and
+/// deleted there.
+pub async fn get_named_test(
+    auth: Auth<Viewer>,
+    state: State<AppState>,
+) -> Result<Json<ServerStatus>, ApiError> {
+    get(auth, state, Path("test".into())).await
+}
+
+pub async fn update_named_test(
+    auth: Auth<Operator>,
+    state: State<AppState>,
+    body: JsonBody<ServerInput>,
+) -> Result<Json<ServerStatus>, ApiError> {
+    update(auth, state, Path("test".into()), body).await
+}
+
+pub async fn delete_named_test(
+    auth: Auth<Operator>,
+    state: State<AppState>,
+) -> Result<Json<Message>, ApiError> {
+    delete(auth, state, Path("test".into())).await
+}
+
+#[utoipa::path(
+    post, path = "/servers/{name}/test-pg", tag = "servers", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = PgTest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn test_pg(
+    Auth(caller, ..): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<PgTest>, ApiError> {
+    let server = super::stats::server(&state, &name)?;
+    let result = state.monitor.test_pg(&server).await;
+    tracing::info!(actor = %caller.actor(), server = %server.name, success = result.success, "test-pg");
+    Ok(Json(result))
 }
 
 #[utoipa::path(

@@ -18,12 +18,23 @@ pub fn wants_openmetrics(accept: &str) -> bool {
         .any(|part| part.trim().starts_with("application/openmetrics-text"))
 }
 
-/// OpenMetrics text as Prometheus text 0.0.4.
+/// OpenMetrics text as Prometheus text 0.0.4. Only comment lines change: the samples between
+/// them are copied a family at a time.
 pub fn to_text(openmetrics: &str) -> String {
     let mut out = String::with_capacity(openmetrics.len());
     // A family's HELP comes before its TYPE, and its name depends on the type.
     let mut help: Option<&str> = None;
-    for line in openmetrics.lines() {
+    let mut rest = openmetrics;
+    while !rest.is_empty() {
+        if !rest.starts_with('#') {
+            let samples = rest.find("\n#").map_or(rest.len(), |i| i + 1);
+            out.push_str(&rest[..samples]);
+            rest = &rest[samples..];
+            continue;
+        }
+        let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let line = rest[..end].trim_end_matches('\n');
+        rest = &rest[end..];
         if let Some(rest) = line.strip_prefix("# HELP ") {
             help = Some(rest);
         } else if let Some(rest) = line.strip_prefix("# TYPE ") {
@@ -39,9 +50,6 @@ pub fn to_text(openmetrics: &str) -> String {
                 let _ = writeln!(out, "# HELP {name} {text}");
             }
             let _ = writeln!(out, "# TYPE {name} {kind}");
-        } else if !line.starts_with('#') {
-            out.push_str(line);
-            out.push('\n');
         }
     }
     out

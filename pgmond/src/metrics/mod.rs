@@ -11,6 +11,7 @@ mod fleet;
 pub mod format;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
@@ -44,6 +45,7 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    last_size: AtomicUsize,
 }
 
 /// Route templates are few and fixed; each is kept once, so a label is a `&'static str`.
@@ -119,14 +121,17 @@ impl Metrics {
             registry,
             requests,
             latency,
+            last_size: AtomicUsize::new(0),
         }
     }
 
     /// The exposition in OpenMetrics, or in the classic text format; with its content type.
     pub fn render(&self, openmetrics: bool) -> (&'static str, String) {
-        let mut out = String::with_capacity(1 << 16);
+        // Sized like the last one: a large fleet's answer is megabytes, grown by doubling.
+        let mut out = String::with_capacity(self.last_size.load(Ordering::Relaxed) + (1 << 16));
         // Writing to a String fails only if an encoder fails, which ours do not.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        self.last_size.store(out.len(), Ordering::Relaxed);
         if openmetrics {
             (format::OPENMETRICS, out)
         } else {

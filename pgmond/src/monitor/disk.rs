@@ -15,7 +15,7 @@ const SSH_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TEST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Whether the entry has what an SSH login needs: a user, and a password or a key.
-fn ssh_configured(server: &Server) -> bool {
+pub fn ssh_configured(server: &Server) -> bool {
     let has_user = server.ssh_user.as_deref().is_some_and(|u| !u.is_empty());
     has_user
         && match server.ssh_auth_type {

@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::Object;
 use pgmon_common::ConfigDir;
-use pgmon_common::api::{PoolStatus, ServerStatus};
+use pgmon_common::api::{PgTest, PoolStatus, ServerStatus};
 use pgmon_common::servers::Server;
 use pgmon_common::ssh_keys::SshKeyMeta;
 use serde::Serialize;
 
+pub use disk::ssh_configured;
 pub use error::MonitorError;
 pub use pools::APPLICATION_NAME;
 use pools::Pools;
@@ -200,6 +201,29 @@ impl Monitor {
                 .collect())
         })
         .await
+    }
+
+    /// Connects once, outside the pools, within the status check's deadline: for a server
+    /// about to be saved as much as for a stored one.
+    pub async fn test_pg(&self, server: &Server) -> PgTest {
+        let attempt = async {
+            let client = pools::connect_once(server, live_db(server), self.dir.cipher()?).await?;
+            let row = client.query_one("SHOW server_version", &[]).await?;
+            Ok::<String, MonitorError>(row.get(0))
+        };
+        let outcome = tokio::time::timeout(CHECK_DEADLINE, attempt)
+            .await
+            .unwrap_or(Err(MonitorError::Timeout));
+        let (success, message, version) = match outcome {
+            Ok(v) => (true, "Connection successful".to_owned(), Some(v)),
+            Err(e) => (false, e.status(), None),
+        };
+        PgTest {
+            success,
+            message,
+            version,
+            ssl: false,
+        }
     }
 
     /// Drops the pools and cached status of a server that was changed or deleted.

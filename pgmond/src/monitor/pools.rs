@@ -176,13 +176,13 @@ impl Pools {
     }
 }
 
-fn build_pool(
+/// How pgmon's sessions to `db` of `server` are opened: host, port, timeout and keepalives
+/// are `GuardedConnect`'s; the config carries the rest.
+fn session(
     server: &Server,
     db: &str,
     cipher: &Cipher,
-    profile: PoolProfile,
-) -> Result<Pool, MonitorError> {
-    // Host, port, timeout and keepalives are `GuardedConnect`'s; the config carries the rest.
+) -> Result<(tokio_postgres::Config, GuardedConnect), MonitorError> {
     let mut cfg = tokio_postgres::Config::new();
     cfg.user(&server.user)
         .dbname(db)
@@ -196,6 +196,28 @@ fn build_pool(
         port: server.port,
         allow_cleartext: server.allow_cleartext_password,
     };
+    Ok((cfg, connect))
+}
+
+/// One session outside the pools (for testing a server, stored or not); it ends when the
+/// client is dropped.
+pub async fn connect_once(
+    server: &Server,
+    db: &str,
+    cipher: &Cipher,
+) -> Result<tokio_postgres::Client, MonitorError> {
+    use deadpool_postgres::Connect;
+    let (cfg, connect) = session(server, db, cipher)?;
+    Ok(connect.connect(&cfg).await?.0)
+}
+
+fn build_pool(
+    server: &Server,
+    db: &str,
+    cipher: &Cipher,
+    profile: PoolProfile,
+) -> Result<Pool, MonitorError> {
+    let (cfg, connect) = session(server, db, cipher)?;
     let manager = Manager::from_connect(
         cfg,
         connect,
