@@ -6,11 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_common::ConfigDir;
-use pgmon_common::servers::ServerInput;
 use pgmon_tests::daemon::{Daemon, add_settings};
-use pgmon_tests::fixtures::seed_config;
-use pgmon_tests::postgres::TestCluster;
+use pgmon_tests::fixtures::fleet_on_one_cluster;
 
 const SERVERS: usize = 1_000;
 const WARM_UP: Duration = Duration::from_secs(75);
@@ -49,23 +46,7 @@ async fn samples(api: &pgmon_tests::http::Api) -> u64 {
 
 #[tokio::main]
 async fn main() {
-    let pg = TestCluster::start();
-    for i in 0..10 {
-        pg.create_database(&format!("app_{i}")).await;
-    }
-    let (_tmp, dir) = seed_config();
-    std::fs::write(dir.join("servers.json"), "[]").unwrap();
-    let cfg = ConfigDir::open(&dir).unwrap();
-    for i in 0..SERVERS {
-        let input = ServerInput {
-            name: format!("pg-{i:04}"),
-            host: "127.0.0.1".into(),
-            port: pg.port,
-            user: "postgres".into(),
-            ..ServerInput::default()
-        };
-        cfg.create_server(input, usize::MAX).unwrap();
-    }
+    let (_pg, _tmp, dir) = fleet_on_one_cluster(SERVERS).await;
     add_settings(&dir, "collect_interval_seconds = 60");
     let d = Daemon::start(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;

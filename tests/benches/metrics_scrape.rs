@@ -7,10 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_common::ConfigDir;
-use pgmon_common::servers::ServerInput;
 use pgmon_tests::daemon::{Daemon, add_settings};
-use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::fixtures::fleet_on_one_cluster;
 use pgmon_tests::postgres::TestCluster;
 
 const SERVERS: usize = 1_000;
@@ -33,10 +31,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let pg = TestCluster::start();
-    for i in 0..10 {
-        pg.create_database(&format!("app_{i}")).await;
-    }
+    let (pg, _tmp, dir) = fleet_on_one_cluster(SERVERS).await;
     let admin = pg.client("postgres").await;
     for sql in [
         "ALTER SYSTEM SET log_statement = 'all'",
@@ -46,19 +41,6 @@ async fn main() {
         admin.batch_execute(sql).await.unwrap();
     }
     drop(admin);
-    let (_tmp, dir) = seed_config();
-    std::fs::write(dir.join("servers.json"), "[]").unwrap();
-    let cfg = ConfigDir::open(&dir).unwrap();
-    for i in 0..SERVERS {
-        let input = ServerInput {
-            name: format!("pg-{i:04}"),
-            host: "127.0.0.1".into(),
-            port: pg.port,
-            user: "postgres".into(),
-            ..ServerInput::default()
-        };
-        cfg.create_server(input, usize::MAX).unwrap();
-    }
     // One sample of each server within the first minute (the start-up jitter), then none for
     // an hour.
     add_settings(
@@ -92,20 +74,16 @@ async fn main() {
     let before = pgmon_statements(&pg);
 
     let client = reqwest::Client::new();
+    let scrape = || async {
+        let r = client.get(d.url("/metrics")).bearer_auth(TOKEN).send();
+        r.await.unwrap().text().await.unwrap()
+    };
     let mut times = Vec::with_capacity(SCRAPES);
     let mut bytes = 0;
     let mut lines = 0;
     for _ in 0..SCRAPES {
         let t = Instant::now();
-        let body = client
-            .get(d.url("/metrics"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = scrape().await;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         bytes = body.len();
         lines = body.lines().filter(|l| !l.starts_with('#')).count();
@@ -113,15 +91,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let sent = pgmon_statements(&pg) - before;
     // pgmond's own view of the same requests: time to build the answer.
-    let own = client
-        .get(d.url("/metrics"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let own = scrape().await;
     let value = |series: &str| -> f64 {
         own.lines()
             .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())

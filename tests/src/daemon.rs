@@ -214,20 +214,18 @@ pub fn pgmonctl_json(config_dir: &Path, args: &[&str], stdin: &str) -> serde_jso
     json_of(&pgmonctl(config_dir, &full, stdin))
 }
 
+/// `pgmonctl servers add` of server `name` at 127.0.0.1:`port` as user postgres.
+pub fn local_server_args<'a>(name: &'a str, port: &'a str) -> Vec<&'a str> {
+    let host = ["--host", "127.0.0.1", "--port", port, "--user", "postgres"];
+    ["servers", "add", name].into_iter().chain(host).collect()
+}
+
 /// Adds server `name` at 127.0.0.1:`port` as user postgres to the config dir through
 /// `pgmonctl` (no reachability check), with an optional stats database.
 pub fn add_local_server(config_dir: &Path, name: &str, port: u16, stats_db: Option<&str>) {
     let port = port.to_string();
-    let mut args = vec![
-        "servers",
-        "add",
-        name,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-    ];
-    args.extend(["--user", "postgres", "--no-check"]);
+    let mut args = local_server_args(name, &port);
+    args.push("--no-check");
     if let Some(db) = stats_db {
         args.extend(["--stats-db", db]);
     }

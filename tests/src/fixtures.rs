@@ -72,3 +72,29 @@ fn copy_tree(src: &Path, dst: &Path) {
         }
     }
 }
+
+/// A large fleet on one machine, for benchmarks: a throwaway cluster with 10 databases
+/// (`app_0`..`app_9`) and a copy of `seed-config` whose servers.json holds `servers` entries
+/// (`pg-0000`, ...) that all point at it.
+pub async fn fleet_on_one_cluster(
+    servers: usize,
+) -> (crate::postgres::TestCluster, TempDir, PathBuf) {
+    let pg = crate::postgres::TestCluster::start();
+    for i in 0..10 {
+        pg.create_database(&format!("app_{i}")).await;
+    }
+    let (tmp, dir) = seed_config();
+    std::fs::write(dir.join("servers.json"), "[]").unwrap();
+    let cfg = pgmon_common::ConfigDir::open(&dir).unwrap();
+    for i in 0..servers {
+        let input = pgmon_common::servers::ServerInput {
+            name: format!("pg-{i:04}"),
+            host: "127.0.0.1".into(),
+            port: pg.port,
+            user: "postgres".into(),
+            ..Default::default()
+        };
+        cfg.create_server(input, usize::MAX).unwrap();
+    }
+    (pg, tmp, dir)
+}

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_tests::daemon::{Daemon, add_local_server, pgmonctl};
+use pgmon_tests::daemon::{Daemon, add_local_server, local_server_args, pgmonctl};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
@@ -353,41 +353,17 @@ async fn servers_are_tested_before_saving() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let port = tarpit.port.to_string();
-    let refused = d.pgmonctl_socket(
-        &[
-            "servers",
-            "add",
-            "hanging",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            "postgres",
-            "--test",
-        ],
-        "",
-    );
+    let add_tested = |name: &str, port: u16| {
+        let port = port.to_string();
+        let mut args = local_server_args(name, &port);
+        args.push("--test");
+        d.pgmonctl_socket(&args, "")
+    };
+    let refused = add_tested("hanging", tarpit.port);
     assert_eq!(refused.status.code(), Some(1), "{refused:?}");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not added"));
     assert_eq!(oper.get("/servers/hanging").await.status, 404);
-    let port = pg.port.to_string();
-    let added = d.pgmonctl_socket(
-        &[
-            "servers",
-            "add",
-            "tested",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            "postgres",
-            "--test",
-        ],
-        "",
-    );
+    let added = add_tested("tested", pg.port);
     assert!(
         added.status.success(),
         "{}",
