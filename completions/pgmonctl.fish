@@ -393,6 +393,14 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
 false\t''"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l collect-interval -d 'Seconds between the collector\'s samples of this server instead of the setting (0: not sampled; else at least 10)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l sslmode -d 'TLS to PostgreSQL, as libpq\'s sslmode [default for a new server: prefer]' -r -f -a "disable\t''
+prefer\t''
+require\t''
+verify-ca\t''
+verify-full\t''"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l sslrootcert -d 'CA certificate(s) the server\'s must chain to, a PEM file on the daemon\'s machine (a relative path is read from the config dir; "" removes it)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l sslcert -d 'Client certificate, a PEM file (with --sslkey; "" removes it)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l sslkey -d 'Client key, a PEM file readable by its owner only (0600; "" removes it)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
@@ -426,6 +434,14 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
 false\t''"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l collect-interval -d 'Seconds between the collector\'s samples of this server instead of the setting (0: not sampled; else at least 10)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l sslmode -d 'TLS to PostgreSQL, as libpq\'s sslmode [default for a new server: prefer]' -r -f -a "disable\t''
+prefer\t''
+require\t''
+verify-ca\t''
+verify-full\t''"
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l sslrootcert -d 'CA certificate(s) the server\'s must chain to, a PEM file on the daemon\'s machine (a relative path is read from the config dir; "" removes it)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l sslcert -d 'Client certificate, a PEM file (with --sslkey; "" removes it)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l sslkey -d 'Client key, a PEM file readable by its owner only (0600; "" removes it)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l host -d 'Host name or address of the PostgreSQL server' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l user -d 'PostgreSQL user pgmon logs in as' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l port -d 'PostgreSQL port' -r

@@ -19,6 +19,28 @@ pub enum SshAuthType {
     Key,
 }
 
+/// How pgmon asks a server for TLS, with libpq's `sslmode` meanings: `prefer` uses TLS when
+/// the server offers it; `require` insists on it; neither checks the certificate (libpq's own
+/// `require` checks it when a root certificate is given, and so does pgmon); `verify-ca` checks
+/// it against `sslrootcert`; `verify-full` also checks that it names the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    Disable,
+    #[default]
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    pub fn is_default(&self) -> bool {
+        *self == SslMode::default()
+    }
+}
+
 impl SshAuthType {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -69,11 +91,41 @@ pub struct Server {
     /// stops sampling it (pgmon's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collect_interval: Option<u64>,
+    /// TLS to the server (pgmon's addition; `prefer` when absent, as libpq's default).
+    #[serde(default, skip_serializing_if = "SslMode::is_default")]
+    pub sslmode: SslMode,
+    /// PEM file of the CA(s) the server's certificate must chain to; a relative path is read
+    /// from the config dir.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslrootcert: Option<String>,
+    /// Client certificate and its key (PEM files; the key file must be 0600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslcert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslkey: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl Server {
+    /// The TLS settings make sense together (checked on the entry an input makes, since an
+    /// update may give some and keep the others).
+    fn check_tls(&self) -> Result<()> {
+        if self.sslcert.is_some() != self.sslkey.is_some() {
+            return Err(Error::invalid(
+                "sslcert and sslkey go together: give both or neither",
+            ));
+        }
+        if matches!(self.sslmode, SslMode::VerifyCa | SslMode::VerifyFull)
+            && self.sslrootcert.is_none()
+        {
+            return Err(Error::invalid(
+                "sslmode verify-ca and verify-full need sslrootcert (the CA's PEM file)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Encrypts any plaintext secret (hand-written entries) before the file is written;
     /// returns whether there was one.
     fn seal_secrets(&mut self, cipher: &Cipher) -> bool {
@@ -174,6 +226,16 @@ pub struct ServerInput {
     /// See `Server::collect_interval`: 0, or 10 seconds and more; absent keeps the stored one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collect_interval: Option<u64>,
+    /// See `Server::sslmode`; absent or null keeps the stored one (`prefer` for a new server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslmode: Option<SslMode>,
+    /// File paths (see `Server`); absent or null keeps the stored one, `""` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslrootcert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslcert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslkey: Option<String>,
 }
 
 impl Default for ServerInput {
@@ -193,6 +255,10 @@ impl Default for ServerInput {
             ssh_key_passphrase: None,
             allow_cleartext_password: None,
             collect_interval: None,
+            sslmode: None,
+            sslrootcert: None,
+            sslcert: None,
+            sslkey: None,
         }
     }
 }
@@ -211,6 +277,7 @@ impl ServerInput {
             ssh_port: status.ssh_port,
             ssh_auth_type: status.ssh_auth_type,
             ssh_key_id: status.ssh_key_id.clone(),
+            sslmode: Some(status.sslmode),
             ..ServerInput::default()
         }
     }
@@ -229,7 +296,9 @@ impl ServerInput {
     /// sealed, not stored (for testing it before it is saved).
     pub fn unsaved(self, keys: &[crate::ssh_keys::SshKeyMeta], cipher: &Cipher) -> Result<Server> {
         self.validate_with(keys)?;
-        Ok(self.apply(None, cipher).0)
+        let server = self.apply(None, cipher).0;
+        server.check_tls()?;
+        Ok(server)
     }
 
     /// The checks that need no store: name, host, ports, user.
@@ -333,9 +402,25 @@ impl ServerInput {
             collect_interval: self
                 .collect_interval
                 .or(stored.and_then(|s| s.collect_interval)),
+            sslmode: self
+                .sslmode
+                .or(stored.map(|s| s.sslmode))
+                .unwrap_or_default(),
+            sslrootcert: kept_path(self.sslrootcert, stored.and_then(|s| s.sslrootcert.clone())),
+            sslcert: kept_path(self.sslcert, stored.and_then(|s| s.sslcert.clone())),
+            sslkey: kept_path(self.sslkey, stored.and_then(|s| s.sslkey.clone())),
             extra: stored.map(|s| s.extra.clone()).unwrap_or_default(),
         };
         (server, cleared)
+    }
+}
+
+/// A path field of an input over the stored one: absent keeps it, empty clears it.
+fn kept_path(given: Option<String>, stored: Option<String>) -> Option<String> {
+    match given {
+        Some(p) if p.is_empty() => None,
+        Some(p) => Some(p),
+        None => stored,
     }
 }
 
@@ -363,6 +448,7 @@ pub(crate) fn create_in(
     max_servers: usize,
 ) -> Result<Server> {
     let (server, _) = input.apply(None, cipher);
+    server.check_tls()?;
     if servers.iter().any(|s| s.name == server.name) {
         return Err(Error::invalid(DUPLICATE));
     }
@@ -388,6 +474,7 @@ pub(crate) fn update_in(
     }
     let old = servers[i].clone();
     let (new, cleared) = input.apply(Some(&old), cipher);
+    new.check_tls()?;
     servers[i] = new.clone();
     Ok(ServerUpdate { old, new, cleared })
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pgmon_common::api::settings::SettingsUpdate;
+use pgmon_common::servers::SslMode;
 use pgmon_common::users::Role;
 
 #[derive(Parser, Debug)]
@@ -356,6 +357,19 @@ pub struct ServerFields {
     /// sampled; else at least 10)
     #[arg(long, value_name = "SECONDS")]
     pub collect_interval: Option<u64>,
+    /// TLS to PostgreSQL, as libpq's sslmode [default for a new server: prefer]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub sslmode: Option<SslMode>,
+    /// CA certificate(s) the server's must chain to, a PEM file on the daemon's machine (a
+    /// relative path is read from the config dir; "" removes it)
+    #[arg(long, value_name = "PATH")]
+    pub sslrootcert: Option<String>,
+    /// Client certificate, a PEM file (with --sslkey; "" removes it)
+    #[arg(long, value_name = "PATH")]
+    pub sslcert: Option<String>,
+    /// Client key, a PEM file readable by its owner only (0600; "" removes it)
+    #[arg(long, value_name = "PATH")]
+    pub sslkey: Option<String>,
 }
 
 /// The grammar as clap runs it: the derived one, with what only `servers add` requires and

@@ -279,6 +279,10 @@ async fn apply_fields(
     }
     input.allow_cleartext_password = f.allow_cleartext_password;
     input.collect_interval = f.collect_interval;
+    input.sslmode = f.sslmode.or(input.sslmode);
+    input.sslrootcert = f.sslrootcert;
+    input.sslcert = f.sslcert;
+    input.sslkey = f.sslkey;
     Ok(())
 }
 

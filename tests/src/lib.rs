@@ -5,6 +5,7 @@
 //! missing: a test that cannot run its real parts fails rather than passing vacuously.
 
 pub mod bins;
+pub mod certs;
 pub mod cleanup;
 pub mod daemon;
 pub mod fixtures;

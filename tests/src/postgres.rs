@@ -145,6 +145,32 @@ impl TestCluster {
             .is_ok_and(|s| s.success())
     }
 
+    /// Turns TLS on with `certs`' server certificate and key, and with `hostssl_only`, allows
+    /// TCP logins over TLS only; restarts the server.
+    pub fn enable_ssl(&mut self, certs: &crate::certs::TestCerts, hostssl_only: bool) {
+        let data = self.data_dir();
+        for file in ["server.crt", "server.key"] {
+            let to = data.join(file);
+            fs::copy(certs.path(file), &to).expect("copying a certificate");
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&to, fs::Permissions::from_mode(0o600)).unwrap();
+            if let Some((uid, gid)) = self.owner {
+                chown(&to, Some(uid), Some(gid)).unwrap();
+            }
+        }
+        let conf = data.join("postgresql.conf");
+        let mut text = fs::read_to_string(&conf).unwrap();
+        text.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        fs::write(&conf, text).unwrap();
+        if hostssl_only {
+            let hba = "local all all trust\nhostssl all all 127.0.0.1/32 trust\n\
+                       hostssl all all ::1/128 trust\n";
+            fs::write(data.join("pg_hba.conf"), hba).unwrap();
+        }
+        self.stop();
+        self.start_server();
+    }
+
     /// Stops the server (fast shutdown: sessions are cut, as in a real outage) and waits.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -373,3 +373,121 @@ async fn servers_are_tested_before_saving() {
     let local = pgmonctl(&dir, &["servers", "test", "stored"], "");
     assert_eq!(local.status.code(), Some(5), "{local:?}");
 }
+
+#[tokio::test]
+/// TLS to PostgreSQL against a cluster with `ssl = on`, a certificate for `localhost` signed by
+/// a CA the test makes, and a `hostssl`-only pg_hba.conf: the default mode connects encrypted
+/// (`pg_stat_ssl`), verify-full works by name with the right CA (a relative path, read from the
+/// config dir) and fails on an address with the mismatch status, verify-ca checks the chain
+/// only, another CA is not trusted, `disable` is told SSL is required; `require` against a
+/// server without SSL fails clearly. None of them hangs.
+async fn tls_modes_as_libpq_has_them() {
+    let certs = pgmon_tests::certs::TestCerts::new();
+    let mut pg = TestCluster::start();
+    pg.enable_ssl(&certs, true);
+    let plain = TestCluster::shared();
+    let (_tmp, dir) = seed_config();
+    std::fs::copy(certs.path("ca.crt"), dir.join("pg-ca.crt")).unwrap();
+    let other_ca = certs.path("other-ca.crt").display().to_string();
+    let d = Daemon::start(&dir, &[]);
+    let oper = d.api_as("oper", "oper-pass-1").await;
+    let cases: [(&str, &str, u16, Value, &str); 7] = [
+        (
+            "tls-default",
+            "127.0.0.1",
+            pg.port,
+            serde_json::json!({}),
+            "ok",
+        ),
+        (
+            "tls-full",
+            "localhost",
+            pg.port,
+            serde_json::json!({"sslmode": "verify-full", "sslrootcert": "pg-ca.crt"}),
+            "ok",
+        ),
+        (
+            "tls-mismatch",
+            "127.0.0.1",
+            pg.port,
+            serde_json::json!({"sslmode": "verify-full", "sslrootcert": "pg-ca.crt"}),
+            "PostgreSQL: certificate name mismatch",
+        ),
+        (
+            "tls-ca",
+            "127.0.0.1",
+            pg.port,
+            serde_json::json!({"sslmode": "verify-ca", "sslrootcert": "pg-ca.crt"}),
+            "ok",
+        ),
+        (
+            "tls-untrusted",
+            "localhost",
+            pg.port,
+            serde_json::json!({"sslmode": "verify-ca", "sslrootcert": other_ca}),
+            "PostgreSQL: certificate not trusted",
+        ),
+        (
+            "tls-disabled",
+            "127.0.0.1",
+            pg.port,
+            serde_json::json!({"sslmode": "disable"}),
+            "PostgreSQL: SSL required by server",
+        ),
+        (
+            "plain-require",
+            "127.0.0.1",
+            plain.port,
+            serde_json::json!({"sslmode": "require"}),
+            "PostgreSQL: SSL not supported by server",
+        ),
+    ];
+    for (name, host, port, tls, want) in &cases {
+        let mut body =
+            serde_json::json!({"name": name, "host": host, "port": port, "user": "postgres"});
+        for (k, v) in tls.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let created = oper.post("/servers?check=false", &body).await;
+        assert_eq!(created.status, 200, "{name}: {}", created.body);
+        let started = Instant::now();
+        let s = status_of(&oper, name).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(7),
+            "{name} took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(s["status"], *want, "{name}: {s}");
+        if *want == "ok" {
+            assert_eq!(s["ssl"], true, "{name} not encrypted: {s}");
+        }
+    }
+    let tested = oper.post("/servers/tls-full/test-pg", &Value::Null).await;
+    assert_eq!(tested.body["ssl"], true, "{}", tested.body);
+    // A verify mode without a CA to verify against is refused up front.
+    let bad = oper
+        .post(
+            "/servers?check=false",
+            &serde_json::json!({"name": "no-ca", "host": "localhost", "port": pg.port,
+                                "user": "postgres", "sslmode": "verify-full"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body["detail"].as_str().unwrap().contains("sslrootcert"));
+    // pgmonctl takes the same options.
+    let port = pg.port.to_string();
+    let mut args = local_server_args("tls-cli", &port);
+    args.extend(["--sslmode", "verify-ca", "--sslrootcert", "pg-ca.crt"]);
+    let out = d.pgmonctl_socket(&args, "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = status_of(&oper, "tls-cli").await;
+    assert_eq!(
+        (s["status"].as_str(), s["sslmode"].as_str()),
+        (Some("ok"), Some("verify-ca")),
+        "{s}"
+    );
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::secret;
-use crate::servers::{Server, SshAuthType};
+use crate::servers::{Server, SshAuthType, SslMode};
 use crate::ssh_keys::SshKeyMeta;
 use crate::users::{Role, User};
 
@@ -109,6 +109,18 @@ pub struct ServerStatus {
     /// The server's own collection interval, when it has one (pgmon's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collect_interval: Option<u64>,
+    /// TLS settings (pgmon's addition; shown when not the default `prefer` or when set).
+    #[serde(default, skip_serializing_if = "SslMode::is_default")]
+    pub sslmode: SslMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslrootcert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslcert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslkey: Option<String>,
+    /// Whether the status check's session was encrypted (pgmon's addition; once checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl: Option<bool>,
     /// Epoch seconds since when the server has failed every check (pgmon's addition; only on
     /// a server that is down).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +166,11 @@ impl ServerStatus {
             timestamp: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
             allow_cleartext_password: server.allow_cleartext_password,
             collect_interval: server.collect_interval,
+            sslmode: server.sslmode,
+            sslrootcert: server.sslrootcert.clone(),
+            sslcert: server.sslcert.clone(),
+            sslkey: server.sslkey.clone(),
+            ssl: None,
             down_since: None,
             cleared_secrets: None,
         }
@@ -310,7 +327,7 @@ pub struct PgTest {
     pub message: String,
     /// `server_version`, when connected.
     pub version: Option<String>,
-    /// Whether the session was encrypted (pgmon connects in plain TCP for now).
+    /// Whether the session was encrypted (`pg_stat_ssl`).
     pub ssl: bool,
 }
 

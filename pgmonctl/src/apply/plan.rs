@@ -39,7 +39,8 @@ pub struct Action {
 }
 
 pub enum Op {
-    Server(ServerOp),
+    /// Boxed: a server change carries a whole server body, a user change much less.
+    Server(Box<ServerOp>),
     User(UserOp),
 }
 
@@ -112,7 +113,7 @@ pub fn plan(spec: &Spec, current: &Current, options: &Options) -> Result<Vec<Act
     if options.prune {
         for s in &current.servers {
             if !spec.servers.iter().any(|d| d.name == s.name) {
-                let op = Op::Server(ServerOp::Remove(s.name.clone()));
+                let op = Op::Server(Box::new(ServerOp::Remove(s.name.clone())));
                 actions.push(action(
                     "server",
                     &s.name,
@@ -187,7 +188,7 @@ fn server_action(s: &ServerSpec, current: &Current, o: &Options) -> Result<Actio
         input.password = read(&s.password(), &at("password"))?;
         input.ssh_password = read(&s.ssh_password(), &at("ssh_password"))?;
         input.ssh_key_passphrase = read(&s.ssh_key_passphrase(), &at("ssh_key_passphrase"))?;
-        let op = Op::Server(ServerOp::Create(input));
+        let op = Op::Server(Box::new(ServerOp::Create(input)));
         return Ok(action(
             "server",
             &s.name,
@@ -250,10 +251,10 @@ fn server_action(s: &ServerSpec, current: &Current, o: &Options) -> Result<Actio
     if fields.is_empty() {
         return Ok(action("server", &s.name, Outcome::Unchanged, fields, None));
     }
-    let op = Op::Server(ServerOp::Update {
+    let op = Op::Server(Box::new(ServerOp::Update {
         name: s.name.clone(),
         input,
-    });
+    }));
     Ok(action(
         "server",
         &s.name,

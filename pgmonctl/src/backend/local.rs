@@ -225,7 +225,7 @@ impl Backend for Local {
         let (mut servers, mut users) = (Vec::new(), Vec::new());
         for op in ops {
             match op {
-                Op::Server(s) => servers.push(s),
+                Op::Server(s) => servers.push(*s),
                 Op::User(u) => users.push(u),
             }
         }

@@ -186,13 +186,13 @@ impl Backend for Remote {
     async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)> {
         for (done, op) in ops.into_iter().enumerate() {
             let made = match op {
-                Op::Server(ServerOp::Create(input)) => {
-                    self.create_server(input, false).await.map(drop)
-                }
-                Op::Server(ServerOp::Update { name, input }) => {
-                    self.update_server(&name, input).await.map(drop)
-                }
-                Op::Server(ServerOp::Remove(name)) => self.remove_server(&name).await.map(drop),
+                Op::Server(op) => match *op {
+                    ServerOp::Create(input) => self.create_server(input, false).await.map(drop),
+                    ServerOp::Update { name, input } => {
+                        self.update_server(&name, input).await.map(drop)
+                    }
+                    ServerOp::Remove(name) => self.remove_server(&name).await.map(drop),
+                },
                 Op::User(UserOp::Create(new)) => self
                     .create_user(UserCreate {
                         login: new.login,

@@ -21,6 +21,9 @@ use tokio::net::TcpStream;
 use tokio_postgres::{Client, Config, NoTls};
 
 use super::pools::CONNECT_TIMEOUT;
+use super::tls::{TlsSettings, TlsSetupError};
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The error a refused cleartext request carries inside the driver's I/O error, so the status
 /// can name it.
@@ -33,6 +36,35 @@ pub struct GuardedConnect {
     pub host: String,
     pub port: u16,
     pub allow_cleartext: bool,
+    pub tls: TlsSettings,
+    /// The TLS connector, made (files read) at the first connect.
+    connector: tokio::sync::OnceCell<Result<Option<MakeRustlsConnect>, String>>,
+}
+
+impl GuardedConnect {
+    pub fn new(host: String, port: u16, allow_cleartext: bool, tls: TlsSettings) -> Self {
+        GuardedConnect {
+            host,
+            port,
+            allow_cleartext,
+            tls,
+            connector: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn connector(&self) -> io::Result<Option<MakeRustlsConnect>> {
+        let made = self
+            .connector
+            .get_or_init(|| async {
+                let tls = self.tls.clone();
+                tokio::task::spawn_blocking(move || tls.connector().map_err(|e| e.0))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
+            })
+            .await;
+        made.clone()
+            .map_err(|why| io::Error::other(TlsSetupError(why)))
+    }
 }
 
 impl Connect for GuardedConnect {
@@ -40,24 +72,51 @@ impl Connect for GuardedConnect {
         &self,
         config: &Config,
     ) -> BoxFuture<'_, Result<(Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>> {
-        let config = config.clone();
+        let mut config = config.clone();
+        config.ssl_mode(self.tls.driver_mode());
         Box::pin(async move {
-            // The driver turns only its own I/O into errors, so a failed TCP connect travels
-            // as a stream that fails on first use: the caller sees the same I/O error kinds
-            // (refused, timed out) as from the driver's own connect.
-            let stream = match tcp_connect(&self.host, self.port).await {
-                Ok(tcp) => Guarded::Open(AuthWatch::new(tcp, self.allow_cleartext)),
-                Err(e) => Guarded::Failed(Some(e)),
-            };
-            let (client, connection) = config.connect_raw(stream, NoTls).await?;
-            let task = tokio::spawn(async move {
-                if let Err(e) = connection.await {
-                    tracing::debug!(error = %e, "PostgreSQL connection ended");
+            // The driver turns only its own I/O into errors, so a failed TCP connect (or TLS
+            // set-up) travels as a stream that fails on first use: the caller sees the same
+            // I/O error kinds (refused, timed out) as from the driver's own connect.
+            let connector = self.connector().await;
+            let asks_tls = !matches!(connector, Ok(None));
+            let stream = match (
+                connector.as_ref().err(),
+                tcp_connect(&self.host, self.port).await,
+            ) {
+                (Some(e), _) => Guarded::Failed(Some(io::Error::new(e.kind(), e.to_string()))),
+                (None, Ok(tcp)) => {
+                    Guarded::Open(AuthWatch::new(tcp, self.allow_cleartext, asks_tls))
                 }
-            });
+                (None, Err(e)) => Guarded::Failed(Some(e)),
+            };
+            let (client, task) = match connector {
+                Ok(Some(mut tls)) => {
+                    let tls = MakeTlsConnect::<Guarded>::make_tls_connect(&mut tls, &self.host)
+                        .unwrap_or_else(|e| match e {});
+                    spawn(config.connect_raw(stream, tls).await?)
+                }
+                _ => spawn(config.connect_raw(stream, NoTls).await?),
+            };
             Ok((client, task))
         })
     }
+}
+
+/// Runs a session's connection until it ends.
+fn spawn<S, T>(
+    (client, connection): (Client, tokio_postgres::Connection<S, T>),
+) -> (Client, tokio::task::JoinHandle<()>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let task = tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "PostgreSQL connection ended");
+        }
+    });
+    (client, task)
 }
 
 /// How long a failed name look-up is answered from memory. Failed servers are re-checked
@@ -198,6 +257,10 @@ const AUTH_CLEARTEXT: u32 = 3;
 struct AuthWatch<S> {
     inner: S,
     allow_cleartext: bool,
+    /// The driver asked for TLS: the server's first byte is its one-byte answer, `S` (what
+    /// follows is TLS: nothing to read, and no password in the clear) or `N` (plain messages
+    /// follow).
+    ssl_reply: bool,
     /// Bytes of the current message's head (type, length, first 4 body bytes) seen so far.
     head: [u8; 9],
     have: usize,
@@ -207,10 +270,11 @@ struct AuthWatch<S> {
 }
 
 impl<S> AuthWatch<S> {
-    fn new(inner: S, allow_cleartext: bool) -> AuthWatch<S> {
+    fn new(inner: S, allow_cleartext: bool, ssl_reply: bool) -> AuthWatch<S> {
         AuthWatch {
             inner,
             allow_cleartext,
+            ssl_reply,
             head: [0; 9],
             have: 0,
             skip: 0,
@@ -221,6 +285,15 @@ impl<S> AuthWatch<S> {
     /// Follows the message boundaries through `bytes`; an error when the server asks for a
     /// cleartext password that may not be sent.
     fn watch(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        if self.ssl_reply && !bytes.is_empty() {
+            self.ssl_reply = false;
+            match bytes[0] {
+                b'S' => self.done = true,
+                b'N' => bytes = &bytes[1..],
+                // An error message instead (a server too old for TLS): read as any message.
+                _ => {}
+            }
+        }
         while !self.done && !bytes.is_empty() {
             if self.skip > 0 {
                 let n = self.skip.min(bytes.len());
@@ -299,22 +372,38 @@ mod tests {
         let mut stream = notice.to_vec();
         stream.extend(auth(AUTH_CLEARTEXT, &[]));
         for split in 0..stream.len() {
-            let mut w = AuthWatch::new((), false);
+            let mut w = AuthWatch::new((), false, false);
             let (a, b) = stream.split_at(split);
             let refused = w.watch(a).and_then(|_| w.watch(b)).unwrap_err();
             assert!(refused.get_ref().unwrap().is::<CleartextRefused>());
         }
-        let mut allowed = AuthWatch::new((), true);
+        let mut allowed = AuthWatch::new((), true, false);
         assert!(allowed.watch(&stream).is_ok());
 
         let mut scram = auth(10, b"SCRAM-SHA-256\0\0");
         scram.extend(auth(5, &[1, 2, 3, 4]));
         scram.extend(auth(AUTH_OK, &[]));
         scram.extend(auth(AUTH_CLEARTEXT, &[]));
-        let mut w = AuthWatch::new((), false);
+        let mut w = AuthWatch::new((), false, false);
         for byte in &scram {
             w.watch(std::slice::from_ref(byte)).unwrap();
         }
+        assert!(w.done);
+    }
+
+    #[test]
+    /// After asking for TLS: `N` and a cleartext request is refused as ever; `S` means the rest
+    /// is TLS, never inspected.
+    fn reads_the_answer_to_a_tls_request() {
+        let mut plain = vec![b'N'];
+        plain.extend(auth(AUTH_CLEARTEXT, &[]));
+        let mut w = AuthWatch::new((), false, true);
+        let refused = w.watch(&plain).unwrap_err();
+        assert!(refused.get_ref().unwrap().is::<CleartextRefused>());
+        let mut tls = vec![b'S'];
+        tls.extend(auth(AUTH_CLEARTEXT, &[]));
+        let mut w = AuthWatch::new((), false, true);
+        w.watch(&tls).unwrap();
         assert!(w.done);
     }
 

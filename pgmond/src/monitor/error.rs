@@ -37,6 +37,14 @@ impl MonitorError {
 
     /// What went wrong, in full: `host unreachable`, `operation timeout` or the server's message.
     pub fn reason(&self) -> String {
+        if let MonitorError::Postgres(e) = self {
+            if let Some(why) = super::tls::failure_reason(e) {
+                return why;
+            }
+            if ssl_required(e) {
+                return "SSL required by server".into();
+            }
+        }
         match self {
             MonitorError::Timeout => "operation timeout".to_owned(),
             // Any socket-level failure (refused, no route, name not resolved, reset) means the
@@ -66,6 +74,15 @@ impl MonitorError {
         matches!(self, MonitorError::Postgres(e)
             if (e.is_closed() || io_kind(e).is_some()) && !cleartext_refused(e))
     }
+}
+
+/// pg_hba.conf has only `hostssl` lines for us and we came without TLS (`sslmode=disable`):
+/// PostgreSQL says "no pg_hba.conf entry ... no encryption" (before 15: "SSL off").
+fn ssl_required(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        db.code().code() == "28000"
+            && (db.message().contains("no encryption") || db.message().contains("SSL off"))
+    })
 }
 
 /// The server's own message for database errors, the driver's otherwise.

@@ -70,6 +70,7 @@ fn overlay(mut now: ServerStatus, checked: &ServerStatus) -> ServerStatus {
     now.total_space = checked.total_space;
     now.connections = checked.connections.clone();
     now.uptime_hours = checked.uptime_hours;
+    now.ssl = checked.ssl;
     now.data_dir = checked.data_dir.clone();
     now.status = checked.status.clone();
     now.timestamp = checked.timestamp;

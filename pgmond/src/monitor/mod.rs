@@ -9,6 +9,7 @@ mod latest;
 pub mod legacy_history;
 mod pools;
 mod status;
+mod tls;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -104,12 +105,11 @@ impl Monitor {
         F: Fn(Object) -> Fut,
         Fut: Future<Output = Result<T, MonitorError>>,
     {
-        let cipher = self.dir.cipher()?;
-        let first = work(self.pools.get(server, db, cipher).await?).await;
+        let first = work(self.pools.get(server, db, &self.dir).await?).await;
         match first {
             Err(e) if e.is_broken_connection() => {
                 tracing::debug!(server = %server.name, error = %e, "retrying on a fresh connection");
-                work(self.pools.get(server, db, cipher).await?).await
+                work(self.pools.get(server, db, &self.dir).await?).await
             }
             other => other,
         }
@@ -144,6 +144,7 @@ impl Monitor {
                 out.version = Some(f.version);
                 out.connections = Some(f.connections);
                 out.uptime_hours = Some(f.uptime_hours);
+                out.ssl = Some(f.ssl);
                 out.data_dir = f.data_dir;
                 out.timestamp = f.at;
             }
@@ -207,22 +208,28 @@ impl Monitor {
     /// about to be saved as much as for a stored one.
     pub async fn test_pg(&self, server: &Server) -> PgTest {
         let attempt = async {
-            let client = pools::connect_once(server, live_db(server), self.dir.cipher()?).await?;
-            let row = client.query_one("SHOW server_version", &[]).await?;
-            Ok::<String, MonitorError>(row.get(0))
+            let client = pools::connect_once(server, live_db(server), &self.dir).await?;
+            let row = client
+                .query_one(
+                    "SELECT current_setting('server_version'),
+                            coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                    &[],
+                )
+                .await?;
+            Ok::<(String, bool), MonitorError>((row.get(0), row.get(1)))
         };
         let outcome = tokio::time::timeout(CHECK_DEADLINE, attempt)
             .await
             .unwrap_or(Err(MonitorError::Timeout));
-        let (success, message, version) = match outcome {
-            Ok(v) => (true, "Connection successful".to_owned(), Some(v)),
-            Err(e) => (false, e.status(), None),
+        let (success, message, version, ssl) = match outcome {
+            Ok((v, ssl)) => (true, "Connection successful".to_owned(), Some(v), ssl),
+            Err(e) => (false, e.status(), None, false),
         };
         PgTest {
             success,
             message,
             version,
-            ssl: false,
+            ssl,
         }
     }
 

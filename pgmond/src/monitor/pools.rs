@@ -16,12 +16,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use pgmon_common::ConfigDir;
 use pgmon_common::api::PoolStatus;
-use pgmon_common::crypto::Cipher;
 use pgmon_common::servers::Server;
 
 use super::connect::GuardedConnect;
 use super::error::MonitorError;
+use super::tls::TlsSettings;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How pgmon's sessions name themselves in `pg_stat_activity`.
@@ -83,6 +84,11 @@ pub fn session_key(server: &Server, db: &str) -> String {
         } else {
             ""
         },
+        // Servers at one endpoint with other TLS settings must not share sessions.
+        &format!(
+            "{:?}\0{:?}\0{:?}\0{:?}",
+            server.sslmode, server.sslrootcert, server.sslcert, server.sslkey
+        ),
     ]);
     format!("{}#{tag:016x}", pool_key(server, db))
 }
@@ -93,9 +99,9 @@ impl Pools {
         &self,
         server: &Server,
         db: &str,
-        cipher: &Cipher,
+        dir: &ConfigDir,
     ) -> Result<Object, MonitorError> {
-        let pool = self.pool(server, db, cipher)?;
+        let pool = self.pool(server, db, dir)?;
         // deadpool's own timeouts bound the wait; this one also bounds a server that accepts
         // TCP and then never answers the startup packet.
         match tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_millis(500), pool.get()).await {
@@ -104,14 +110,14 @@ impl Pools {
         }
     }
 
-    fn pool(&self, server: &Server, db: &str, cipher: &Cipher) -> Result<Pool, MonitorError> {
+    fn pool(&self, server: &Server, db: &str, dir: &ConfigDir) -> Result<Pool, MonitorError> {
         let key = session_key(server, db);
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = pools.get(&key).filter(|e| !e.pool.is_closed()) {
             return Ok(e.pool.clone());
         }
         let profile = PoolProfile::for_server(server);
-        let pool = build_pool(server, db, cipher, profile)?;
+        let pool = build_pool(server, db, dir, profile)?;
         pools.insert(
             key,
             Entry {
@@ -181,8 +187,9 @@ impl Pools {
 fn session(
     server: &Server,
     db: &str,
-    cipher: &Cipher,
+    dir: &ConfigDir,
 ) -> Result<(tokio_postgres::Config, GuardedConnect), MonitorError> {
+    let cipher = dir.cipher()?;
     let mut cfg = tokio_postgres::Config::new();
     cfg.user(&server.user)
         .dbname(db)
@@ -191,11 +198,12 @@ fn session(
     if let Some(p) = server.password.as_ref().filter(|p| p.is_set()) {
         cfg.password(p.reveal(cipher, &format!("password of server {}", server.name))?);
     }
-    let connect = GuardedConnect {
-        host: server.host.clone(),
-        port: server.port,
-        allow_cleartext: server.allow_cleartext_password,
-    };
+    let connect = GuardedConnect::new(
+        server.host.clone(),
+        server.port,
+        server.allow_cleartext_password,
+        TlsSettings::of(server, dir.root()),
+    );
     Ok((cfg, connect))
 }
 
@@ -204,20 +212,20 @@ fn session(
 pub async fn connect_once(
     server: &Server,
     db: &str,
-    cipher: &Cipher,
+    dir: &ConfigDir,
 ) -> Result<tokio_postgres::Client, MonitorError> {
     use deadpool_postgres::Connect;
-    let (cfg, connect) = session(server, db, cipher)?;
+    let (cfg, connect) = session(server, db, dir)?;
     Ok(connect.connect(&cfg).await?.0)
 }
 
 fn build_pool(
     server: &Server,
     db: &str,
-    cipher: &Cipher,
+    dir: &ConfigDir,
     profile: PoolProfile,
 ) -> Result<Pool, MonitorError> {
-    let (cfg, connect) = session(server, db, cipher)?;
+    let (cfg, connect) = session(server, db, dir)?;
     let manager = Manager::from_connect(
         cfg,
         connect,

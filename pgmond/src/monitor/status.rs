@@ -6,13 +6,15 @@ use serde_json::{Map, Value};
 
 use super::error::MonitorError;
 
+/// Whether this session is encrypted comes from `pg_stat_ssl` (PostgreSQL 9.5 and later).
 /// `data_directory` is readable only with `pg_read_all_settings` (or as superuser); others get
 /// null rather than an error.
 const SETTINGS: &str = "
     SELECT current_setting('server_version'),
            CASE WHEN pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER')
                 THEN current_setting('data_directory') END,
-           round((extract(epoch FROM now() - pg_postmaster_start_time()) / 3600)::numeric, 2)::float8";
+           round((extract(epoch FROM now() - pg_postmaster_start_time()) / 3600)::numeric, 2)::float8,
+           coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)";
 
 /// Sessions by state; background processes have no state and count as "None", as the Python
 /// backend's `str(None)` had it.
@@ -28,6 +30,7 @@ pub struct LiveFacts {
     pub data_dir: Option<String>,
     pub uptime_hours: f64,
     pub connections: Map<String, Value>,
+    pub ssl: bool,
     /// Epoch seconds when the facts were read.
     pub at: f64,
 }
@@ -45,6 +48,7 @@ pub async fn read(client: &Client) -> Result<LiveFacts, MonitorError> {
         version: settings.get(0),
         data_dir: settings.get(1),
         uptime_hours: settings.get(2),
+        ssl: settings.get(3),
         connections,
         at: now_epoch(),
     })
