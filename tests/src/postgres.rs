@@ -71,6 +71,10 @@ impl TestCluster {
 
     fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(self.bindir.join(program));
+        // A major from `tests/pg-majors` brings its own libraries beside its binaries.
+        if std::env::var_os(BINDIR_ENV).is_some() {
+            cmd.env("LD_LIBRARY_PATH", self.bindir.join("../lib"));
+        }
         if let Some((uid, gid)) = self.owner {
             cmd.uid(uid.as_raw()).gid(gid.as_raw());
         }
@@ -138,11 +142,36 @@ impl TestCluster {
         assert!(is_listening(port));
     }
 
+    /// Whether the server takes connections, as `pg_isready` asks it (the binaries of other
+    /// majors come without it): a startup packet answered with anything but "starting up".
     fn is_ready(&self) -> bool {
-        Command::new(self.bindir.join("pg_isready"))
-            .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string()])
-            .status()
-            .is_ok_and(|s| s.success())
+        use std::io::{Read, Write};
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut body = 196_608u32.to_be_bytes().to_vec(); // protocol 3.0
+        for part in ["user", "postgres", "database", "postgres", ""] {
+            body.extend(part.as_bytes());
+            body.push(0);
+        }
+        let mut packet = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+        packet.extend(body);
+        let mut head = [0u8; 5];
+        if s.write_all(&packet).is_err() || s.read_exact(&mut head).is_err() {
+            return false;
+        }
+        match head[0] {
+            b'R' => true,
+            b'E' => {
+                let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+                let mut error = vec![0u8; len.saturating_sub(4)];
+                // 57P03: cannot_connect_now ("the database system is starting up").
+                s.read_exact(&mut error).is_ok() && !error.windows(5).any(|w| w == b"57P03")
+            }
+            _ => false,
+        }
     }
 
     /// Turns TLS on with `certs`' server certificate and key, and with `hostssl_only`, allows
@@ -222,7 +251,19 @@ impl Drop for TestCluster {
 
 /// The folder of `initdb` and `postgres`: `pg_config --bindir`, else the newest
 /// `/usr/lib/postgresql/<major>/bin`.
+/// Where another major's binaries are (`tests/pg-majors` sets it); else the installed ones.
+const BINDIR_ENV: &str = "PGMON_PG_BINDIR";
+
 fn find_bindir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(BINDIR_ENV) {
+        let dir = PathBuf::from(dir);
+        assert!(
+            has_server_binaries(&dir),
+            "{BINDIR_ENV}={}: no initdb and postgres there",
+            dir.display()
+        );
+        return dir;
+    }
     let from_pg_config = Command::new("pg_config")
         .arg("--bindir")
         .output()
@@ -252,9 +293,7 @@ fn find_bindir() -> PathBuf {
 }
 
 fn has_server_binaries(dir: &Path) -> bool {
-    ["initdb", "postgres", "pg_isready"]
-        .iter()
-        .all(|b| dir.join(b).exists())
+    ["initdb", "postgres"].iter().all(|b| dir.join(b).exists())
 }
 
 /// When running as root, the `postgres` user to run the server as.

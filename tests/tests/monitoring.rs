@@ -43,6 +43,13 @@ async fn up_server_reports_live_facts() {
     let s = status_of(&api, "up").await;
     assert_eq!(s["status"], "ok", "{s}");
     assert_eq!(s["version"], version.as_str());
+    // Under `tests/pg-majors`, the major it asked for.
+    if let Ok(major) = std::env::var("PGMON_PG_MAJOR") {
+        assert!(
+            version.starts_with(&format!("{major}.")),
+            "{version} is not {major}"
+        );
+    }
     assert_eq!(s["data_dir"], pg.data_dir().to_str().unwrap());
     assert!(s["uptime_hours"].as_f64().unwrap() >= 0.0);
     let conns = s["connections"].as_object().unwrap();
