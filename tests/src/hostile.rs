@@ -129,13 +129,22 @@ impl CleartextServer {
                 let flag = Arc::clone(&flag);
                 std::thread::spawn(move || {
                     conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-                    let mut len = [0; 4];
-                    if conn.read_exact(&mut len).is_err() {
-                        return;
-                    }
-                    let mut startup = vec![0; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
-                    if conn.read_exact(&mut startup).is_err() {
-                        return;
+                    let mut startup = Vec::new();
+                    // A TLS request first (sslmode=prefer) is answered `N`, as a server
+                    // without SSL does; then comes the startup packet.
+                    for _ in 0..2 {
+                        let mut len = [0; 4];
+                        if conn.read_exact(&mut len).is_err() {
+                            return;
+                        }
+                        startup = vec![0; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+                        if conn.read_exact(&mut startup).is_err() {
+                            return;
+                        }
+                        if startup != 80_877_103u32.to_be_bytes() {
+                            break;
+                        }
+                        conn.write_all(b"N").ok();
                     }
                     // 'R', length 8, code 3: send the password in cleartext.
                     conn.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]).ok();

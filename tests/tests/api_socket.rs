@@ -39,6 +39,7 @@ fn stored_facts(mut v: Value) -> Value {
         "free_space",
         "total_space",
         "down_since",
+        "ssl",
     ];
     for item in v.as_array_mut().unwrap() {
         let obj = item.as_object_mut().unwrap();

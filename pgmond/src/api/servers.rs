@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
 use pgmon_common::ConfigDir;
 use pgmon_common::api::{ErrorBody, Message, PgTest, ServerStatus, ServerTest, SshTest};
 use pgmon_common::net::{CONNECT_TIMEOUT, is_reachable};
@@ -31,17 +33,13 @@ pub struct CheckQuery {
     get, path = "/servers", tag = "servers", security(("bearer" = [])),
     responses((status = 200, body = [ServerStatus]), (status = 401, body = ErrorBody))
 )]
-pub async fn list(
-    _: Auth<Viewer>,
-    State(state): State<AppState>,
-) -> Result<Json<Vec<ServerStatus>>, ApiError> {
+pub async fn list(_: Auth<Viewer>, State(state): State<AppState>) -> impl IntoResponse {
     let snapshot = state.fleet.get();
-    Ok(Json(
-        state
-            .monitor
-            .statuses(&snapshot.servers, &snapshot.keys)
-            .await,
-    ))
+    let body = state
+        .monitor
+        .statuses_json(&snapshot.servers, &snapshot.keys)
+        .await;
+    ([(CONTENT_TYPE, "application/json")], body)
 }
 
 /// Store work that yields a server, and the SSH keys its status object names, in one trip to

@@ -36,6 +36,16 @@ struct Entry {
     status: ServerStatus,
     at: Instant,
     ok: bool,
+    /// The status object as the list shows it, in JSON, for the config it was made with: the
+    /// list reuses it until the entry or the config changes (holding the config's `Arc`s, so a
+    /// new config is never taken for the old one).
+    shown: Option<Shown>,
+}
+
+struct Shown {
+    servers: Arc<Vec<Server>>,
+    keys: Arc<Vec<SshKeyMeta>>,
+    json: Arc<str>,
 }
 
 #[derive(Default)]
@@ -43,7 +53,12 @@ pub(super) struct Latest {
     entries: Mutex<HashMap<String, Entry>>,
     in_flight: Mutex<HashSet<String>>,
     demand: Mutex<Option<Instant>>,
+    /// The memory's keys of the servers of one config, made once per config.
+    keys: Mutex<Option<KeysOf>>,
 }
+
+/// A config's servers and their keys in the memory.
+type KeysOf = (Arc<Vec<Server>>, Arc<Vec<String>>);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -57,6 +72,12 @@ fn key(server: &Server) -> String {
         server.name,
         pools::session_key(server, live_db(server))
     )
+}
+
+fn to_json(status: &ServerStatus) -> Arc<str> {
+    serde_json::to_string(status)
+        .expect("a status object serialises")
+        .into()
 }
 
 fn is_ok(status: &ServerStatus) -> bool {
@@ -95,8 +116,22 @@ impl Latest {
                 status: status.clone(),
                 at: Instant::now(),
                 ok,
+                shown: None,
             },
         );
+    }
+
+    /// The memory's key of each of `servers`, computed once per config.
+    fn keys_of(&self, servers: &Arc<Vec<Server>>) -> Arc<Vec<String>> {
+        let mut cached = lock(&self.keys);
+        match &*cached {
+            Some((of, keys)) if Arc::ptr_eq(of, servers) => Arc::clone(keys),
+            _ => {
+                let keys = Arc::new(servers.iter().map(key).collect::<Vec<_>>());
+                *cached = Some((Arc::clone(servers), Arc::clone(&keys)));
+                keys
+            }
+        }
     }
 
     fn due(&self, server: &Server, ttl: Duration) -> bool {
@@ -115,20 +150,42 @@ impl Latest {
 }
 
 impl Monitor {
-    /// Statuses of all `servers` in the given order: from memory where it is fresh, checked
-    /// live (concurrently) where it is not.
-    pub async fn statuses(&self, servers: &[Server], keys: &[SshKeyMeta]) -> Vec<ServerStatus> {
+    /// `GET /servers`: the status objects of all `servers` in their order, as a JSON array:
+    /// from memory where it is fresh (each object serialised once per check and config),
+    /// checked live (concurrently) where it is not.
+    pub async fn statuses_json(
+        &self,
+        servers: &Arc<Vec<Server>>,
+        keys: &Arc<Vec<SshKeyMeta>>,
+    ) -> String {
         *lock(&self.latest.demand) = Some(Instant::now());
+        let memory_keys = self.latest.keys_of(servers);
         // From memory in one pass under one lock; only what is missing is checked.
-        let remembered: Vec<Option<ServerStatus>> = {
-            let entries = lock(&self.latest.entries);
+        let remembered: Vec<Option<Arc<str>>> = {
+            let mut entries = lock(&self.latest.entries);
             servers
                 .iter()
-                .map(|s| {
-                    let e = entries.get(&key(s))?;
+                .zip(memory_keys.iter())
+                .map(|(s, k)| {
+                    let e = entries.get_mut(k)?;
                     let fresh = if e.ok { self.ttls.status } else { FAILED_FRESH };
-                    (e.at.elapsed() < fresh)
-                        .then(|| overlay(ServerStatus::stored(s, keys), &e.status))
+                    if e.at.elapsed() >= fresh {
+                        return None;
+                    }
+                    let current = e
+                        .shown
+                        .as_ref()
+                        .filter(|c| Arc::ptr_eq(&c.servers, servers) && Arc::ptr_eq(&c.keys, keys));
+                    if let Some(c) = current {
+                        return Some(Arc::clone(&c.json));
+                    }
+                    let json = to_json(&overlay(ServerStatus::stored(s, keys), &e.status));
+                    e.shown = Some(Shown {
+                        servers: Arc::clone(servers),
+                        keys: Arc::clone(keys),
+                        json: Arc::clone(&json),
+                    });
+                    Some(json)
                 })
                 .collect()
         };
@@ -139,15 +196,25 @@ impl Monitor {
             .zip(remembered)
             .map(|(s, known)| async move {
                 match known {
-                    Some(status) => status,
-                    None => self.status(s, keys).await,
+                    Some(json) => json,
+                    None => to_json(&self.status(s, keys).await),
                 }
             })
             .collect();
-        futures::stream::iter(checks)
+        let parts: Vec<Arc<str>> = futures::stream::iter(checks)
             .buffered(STATUS_CONCURRENCY)
             .collect()
-            .await
+            .await;
+        let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
+        out.push('[');
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(p);
+        }
+        out.push(']');
+        out
     }
 
     /// Keeps the memory fresh while it is wanted; see the module's notes.
