@@ -129,7 +129,6 @@ impl CleartextServer {
                 let flag = Arc::clone(&flag);
                 std::thread::spawn(move || {
                     conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-                    let mut startup = Vec::new();
                     // A TLS request first (sslmode=prefer) is answered `N`, as a server
                     // without SSL does; then comes the startup packet.
                     for _ in 0..2 {
@@ -137,7 +136,8 @@ impl CleartextServer {
                         if conn.read_exact(&mut len).is_err() {
                             return;
                         }
-                        startup = vec![0; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+                        let mut startup =
+                            vec![0; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
                         if conn.read_exact(&mut startup).is_err() {
                             return;
                         }
