@@ -73,30 +73,35 @@ impl Connect for GuardedConnect {
         config: &Config,
     ) -> BoxFuture<'_, Result<(Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>> {
         let mut config = config.clone();
-        config.ssl_mode(self.tls.driver_mode());
         Box::pin(async move {
             // The driver turns only its own I/O into errors, so a failed TCP connect (or TLS
             // set-up) travels as a stream that fails on first use: the caller sees the same
             // I/O error kinds (refused, timed out) as from the driver's own connect.
-            let connector = self.connector().await;
-            let asks_tls = !matches!(connector, Ok(None));
-            let stream = match (
-                connector.as_ref().err(),
-                tcp_connect(&self.host, self.port).await,
-            ) {
-                (Some(e), _) => Guarded::Failed(Some(io::Error::new(e.kind(), e.to_string()))),
-                (None, Ok(tcp)) => {
-                    Guarded::Open(AuthWatch::new(tcp, self.allow_cleartext, asks_tls))
+            let (connector, stream) = match self.connector().await {
+                Err(e) => (None, Guarded::Failed(Some(e))),
+                Ok(tls) => {
+                    let stream = match tcp_connect(&self.host, self.port).await {
+                        Ok(tcp) => {
+                            Guarded::Open(AuthWatch::new(tcp, self.allow_cleartext, tls.is_some()))
+                        }
+                        Err(e) => Guarded::Failed(Some(e)),
+                    };
+                    (tls, stream)
                 }
-                (None, Err(e)) => Guarded::Failed(Some(e)),
             };
+            // Without a connector the driver must not ask for TLS: its first write is what
+            // reports the failure above.
+            config.ssl_mode(match connector {
+                Some(_) => self.tls.driver_mode(),
+                None => tokio_postgres::config::SslMode::Disable,
+            });
             let (client, task) = match connector {
-                Ok(Some(mut tls)) => {
+                Some(mut tls) => {
                     let tls = MakeTlsConnect::<Guarded>::make_tls_connect(&mut tls, &self.host)
                         .unwrap_or_else(|e| match e {});
                     spawn(config.connect_raw(stream, tls).await?)
                 }
-                _ => spawn(config.connect_raw(stream, NoTls).await?),
+                None => spawn(config.connect_raw(stream, NoTls).await?),
             };
             Ok((client, task))
         })

@@ -87,11 +87,18 @@ impl TlsSettings {
     }
 }
 
+/// A PEM file's contents; an error names the file first (a status shows 50 characters).
 fn read_pem<T, E: std::fmt::Display>(
     path: &Path,
     read: impl FnOnce(&Path) -> Result<T, E>,
 ) -> Result<T, TlsSetupError> {
-    read(path).map_err(|e| TlsSetupError(format!("{}: {e}", path.display())))
+    read(path).map_err(|e| {
+        let name = path
+            .file_name()
+            .map_or(path.as_os_str(), |n| n)
+            .to_string_lossy();
+        TlsSetupError(format!("{name}: {e} ({})", path.display()))
+    })
 }
 
 fn roots_from(path: &Path) -> Result<RootCertStore, TlsSetupError> {
