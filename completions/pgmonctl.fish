@@ -392,7 +392,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
 false\t''"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l collect-interval -d 'Seconds between the collector\'s samples of this server instead of the setting (0: not sampled; else at least 10)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l collect-interval -d 'Seconds between the collector\'s samples of this server instead of the setting (0: not sampled; else at least 10; "default": follow the setting again)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l sslmode -d 'TLS to PostgreSQL, as libpq\'s sslmode [default for a new server: prefer]' -r -f -a "disable\t''
 prefer\t''
 require\t''
@@ -433,7 +433,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-key -d 'SSH key (id or unique name) to log in with instead of a password' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l allow-cleartext-password -d 'Send the password to a server that asks for it in cleartext over an unencrypted connection (refused by default)' -r -f -a "true\t''
 false\t''"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l collect-interval -d 'Seconds between the collector\'s samples of this server instead of the setting (0: not sampled; else at least 10)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l collect-interval -d 'Seconds between the collector\'s samples of this server instead of the setting (0: not sampled; else at least 10; "default": follow the setting again)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l sslmode -d 'TLS to PostgreSQL, as libpq\'s sslmode [default for a new server: prefer]' -r -f -a "disable\t''
 prefer\t''
 require\t''

@@ -41,6 +41,35 @@ impl SslMode {
     }
 }
 
+/// A server's own collection interval in a request: seconds, or `"default"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum IntervalInput {
+    Seconds(u64),
+    Named(IntervalName),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IntervalName {
+    /// Follow the collector's setting again.
+    Default,
+}
+
+impl std::str::FromStr for IntervalInput {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<IntervalInput, String> {
+        match s {
+            "default" => Ok(IntervalInput::Named(IntervalName::Default)),
+            n => n
+                .parse()
+                .map(IntervalInput::Seconds)
+                .map_err(|_| format!("{s:?} is neither a number of seconds nor \"default\"")),
+        }
+    }
+}
+
 impl SshAuthType {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -223,9 +252,10 @@ pub struct ServerInput {
     /// See `Server::allow_cleartext_password`; absent keeps the stored setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cleartext_password: Option<bool>,
-    /// See `Server::collect_interval`: 0, or 10 seconds and more; absent keeps the stored one.
+    /// See `Server::collect_interval`: 0, or 10 seconds and more; `"default"` drops the
+    /// server's own interval (the setting applies again); absent or null keeps the stored one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collect_interval: Option<u64>,
+    pub collect_interval: Option<IntervalInput>,
     /// See `Server::sslmode`; absent or null keeps the stored one (`prefer` for a new server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sslmode: Option<SslMode>,
@@ -313,9 +343,9 @@ impl ServerInput {
         if self.user.is_empty() {
             return Err(Error::invalid("User must not be empty"));
         }
-        if self
-            .collect_interval
-            .is_some_and(|s| s != 0 && s < MIN_COLLECT_INTERVAL)
+        if let Some(IntervalInput::Seconds(s)) = self.collect_interval
+            && s != 0
+            && s < MIN_COLLECT_INTERVAL
         {
             return Err(Error::invalid(format!(
                 "collect_interval must be 0 (not sampled) or at least {MIN_COLLECT_INTERVAL} seconds"
@@ -399,9 +429,11 @@ impl ServerInput {
             allow_cleartext_password: self
                 .allow_cleartext_password
                 .unwrap_or(stored.is_some_and(|s| s.allow_cleartext_password)),
-            collect_interval: self
-                .collect_interval
-                .or(stored.and_then(|s| s.collect_interval)),
+            collect_interval: match self.collect_interval {
+                Some(IntervalInput::Seconds(n)) => Some(n),
+                Some(IntervalInput::Named(IntervalName::Default)) => None,
+                None => stored.and_then(|s| s.collect_interval),
+            },
             sslmode: self
                 .sslmode
                 .or(stored.map(|s| s.sslmode))

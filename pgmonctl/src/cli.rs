@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pgmon_common::api::settings::SettingsUpdate;
-use pgmon_common::servers::SslMode;
+use pgmon_common::servers::{IntervalInput, SslMode};
 use pgmon_common::users::Role;
 
 #[derive(Parser, Debug)]
@@ -354,9 +354,9 @@ pub struct ServerFields {
     #[arg(long, value_name = "BOOL")]
     pub allow_cleartext_password: Option<bool>,
     /// Seconds between the collector's samples of this server instead of the setting (0: not
-    /// sampled; else at least 10)
+    /// sampled; else at least 10; "default": follow the setting again)
     #[arg(long, value_name = "SECONDS")]
-    pub collect_interval: Option<u64>,
+    pub collect_interval: Option<IntervalInput>,
     /// TLS to PostgreSQL, as libpq's sslmode [default for a new server: prefer]
     #[arg(long, value_enum, value_name = "MODE")]
     pub sslmode: Option<SslMode>,

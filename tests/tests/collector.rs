@@ -562,6 +562,37 @@ async fn settings_are_validated_kept_and_followed() {
     for word in ["SERVER", "LAST SAMPLE", "local-pg", "off", "30s"] {
         assert!(text.contains(word), "{word} missing:\n{text}");
     }
+    // `default` drops the server's own interval: the setting applies again.
+    let back = d.pgmonctl_socket(
+        &[
+            "servers",
+            "update",
+            "local-pg",
+            "--collect-interval",
+            "default",
+        ],
+        "",
+    );
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    let shown = oper.get("/servers/local-pg").await.body;
+    assert!(shown.get("collect_interval").is_none(), "{shown}");
+    let status = admin.get("/collector/status").await.body;
+    assert_eq!(
+        collector_entry(&status, "local-pg")["interval"],
+        30,
+        "{status}"
+    );
+    entry["collect_interval"] = serde_json::json!("sometimes");
+    let bad = oper.put("/servers/local-pg", &entry).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(
+        bad.body["detail"][0]["loc"],
+        serde_json::json!(["body", "collect_interval"])
+    );
 }
 
 #[tokio::test]
