@@ -7,25 +7,19 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderMap;
-use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pgmon_common::api::ErrorBody;
 
 use super::ApiError;
-use crate::auth::{Auth, Viewer};
+use crate::auth::{Auth, Viewer, bearer_token};
 use crate::metrics::{Metrics, format};
 use crate::state::AppState;
 
 /// Whether the request carries the metrics token, compared in constant time.
 fn has_metrics_token(headers: &HeaderMap, token: &str) -> bool {
-    let Some(given) = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().as_bytes())
-    else {
+    let Some(given) = bearer_token(headers).map(str::as_bytes) else {
         return false;
     };
     given.len() == token.len()
@@ -82,6 +76,8 @@ pub fn metrics_router(metrics: Arc<Metrics>) -> Router {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header::AUTHORIZATION;
+
     use super::*;
 
     #[test]

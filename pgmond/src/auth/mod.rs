@@ -70,6 +70,18 @@ impl<R: MinRole + Send + Sync> FromRequestParts<AppState> for Auth<R> {
     }
 }
 
+/// The token of an `Authorization: Bearer` header, if there is a non-empty one.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty())
+}
+
 async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
     if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketPeer>>() {
         return Ok(Caller {
@@ -78,16 +90,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
             socket_uid: Some(peer.uid),
         });
     }
-    let token = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
-        .filter(|t| !t.is_empty())
-        .ok_or(ApiError::NotAuthenticated)?;
+    let token = bearer_token(&parts.headers).ok_or(ApiError::NotAuthenticated)?;
     let subject = state.tokens.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::TokenExpired,
         TokenError::Invalid => ApiError::InvalidToken,

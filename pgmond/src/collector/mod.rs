@@ -373,6 +373,7 @@ impl Collector {
                 }
             })
             .await?;
+        let totals = counters.iter().map(|(oid, (c, _))| (*oid, *c)).collect();
         *previous = counters;
         let disk = match read.data_dir.as_deref() {
             Some(d) => match self.monitor.disk_usage(server, d).await {
@@ -391,7 +392,7 @@ impl Collector {
             },
             version: read.version,
             started_at: read.started_at,
-            totals: read.totals,
+            totals,
         })
     }
 

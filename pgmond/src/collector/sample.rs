@@ -62,8 +62,6 @@ pub struct Read {
     pub data_dir: Option<String>,
     pub version: String,
     pub started_at: f64,
-    /// Each database's counters as the server has them (by oid), not increases.
-    pub totals: HashMap<i64, Counters>,
     pub databases: Vec<DbObservation>,
 }
 
@@ -109,7 +107,6 @@ pub async fn read(
             }
         })
         .collect();
-    let totals = next.iter().map(|(oid, (c, _))| (*oid, *c)).collect();
     *previous = next;
     Ok(Read {
         connections: Connections {
@@ -123,7 +120,6 @@ pub async fn read(
         freeze_max_age: server.get(6),
         version: server.get(7),
         started_at: server.get(8),
-        totals,
         databases,
     })
 }

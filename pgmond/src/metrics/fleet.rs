@@ -231,24 +231,21 @@ impl Series for FleetSeries {
             (
                 "pgmon_disk_free",
                 "Free bytes of the data directory's file system (over SSH)",
-                0,
+                (|d| d.0) as fn((i64, i64)) -> i64,
             ),
             (
                 "pgmon_disk_total",
                 "Size of the data directory's file system (over SSH)",
-                1,
+                |d| d.1,
             ),
         ] {
             family(
                 &mut e,
                 (name, help, Some(&Unit::Bytes), MetricType::Gauge),
                 live.iter().filter_map(|(n, l)| {
-                    l.observed.disk.map(|d| {
-                        (
-                            server_label(n),
-                            ConstGauge::new(if pick == 0 { d.0 } else { d.1 }),
-                        )
-                    })
+                    l.observed
+                        .disk
+                        .map(|d| (server_label(n), ConstGauge::new(pick(d))))
                 }),
             )?;
         }

@@ -209,14 +209,8 @@ impl Monitor {
     pub async fn test_pg(&self, server: &Server) -> PgTest {
         let attempt = async {
             let client = pools::connect_once(server, live_db(server), &self.dir).await?;
-            let row = client
-                .query_one(
-                    "SELECT current_setting('server_version'),
-                            coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
-                    &[],
-                )
-                .await?;
-            Ok::<(String, bool), MonitorError>((row.get(0), row.get(1)))
+            let facts = status::read(&client).await?;
+            Ok::<(String, bool), MonitorError>((facts.version, facts.ssl))
         };
         let outcome = tokio::time::timeout(CHECK_DEADLINE, attempt)
             .await

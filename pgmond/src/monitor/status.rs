@@ -1,8 +1,8 @@
 //! The live part of a server's status object (SPEC A4): version, sessions by state, uptime and
 //! data directory, read in one round trip of two pipelined queries.
 
-use deadpool_postgres::Client;
 use serde_json::{Map, Value};
+use tokio_postgres::Client;
 
 use super::error::MonitorError;
 
