@@ -1,4 +1,206 @@
-//! The parts of `pgmond` that stand on their own, as a library: the history store, which its
-//! benchmarks (`benches/`) drive directly. Everything else lives in the binary.
+//! `pgmond` as a library: [`run`] is the daemon the binary starts; [`serve`] runs the same daemon
+//! on listeners its caller has bound (the end-to-end tests bind port 0 and serve in their own
+//! process); [`history`] is the store its benchmarks drive directly.
 
+mod api;
+mod auth;
+mod collector;
+mod first_start;
+mod fleet;
 pub mod history;
+mod listen;
+mod metrics;
+mod monitor;
+mod settings;
+mod ssh;
+mod state;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::{TcpListener, UnixListener};
+use tokio_util::sync::CancellationToken;
+
+use auth::jwt::TokenKeys;
+use settings::{DEFAULT_ADMIN_SOCKET, FileSettings};
+use state::AppState;
+
+pub use settings::Flags;
+
+/// Environment variable that overrides the `secret_key` file as the JWT signing secret.
+const SECRET_KEY_ENV: &str = "SECRET_KEY";
+/// Shortest JWT secret accepted, from the environment as from the file.
+const MIN_SECRET_LEN: usize = 32;
+
+/// The sockets a daemon serves on, bound by its caller.
+pub struct Listeners {
+    /// The HTTP API.
+    pub tcp: TcpListener,
+    /// The admin socket and its path (removed at shutdown); callers on it act as admin.
+    pub admin: Option<(UnixListener, PathBuf)>,
+    /// `/metrics` alone, without authentication (`metrics_listen` of pgmond.toml).
+    pub metrics: Option<TcpListener>,
+}
+
+/// The daemon as the binary runs it: prepares the config dir, binds what the flags and
+/// `pgmond.toml` say, and serves until SIGTERM or SIGINT.
+pub async fn run(flags: Flags) -> anyhow::Result<()> {
+    let daemon = Daemon::open(&flags.config_dir).await?;
+    let metrics = match daemon.file.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("metrics_listen on {addr}"))?,
+        ),
+        None => None,
+    };
+    let tcp = TcpListener::bind(flags.listen)
+        .await
+        .with_context(|| format!("listening on {}", flags.listen))?;
+    let admin = admin_socket(&flags, &daemon.file).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(listen::cancel_on_signal(shutdown.clone()));
+    let listeners = Listeners {
+        tcp,
+        admin,
+        metrics,
+    };
+    daemon.serve(listeners, shutdown).await
+}
+
+/// Serves the config dir `config_dir` (prepared on a first start, as [`run`] does) on
+/// `listeners` until `shutdown` is cancelled, then stops its collector and closes its pools.
+/// Reads `SECRET_KEY` and, on a first start, `PGMON_ADMIN_PASSWORD` from the environment as
+/// the binary does.
+pub async fn serve(
+    config_dir: &Path,
+    listeners: Listeners,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    Daemon::open(config_dir)
+        .await?
+        .serve(listeners, shutdown)
+        .await
+}
+
+/// A config dir made ready to serve: files read, store open, state built.
+struct Daemon {
+    config_dir: PathBuf,
+    file: FileSettings,
+    state: AppState,
+}
+
+impl Daemon {
+    async fn open(config_dir: &Path) -> anyhow::Result<Daemon> {
+        let root = config_dir.to_owned();
+        let (dir, snapshot) = tokio::task::spawn_blocking(move || {
+            let dir = first_start::prepare(&root)?;
+            let snapshot = fleet::Snapshot::read(&dir)?;
+            anyhow::Ok((dir, snapshot))
+        })
+        .await??;
+        let file = FileSettings::load(config_dir)?;
+        // Loaded now, so requests never read the key file.
+        dir.cipher()?;
+        let secret = match std::env::var(SECRET_KEY_ENV) {
+            Ok(s) if s.len() < MIN_SECRET_LEN && !s.is_empty() => anyhow::bail!(
+                "{SECRET_KEY_ENV} is {} bytes long: at least {MIN_SECRET_LEN} are needed",
+                s.len()
+            ),
+            Ok(s) if !s.is_empty() => s,
+            _ => dir.read_secret_key()?,
+        };
+        let history_dir = config_dir.to_owned();
+        let store = tokio::task::spawn_blocking(move || history::HistoryStore::open(&history_dir))
+            .await??;
+        let schedule = file.schedule();
+        let settings = collector::settings_file::load(&dir)?;
+        let mut state = AppState::new(
+            dir.with_min_password_length(file.min_password_length),
+            TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
+            file.cache_ttls(),
+            file.max_servers,
+            auth::throttle::LoginThrottle::new(file.throttle_limits()),
+            (store, schedule, settings),
+            snapshot,
+        );
+        state.metrics_token = file.metrics_token.as_deref().map(Arc::from);
+        Ok(Daemon {
+            config_dir: config_dir.to_owned(),
+            file,
+            state,
+        })
+    }
+
+    async fn serve(self, listeners: Listeners, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let Daemon {
+            config_dir,
+            file,
+            state,
+        } = self;
+        let app = api::router(state.clone(), &file);
+        tracing::info!(
+            listen = %listeners.tcp.local_addr()?,
+            admin_socket = ?listeners.admin.as_ref().map(|(_, p)| p.display().to_string()),
+            config_dir = %config_dir.display(),
+            version = env!("CARGO_PKG_VERSION"),
+            "pgmond started"
+        );
+        let collector = tokio::spawn(state.collector.clone().run(shutdown.clone()));
+        tokio::spawn(state.fleet.clone().run(shutdown.clone()));
+        tokio::spawn(
+            state
+                .monitor
+                .clone()
+                .refresh_statuses(state.fleet.clone(), shutdown.clone()),
+        );
+        if let Some(tcp) = listeners.metrics {
+            tracing::info!(metrics_listen = %tcp.local_addr()?, "serving /metrics without authentication");
+            let app = api::metrics_router(state.metrics.clone());
+            let (shutdown, limits) = (shutdown.clone(), file.serve_limits());
+            tokio::spawn(async move {
+                if let Err(e) = listen::serve(tcp, None, app, shutdown, limits).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
+        listen::serve(
+            listeners.tcp,
+            listeners.admin,
+            app,
+            shutdown,
+            file.serve_limits(),
+        )
+        .await?;
+        collector.await?;
+        state.monitor.close();
+        tracing::info!("pgmond stopped");
+        Ok(())
+    }
+}
+
+/// The admin socket: where the flag or `pgmond.toml` says (failing to bind it is an error), else
+/// the default path, skipped with a warning when its folder is missing or not ours (a
+/// development run outside systemd).
+async fn admin_socket(
+    flags: &Flags,
+    file: &FileSettings,
+) -> anyhow::Result<Option<(UnixListener, PathBuf)>> {
+    if let Some(path) = flags
+        .admin_socket
+        .clone()
+        .or_else(|| file.admin_socket.clone())
+    {
+        let listener = listen::bind_admin_socket(&path).await?;
+        return Ok(Some((listener, path)));
+    }
+    let path = PathBuf::from(DEFAULT_ADMIN_SOCKET);
+    match listen::bind_admin_socket(&path).await {
+        Ok(listener) => Ok(Some((listener, path))),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "admin socket disabled");
+            Ok(None)
+        }
+    }
+}

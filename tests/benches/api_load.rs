@@ -92,7 +92,7 @@ async fn main() {
         &dir,
         (0..20).map(|i| (format!("pg-{i:02}"), "127.0.0.1".into(), pg.port)),
     );
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let token = d.api().token("admin", "admin-pass-1").await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
@@ -147,7 +147,7 @@ async fn main() {
     // One uncached status (caching off) against its two queries on one plain connection.
     std::fs::write(dir.join("pgmond.toml"), "status_cache_ttl_seconds = 0\n").unwrap();
     drop(d);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let token = d.api().token("admin", "admin-pass-1").await;
     let status_url = d.url("/servers/pg-00");
     let raw = pg.client("postgres").await;
@@ -215,7 +215,7 @@ async fn main() {
         &big,
         (0..1000).map(|i| (format!("far-{i:04}"), format!("db{i}.invalid"), 5432)),
     );
-    let d = Daemon::start(&big, &[]);
+    let d = Daemon::binary(&big, &[]);
     let pid = d.pid();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = rss_kib(pid);
@@ -247,7 +247,7 @@ async fn main() {
     let mut times = Vec::new();
     for _ in 0..10 {
         let (_t, fresh) = empty_config();
-        let first = Daemon::start(&fresh, &[("PGMON_ADMIN_PASSWORD", "x-start-pw")]);
+        let first = Daemon::binary(&fresh, &[("PGMON_ADMIN_PASSWORD", "x-start-pw")]);
         drop(first);
         let t = Instant::now();
         let again = Daemon::start_fast(&fresh);

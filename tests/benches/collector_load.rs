@@ -48,7 +48,7 @@ async fn samples(api: &pgmon_tests::http::Api) -> u64 {
 async fn main() {
     let (_pg, _tmp, dir) = fleet_on_one_cluster(SERVERS).await;
     add_settings(&dir, "collect_interval_seconds = 60");
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     tokio::time::sleep(WARM_UP).await;
     let (cpu0, samples0, start) = (cpu_seconds(d.pid()), samples(&api).await, Instant::now());

@@ -71,7 +71,7 @@ async fn main() {
 
     let (_tmp, dir) = seed_config();
     add_servers(&dir, std::iter::once(("one".to_owned(), pg.port)));
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let token = d.api().token("view", "view-pass-1").await;
     let api = d.api().with_token(&token);
     assert_eq!(api.get("/servers").await.status, 200);
@@ -90,7 +90,7 @@ async fn main() {
         (0..NAMES_PER_TARPIT).map(move |i| (format!("never-{t:02}-{i}"), tp.port))
     });
     add_servers(&dir, live.chain(dead));
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     let cold = Instant::now();
     let first = api.get("/servers").await;

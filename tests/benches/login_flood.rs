@@ -30,7 +30,7 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let token_url = d.url("/token");
     let stop = Arc::new(AtomicBool::new(false));
 

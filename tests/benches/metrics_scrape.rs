@@ -49,7 +49,7 @@ async fn main() {
             "collect_interval_seconds = 3600\nlegacy_import = false\nmetrics_token = \"{TOKEN}\""
         ),
     );
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     let started = Instant::now();
     loop {

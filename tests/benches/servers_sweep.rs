@@ -53,7 +53,7 @@ async fn main() {
         )
         .unwrap();
     }
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("admin", "admin-pass-1").await;
 
     let stop = Arc::new(AtomicBool::new(false));

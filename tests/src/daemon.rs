@@ -1,16 +1,21 @@
-//! The real `pgmond` binary on a temp config dir and a free port, and `pgmonctl` runs.
+//! `pgmond` on a temp config dir, and `pgmonctl` runs. A daemon runs in the test's own process
+//! (the library's `serve` on a listener bound to port 0) unless the test needs what only a
+//! process has: its log, its pid for signals and memory, a descriptor limit, its environment.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::bins;
-use crate::net::{free_port, wait_until};
+use crate::net::wait_until;
 
 pub struct Daemon {
-    child: Option<Child>,
+    runner: Option<Runner>,
     pub port: u16,
     pub config_dir: PathBuf,
     /// The admin socket, beside the config dir (never the system default).
@@ -18,9 +23,74 @@ pub struct Daemon {
     log: PathBuf,
 }
 
+enum Runner {
+    Process(Child),
+    /// A thread with its own runtime serving until the token is cancelled.
+    InProcess(CancellationToken, JoinHandle<anyhow::Result<()>>),
+}
+
 impl Daemon {
-    /// Starts `pgmond` on `config_dir` with extra environment, and waits for `/api/health`.
-    pub fn start(config_dir: &Path, env: &[(&str, &str)]) -> Daemon {
+    /// Serves `config_dir` in this process on a loopback listener bound to port 0 and on an
+    /// admin socket beside it, and waits for `/api/health`.
+    pub fn start(config_dir: &Path) -> Daemon {
+        let socket = config_dir.with_extension("sock");
+        let shutdown = CancellationToken::new();
+        let (bound, port) = std::sync::mpsc::channel();
+        let thread = {
+            let (config_dir, socket, shutdown) =
+                (config_dir.to_owned(), socket.clone(), shutdown.clone());
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                let outcome = runtime.block_on(async {
+                    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                    let _ = std::fs::remove_file(&socket);
+                    let admin = tokio::net::UnixListener::bind(&socket)?;
+                    bound.send(tcp.local_addr()?.port())?;
+                    let listeners = pgmond::Listeners {
+                        tcp,
+                        admin: Some((admin, socket)),
+                        metrics: None,
+                    };
+                    pgmond::serve(&config_dir, listeners, shutdown).await
+                });
+                runtime.shutdown_timeout(Duration::from_secs(2));
+                outcome
+            })
+        };
+        let port = match port.recv() {
+            Ok(port) => port,
+            Err(_) => panic!("pgmond did not bind: {:?}", thread.join()),
+        };
+        let mut d = Daemon {
+            runner: Some(Runner::InProcess(shutdown, thread)),
+            port,
+            config_dir: config_dir.to_owned(),
+            socket,
+            log: PathBuf::new(),
+        };
+        let start = std::time::Instant::now();
+        while http_get_status(port, "/api/health") != Some(200) {
+            if matches!(&d.runner, Some(Runner::InProcess(_, t)) if t.is_finished()) {
+                let Some(Runner::InProcess(_, thread)) = d.runner.take() else {
+                    unreachable!()
+                };
+                panic!("pgmond stopped: {:?}", thread.join());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "pgmond did not answer /api/health within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        d
+    }
+
+    /// Starts the `pgmond` binary on `config_dir` with extra environment, and waits for
+    /// `/api/health`.
+    pub fn binary(config_dir: &Path, env: &[(&str, &str)]) -> Daemon {
         Self::spawn(config_dir, env, Duration::from_millis(50), None)
     }
 
@@ -35,16 +105,13 @@ impl Daemon {
         poll: Duration,
         nofile: Option<u64>,
     ) -> Daemon {
-        let port = free_port();
         let log = config_dir.with_extension("pgmond.log");
         let socket = config_dir.with_extension("sock");
         let log_file = File::create(&log).expect("creating pgmond log");
         let mut cmd = Command::new(bins::pgmond());
         cmd.arg("--config-dir")
             .arg(config_dir)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--admin-socket")
+            .args(["--listen", "127.0.0.1:0", "--admin-socket"])
             .arg(&socket)
             .env_remove("PGMON_ADMIN_PASSWORD")
             .env_remove("SECRET_KEY")
@@ -63,20 +130,27 @@ impl Daemon {
             }
         }
         let child = cmd.spawn().expect("starting pgmond");
-        let d = Daemon {
-            child: Some(child),
-            port,
+        let mut d = Daemon {
+            runner: Some(Runner::Process(child)),
+            port: 0,
             config_dir: config_dir.to_owned(),
             socket,
             log,
         };
+        // Port 0, so no other test can take the port between a probe and the bind: the port
+        // is read from the start-up line.
+        let mut port = None;
         wait_until(
             Duration::from_secs(20),
             poll,
             "pgmond answering /api/health",
-            || http_get_status(port, "/api/health") == Some(200),
+            || {
+                port = port.or_else(|| listening_port(&d.log()));
+                port.is_some_and(|p| http_get_status(p, "/api/health") == Some(200))
+            },
             || d.log(),
         );
+        d.port = port.unwrap();
         d
     }
 
@@ -85,15 +159,28 @@ impl Daemon {
         Self::spawn(config_dir, &[], Duration::from_millis(1), None)
     }
 
+    /// The process's pid (a daemon in this process has none to signal).
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().map(Child::id).unwrap_or_default()
+        match &self.runner {
+            Some(Runner::Process(child)) => child.id(),
+            Some(Runner::InProcess(..)) => {
+                panic!("an in-process pgmond has no pid: use Daemon::binary")
+            }
+            None => 0,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// What the process logged: an in-process daemon logs nowhere, so a test that reads the
+    /// log must start the binary.
     pub fn log(&self) -> String {
+        assert!(
+            !matches!(self.runner, Some(Runner::InProcess(..))),
+            "an in-process pgmond logs nowhere: use Daemon::binary"
+        );
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -118,18 +205,38 @@ impl Daemon {
 
     /// Sends SIGTERM and returns the exit status.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
-        let mut child = self.child.take()?;
+        let Some(Runner::Process(mut child)) = self.runner.take() else {
+            panic!("an in-process pgmond takes no signal: use Daemon::binary or stop")
+        };
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
         child.wait().ok()
+    }
+
+    /// Shuts an in-process daemon down as SIGTERM does the binary, and waits until its
+    /// collector has stopped and its store is closed.
+    pub fn stop(&mut self) {
+        let Some(Runner::InProcess(shutdown, thread)) = self.runner.take() else {
+            panic!("stop is for an in-process pgmond: use terminate")
+        };
+        shutdown.cancel();
+        let outcome = thread.join().expect("the pgmond thread panicked");
+        outcome.expect("pgmond failed");
     }
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+        match self.runner.take() {
+            Some(Runner::Process(mut c)) => {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            Some(Runner::InProcess(shutdown, thread)) => {
+                shutdown.cancel();
+                let _ = thread.join();
+            }
+            None => {}
         }
     }
 }
@@ -147,6 +254,13 @@ pub fn pgmond_to_exit(config_dir: &Path, socket: &Path, env: &[(&str, &str)]) ->
         .stdin(Stdio::null())
         .output()
         .expect("running pgmond")
+}
+
+/// The TCP port of the API from pgmond's start-up line (` listen=127.0.0.1:PORT`).
+fn listening_port(log: &str) -> Option<u16> {
+    let (_, rest) = log.split_once(" listen=127.0.0.1:")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// A bare HTTP/1.1 GET, for readiness checks that must not depend on a client library.

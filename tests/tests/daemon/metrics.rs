@@ -178,7 +178,7 @@ async fn prometheus_scrapes_the_fleet() {
     add_local_server(&dir, "live", live.port, None);
     add_local_server(&dir, "stopped", stopped_port, None);
     add_local_server(&dir, "tarpit", tarpit.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let view = d.api_as("view", "view-pass-1").await;
     view.get_until("/collector/status", WAIT, "a sample of every server", |s| {
         ["live", "stopped", "tarpit"]

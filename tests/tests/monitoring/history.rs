@@ -98,7 +98,7 @@ async fn recorded_history_answers() {
     let pg = TestCluster::start();
     load_fixture(&pg).await;
     let (_tmp, dir) = fixture_config(&pg, "legacy_import = false");
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
     assert_recorded_answers(&api).await;
     // Deliberate differences: bad dates are 400 (not 500), a naive date is UTC, an unknown
@@ -171,7 +171,7 @@ async fn missing_stats_database_is_reported_not_fatal() {
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "nostats", pg.port, Some("no_such_stats_db"));
     add_settings(&dir, "legacy_import = false");
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
     let s = api.get("/server/nostats/stats").await;
     assert_eq!(s.status, 200, "{}", s.body);
@@ -241,8 +241,8 @@ async fn imported_history_matches_legacy_and_recordings() {
     load_fixture(&pg).await;
     let (_tmp_l, legacy_dir) = fixture_config(&pg, "legacy_import = false");
     let (_tmp_s, store_dir) = fixture_config(&pg, "");
-    let legacy = Daemon::start(&legacy_dir, &[]);
-    let stored = Daemon::start(&store_dir, &[]);
+    let legacy = Daemon::start(&legacy_dir);
+    let stored = Daemon::start(&store_dir);
     let (legacy_api, api) = (
         legacy.api_as("view", "view-pass-1").await,
         stored.api_as("view", "view-pass-1").await,

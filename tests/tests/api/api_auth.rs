@@ -38,7 +38,7 @@ fn secret_of(d: &Daemon) -> Vec<u8> {
 /// is recorded.
 async fn token_endpoint() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api();
     let form = |pairs: &[(&str, &str)]| {
         api.request(reqwest::Method::POST, "/token").form(
@@ -111,7 +111,7 @@ async fn token_endpoint() {
 /// authenticated" carries `WWW-Authenticate: Bearer`.
 async fn bad_tokens_are_refused() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let secret = secret_of(&d);
     let alg_none = format!(
         "{}.{}.",
@@ -183,7 +183,7 @@ async fn bad_tokens_are_refused() {
 /// A user deleted (or deactivated) after logging in loses access with the same token.
 async fn deleted_and_deactivated_users_lose_access() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let view = d.api_as("view", "view-pass-1").await;
     let oper = d.api_as("oper", "oper-pass-1").await;
     assert_eq!(view.get("/users/me").await.status, 200);
@@ -221,7 +221,7 @@ async fn deleted_and_deactivated_users_lose_access() {
 async fn secret_key_env_wins() {
     let (_tmp, dir) = seed_config();
     let env_secret = "env-secret-env-secret-env-secret-0123";
-    let d = Daemon::start(&dir, &[("SECRET_KEY", env_secret)]);
+    let d = Daemon::binary(&dir, &[("SECRET_KEY", env_secret)]);
     let file_secret = secret_of(&d);
     let api = d.api();
     let with_env = api.with_token(&jwt(env_secret.as_bytes(), "admin", now() + 60));

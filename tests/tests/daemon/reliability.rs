@@ -29,7 +29,7 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
     let (_tmp, dir) = seed_config();
     let mut acknowledged: BTreeSet<String> = BTreeSet::new();
     for round in 0..50 * pgmon_tests::soak_factor() {
-        let d = Daemon::start(&dir, &[]);
+        let d = Daemon::start(&dir);
         let api = d.api_as("oper", "oper-pass-1").await;
         let writer = tokio::spawn(async move {
             let mut done = Vec::new();
@@ -106,7 +106,7 @@ fn fixture_secrets() -> Vec<String> {
 /// JWT secret. A token whose claims were edited is refused.
 async fn no_secret_leaves() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let mut secrets = fixture_secrets();
     secrets.push(
@@ -206,7 +206,7 @@ async fn load_with_faults() {
     let (_tmp, dir) = seed_config();
     pgmon_tests::daemon::add_local_server(&dir, "live", pg.port, None);
     pgmon_tests::daemon::add_local_server(&dir, "hang", tarpit.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     let rss = |pid: u32| -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

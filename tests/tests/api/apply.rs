@@ -232,7 +232,7 @@ print(f.decrypt(s["app-db"]["password"].encode()).decode(), f.decrypt(s["report-
 /// Through the admin socket: the same cycle.
 async fn apply_on_the_socket() {
     let (tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     cycle(&Via::Socket(&d), &dir, tmp.path());
 }
 
@@ -240,7 +240,7 @@ async fn apply_on_the_socket() {
 /// Over HTTP as a logged-in admin: the same cycle; prune never deletes the caller.
 async fn apply_over_http() {
     let (tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let xdg = tmp.path().join("xdg");
     let login = run_pgmonctl(
         &[
@@ -384,7 +384,7 @@ async fn idempotent_commands_and_the_cron_check() {
     ];
     assert_eq!(json_of(&via.run(&delete, &[]))["changed"], false);
 
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let out = Via::Socket(&d).run(
         &["--output", "json", "stats", "status", "--fail-on-down"],
         &[],
@@ -407,7 +407,7 @@ async fn idempotent_commands_and_the_cron_check() {
 /// run reports `changed=1`, the second `changed=0`.
 async fn ansible_playbook_reports_changed_truthfully() {
     let (tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let spec = spec_file(tmp.path(), "inventory.yml", SPEC);
     let playbook =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/examples/pgmon-apply.yml");
@@ -454,7 +454,7 @@ async fn remote_apply_says_where_it_stopped() {
     let (tmp, dir) = seed_config();
     // The seed has 5 servers: the sixth fits, the seventh does not.
     std::fs::write(dir.join("pgmond.toml"), "max_servers = 6\n").unwrap();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let spec = spec_file(tmp.path(), "inventory.yml", SPEC);
     let out = Via::Socket(&d).run(
         &["--output", "json", "apply", "-f", spec.to_str().unwrap()],

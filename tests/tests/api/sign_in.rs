@@ -29,7 +29,7 @@ async fn try_login(api: &Api, login: &str, password: &str) -> (u16, Option<Strin
 /// with the login and the address; the admin socket is never throttled.
 async fn failed_logins_are_throttled() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api();
     let mut blocked = Vec::new();
     for login in ["oper", "nobody-such"] {
@@ -86,7 +86,7 @@ async fn failed_logins_are_throttled() {
 /// Every answer, success or error, API or docs, carries the security headers.
 async fn security_headers_on_every_answer() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let anonymous = d.api();
     let answers = [
@@ -126,7 +126,7 @@ async fn security_headers_on_every_answer() {
 /// deleted and created again; a token issued afterwards works.
 async fn tokens_follow_their_user() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let changes: [(&str, serde_json::Value); 2] = [
         ("password", serde_json::json!({"password": "oper-pass-2"})),

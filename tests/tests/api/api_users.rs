@@ -18,7 +18,7 @@ fn stored_users(d: &Daemon) -> Vec<Value> {
 /// List and read: the API's user shape, no password anywhere.
 async fn list_and_get() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let list = admin.get("/users").await;
     assert_eq!(list.status, 200);
@@ -60,7 +60,7 @@ async fn list_and_get() {
 /// refused with 400 or 422 and nothing is written.
 async fn create() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let a = admin
         .post("/users", &json!({"login": "dana", "password": "dana-pass-1", "role": "operator", "email": "dana@example.com"}))
@@ -140,7 +140,7 @@ async fn create() {
 /// deactivation blocks login; the last active admin cannot be demoted or deactivated.
 async fn update() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let a = admin
         .put("/users/view", &json!({"email": "view@example.com"}))
@@ -225,7 +225,7 @@ async fn update() {
 /// Delete: the message, then 404; nobody deletes themselves; the last admin stays.
 async fn delete() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let a = admin.delete("/users/oper").await;
     assert_eq!(

@@ -98,7 +98,7 @@ const BODIES: &[&str] = &[
 /// still answers at the end.
 async fn random_requests_never_5xx() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let admin = format!("Bearer {}", d.api().token("admin", "admin-pass-1").await);
     let viewer = format!("Bearer {}", d.api().token("view", "view-pass-1").await);
     let auths = [

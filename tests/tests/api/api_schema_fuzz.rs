@@ -21,7 +21,7 @@ async fn schemathesis_finds_nothing() {
     ] {
         let (tmp, dir) = seed_config();
         add_local_server(&dir, "live", pg.port, None);
-        let d = Daemon::start(&dir, &[]);
+        let d = Daemon::binary(&dir, &[]);
         let token = d.api().token(login, password).await;
         let examples = (examples.parse::<u64>().unwrap() * pgmon_tests::soak_factor()).to_string();
         let out = Command::new("schemathesis")

@@ -27,7 +27,7 @@ fn refs(v: &Value, out: &mut Vec<String>) {
 /// `$ref` resolving to a schema, and the secured operations marked with the bearer scheme.
 async fn openapi_document() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let doc = d.api().get("/openapi.json").await.body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
@@ -121,7 +121,7 @@ async fn openapi_document() {
 /// `/docs` (Swagger UI) and `/redoc` are served from the binary and load nothing from a CDN.
 async fn documentation_pages_are_local() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let client = reqwest::Client::new();
     for path in ["/docs/", "/redoc"] {
         let r = client.get(d.url(path)).send().await.unwrap();

@@ -40,7 +40,7 @@ fn write_settings(dir: &std::path::Path, text: &str) {
 /// straight into the config dir) fails test-ssh just as fast.
 async fn hostile_key_imports_are_refused_at_once() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let health = d.api();
     let openssh = material::generate("ed25519", 0, Some("pw")).unwrap();
@@ -152,7 +152,7 @@ async fn hostile_key_imports_are_refused_at_once() {
 /// it. The SSH password follows the same rule through `ssh_port`.
 async fn stored_secrets_never_follow_a_new_target() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let fake = CleartextServer::start();
     let base = json!({"name": "local-pg", "host": "127.0.0.1", "port": fake.port,
@@ -345,7 +345,7 @@ async fn backups_hold_no_plaintext_and_modes_are_tightened() {
     )
     .unwrap();
     std::fs::set_permissions(dir.join("ssh_keys"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     for path in [&key, &dir.join("servers.json")] {
         assert_eq!(mode(path), 0o600, "{}", path.display());
         assert!(
@@ -397,7 +397,7 @@ fn admin_socket_path_deletes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(folder.is_dir());
 
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     assert_eq!(mode(&d.socket), 0o660);
     let leftovers: Vec<_> = std::fs::read_dir(d.socket.parent().unwrap())
         .unwrap()
@@ -429,7 +429,7 @@ async fn status_is_never_borrowed_or_spoofed() {
     .await
     .unwrap();
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let oper = d.api_as("oper", "oper-pass-1").await;
     for (name, user) in [
         ("good", "postgres"),
@@ -472,7 +472,7 @@ async fn small_fixes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 32"));
 
     write_settings(&dir, "max_servers = 6\nmax_body_bytes = 4096\n");
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let long_uri = format!("/{}", "a".repeat(70_000));
     let (status, body) = raw_request(d.port, "GET", long_uri.as_bytes(), &[], b"");
     assert_eq!((status, &body["detail"]), (414, &json!("URI Too Long")));

@@ -117,7 +117,7 @@ async fn call(api: &Api, method: &Method, path: &str, body: &Option<Value>) -> (
 /// it, the endpoint's own answer.
 async fn role_matrix() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let clients = [
         (Who::Anonymous, d.api()),
         (Who::Viewer, d.api_as("view", "view-pass-1").await),
@@ -147,7 +147,7 @@ async fn role_matrix() {
 /// Operators see SSH keys with the public key hidden; admins see it.
 async fn public_key_hidden_from_operators() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await.get("/ssh-keys").await;
     let admin = d
         .api_as("admin", "admin-pass-1")

@@ -78,7 +78,7 @@ async fn key_and_password_logins_and_disk_usage() {
     let sshd = TestSshd::start();
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "db", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let admin = d.api_as("admin", "admin-pass-1").await;
 
     let key = admin
@@ -211,7 +211,7 @@ async fn unreachable_and_changed_host_key() {
     let mut sshd = TestSshd::start();
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "db", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let mut body = server_body("db", pg, &sshd);
     body["ssh_password"] = json!(TEST_PASSWORD);
@@ -271,7 +271,7 @@ async fn fixture_key_logs_in() {
     let key = cfg.find_ssh_key("backup-ed25519").unwrap();
     sshd.authorize(&key.public_key);
     add_local_server(&dir, "db", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let mut body = server_body("db", pg, &sshd);
     body["ssh_auth_type"] = json!("key");
@@ -293,7 +293,7 @@ async fn fixture_key_logs_in() {
 /// duplicates are 400; import-file takes the name from the file.
 async fn import_keys() {
     let (tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let cfg = ConfigDir::open(&dir).unwrap();
 
@@ -546,7 +546,7 @@ async fn pgmonctl_keys_and_test_ssh() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     // The key's passphrase lives on the server entry.
     let admin = d.api_as("admin", "admin-pass-1").await;
     let mut body = server_body("db", pg, &sshd);

@@ -26,7 +26,7 @@ fn secrets(dir: &std::path::Path, name: &str) -> (String, String) {
 /// The list has every server in the A4 shape, with no secret.
 async fn list_shape_without_secrets() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let a = d.api_as("view", "view-pass-1").await.get("/servers").await;
     assert_eq!(a.status, 200);
     let text = a.body.to_string();
@@ -88,7 +88,7 @@ async fn list_shape_without_secrets() {
 /// `check=false`; bad names, hosts, duplicates, unknown keys and malformed bodies refused.
 async fn create() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let listening = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listening.local_addr().unwrap().port();
@@ -190,7 +190,7 @@ async fn create() {
 /// given ones replace it; renames work, a rename onto another name is refused.
 async fn update_keeps_secrets_and_renames() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let base = json!({"name": "billing", "host": "pg-billing.invalid", "user": "monitor", "port": 5433,
         "ssh_user": "pgadmin", "ssh_port": 2222, "stats_db": "stats_db"});
@@ -241,7 +241,7 @@ async fn update_keeps_secrets_and_renames() {
 /// Delete: the message, then 404. Path tricks in names reach no other resource.
 async fn delete_and_path_tricks() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let a = oper.delete("/servers/legacy").await;
     assert_eq!(
@@ -296,7 +296,7 @@ fn openssh_key() -> String {
 /// field. Table-driven: one request per (endpoint, field).
 async fn every_optional_field_accepts_null() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let server = |name: &str| json!({"name": name, "host": "127.0.0.1", "user": "postgres", "frontend_only": 1});
     assert_eq!(

@@ -54,7 +54,7 @@ fn stored_facts(mut v: Value) -> Value {
 /// The socket is 0660, answers admin endpoints without a token, and logs the peer's uid.
 async fn socket_acts_as_admin() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let meta = std::fs::metadata(&d.socket).unwrap();
     assert!(meta.file_type().is_socket());
     assert_eq!(meta.permissions().mode() & 0o777, 0o660);
@@ -68,7 +68,7 @@ async fn socket_acts_as_admin() {
 /// `pgmonctl --socket` and `pgmonctl --url` after `login` print the same data as local mode.
 async fn pgmonctl_modes_agree() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let local_users = json_of(&pgmonctl(&dir, &["--output", "json", "users", "list"], ""));
     let local_servers = json_of(&pgmonctl(
         &dir,
@@ -204,7 +204,7 @@ async fn pgmonctl_modes_agree() {
 /// HTTP errors map to pgmonctl's exit codes and one-line messages.
 async fn exit_codes_over_the_wire() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let url = format!("http://127.0.0.1:{}", d.port);
     let xdg = tempfile::tempdir().unwrap();
     let xdg_env = ("XDG_CONFIG_HOME", xdg.path().to_str().unwrap());
@@ -313,7 +313,7 @@ async fn exit_codes_over_the_wire() {
 /// A second daemon refuses a socket that a live one serves; a stale socket file is replaced.
 async fn socket_hygiene() {
     let (_tmp, dir) = seed_config();
-    let mut first = Daemon::start(&dir, &[]);
+    let mut first = Daemon::binary(&dir, &[]);
     let out = pgmond_to_exit(&dir, &first.socket, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another pgmond"));
@@ -323,6 +323,6 @@ async fn socket_hygiene() {
     // A stale socket file (a killed daemon's) does not stop the next start.
     let stale = std::os::unix::net::UnixListener::bind(&first.socket).unwrap();
     drop(stale);
-    let second = Daemon::start(&dir, &[]);
+    let second = Daemon::binary(&dir, &[]);
     assert_eq!(curl_socket(&second, "/api/health")["status"], "ok");
 }

@@ -24,7 +24,7 @@ async fn get_json(url: &str) -> (u16, Value) {
 /// clean exit on SIGTERM.
 async fn first_start_creates_config_and_serves_health() {
     let (_tmp, dir) = empty_config();
-    let mut d = Daemon::start(&dir, &[("PGMON_ADMIN_PASSWORD", "first-admin-pw")]);
+    let mut d = Daemon::binary(&dir, &[("PGMON_ADMIN_PASSWORD", "first-admin-pw")]);
     assert_eq!(mode(&dir), 0o700);
     for f in [
         "encryption_key.key",
@@ -85,7 +85,7 @@ async fn first_start_creates_config_and_serves_health() {
 /// start neither prints nor changes anything.
 async fn random_admin_password_printed_once() {
     let (_tmp, dir) = empty_config();
-    let mut d = Daemon::start(&dir, &[]);
+    let mut d = Daemon::binary(&dir, &[]);
     d.terminate();
     let log = d.log();
     let password = log
@@ -96,7 +96,7 @@ async fn random_admin_password_printed_once() {
         .to_owned();
     assert!(password.len() >= 16);
     let key_before = fs::read(dir.join("encryption_key.key")).unwrap();
-    let mut again = Daemon::start(&dir, &[]);
+    let mut again = Daemon::binary(&dir, &[]);
     again.terminate();
     assert!(!again.log().contains("with password"));
     assert_eq!(
@@ -120,7 +120,7 @@ async fn existing_config_left_untouched() {
     let (_tmp, dir) = seed_config();
     let before = fs::read(dir.join("users.json")).unwrap();
     let servers_before = fs::read(dir.join("servers.json")).unwrap();
-    let mut d = Daemon::start(&dir, &[]);
+    let mut d = Daemon::binary(&dir, &[]);
     d.terminate();
     assert_eq!(fs::read(dir.join("users.json")).unwrap(), before);
     assert_eq!(fs::read(dir.join("servers.json")).unwrap(), servers_before);

@@ -12,7 +12,7 @@ async fn cors_follows_allowed_origins() {
         "allowed_origins = [\"https://ui.example\"]\n",
     )
     .unwrap();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let client = reqwest::Client::new();
     let pre = client
         .request(reqwest::Method::OPTIONS, d.url("/servers"))

@@ -92,7 +92,7 @@ async fn samples_match_pg_stat_database_and_survive_a_restart() {
     let (_tmp, dir) = seed_config();
     add_settings(&dir, FAST);
     add_local_server(&dir, "c1", pg.port, None);
-    let mut d = Daemon::start(&dir, &[]);
+    let mut d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
 
     let (c0, r0) = settled(pg, "coll_counts").await;
@@ -157,7 +157,7 @@ async fn samples_match_pg_stat_database_and_survive_a_restart() {
     assert_eq!(me["legacy_import"]["state"], "none", "{me}");
 
     d.terminate();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     let again = api.get(&path).await.body;
     assert_eq!(
@@ -200,7 +200,7 @@ async fn stopped_server_is_recorded_and_collection_resumes() {
     let (_tmp, dir) = seed_config();
     add_settings(&dir, FAST);
     add_local_server(&dir, "flaky", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
     let entry = |s: &Value| collector_entry(s, "flaky").clone();
     api.get_until("/collector/status", WAIT, "a good sample", |s| {
@@ -248,7 +248,7 @@ async fn dropped_database_stays_in_history() {
     let (_tmp, dir) = seed_config();
     add_settings(&dir, FAST);
     add_local_server(&dir, "c2", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
     let entry = |b: &Value| {
         b["databases"]
@@ -312,7 +312,7 @@ async fn sigkill_during_collection_loses_no_stored_sample() {
     let path = format!("/server/k0/db/coll_kill/stats?{}", recent());
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for round in 0..20u64 {
-        let d = Daemon::start(&dir, &[]);
+        let d = Daemon::start(&dir);
         let api = d.api_as("view", "view-pass-1").await;
         let now: BTreeSet<String> = timeline(&api.get(&path).await.body)
             .iter()
@@ -415,7 +415,7 @@ fn foreign_or_newer_store_file_stops_pgmond_untouched() {
 async fn settings_are_validated_kept_and_followed() {
     let (_tmp, dir) = seed_config();
     add_settings(&dir, FAST);
-    let mut d = Daemon::start(&dir, &[]);
+    let mut d = Daemon::binary(&dir, &[]);
     let admin = d.api_as("admin", "admin-pass-1").await;
     for (login, password) in [("view", "view-pass-1"), ("oper", "oper-pass-1")] {
         let api = d.api_as(login, password).await;
@@ -486,7 +486,7 @@ async fn settings_are_validated_kept_and_followed() {
     );
     assert_eq!(changed.body, want);
     d.terminate();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::binary(&dir, &[]);
     let admin = d.api_as("admin", "admin-pass-1").await;
     assert_eq!(admin.get("/settings").await.body, want);
     let status = admin.get("/collector/status").await.body;
@@ -634,7 +634,7 @@ async fn analysis_flags_follow_the_server_and_the_settings() {
     let (_tmp, dir) = seed_config();
     add_settings(&dir, FAST);
     add_local_server(&dir, "wrap", pg.port, None);
-    let mut d = Daemon::start(&dir, &[]);
+    let mut d = Daemon::binary(&dir, &[]);
     let view = d.api_as("view", "view-pass-1").await;
     let db = |a: &Value, name: &str| -> Value {
         a["databases"]

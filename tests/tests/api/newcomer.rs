@@ -57,7 +57,7 @@ fn malformed_urls_are_usage_errors() {
 /// a bare command names every way to pick a target.
 async fn login_remembers_the_daemon() {
     let (_tmp, dir) = seed_config();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let xdg = tempfile::tempdir().unwrap();
     let url = d.url("");
 
@@ -138,7 +138,7 @@ async fn activity_tells_a_down_server_and_hides_pgmon() {
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "down", free_port(), None);
     add_local_server(&dir, "live", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
 
     let out = d.pgmonctl_socket(&["stats", "activity", "down"], "");
     assert_eq!(out.status.code(), Some(1));
@@ -176,7 +176,7 @@ async fn tables_read_as_text() {
     let row = list.lines().find(|l| l.contains(" plain ")).unwrap();
     assert!(row.contains(" - ") && !row.contains("password"), "{row}");
 
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let shown = stdout_of(&d.pgmonctl_socket(&["servers", "show", "plain"], ""));
     let timestamp = shown.lines().find(|l| l.contains("timestamp")).unwrap();
     assert!(timestamp.contains(" UTC"), "{timestamp}");
@@ -249,7 +249,7 @@ async fn password_length_and_name_rules() {
         stderr(&out)
     );
 
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let admin = d.api_as("admin", "admin-pass-1").await;
     let a = admin
         .post(

@@ -24,7 +24,7 @@ async fn up_server_reports_live_facts() {
     pg.create_database("mon_up").await;
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "up", pg.port, Some("mon_up"));
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
 
     let mine = pg.client("mon_up").await;
@@ -107,7 +107,7 @@ async fn stopped_and_restarted_server() {
     let mut pg = TestCluster::start();
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "flaky", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
     assert_eq!(status_of(&api, "flaky").await["status"], "ok");
 
@@ -159,7 +159,7 @@ async fn tarpit_times_out_without_stalling() {
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "tarpit", tarpit.port, None);
     add_local_server(&dir, "alive", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
 
     let list = {
@@ -204,7 +204,7 @@ async fn pgmonctl_stats() {
     let pg = TestCluster::shared();
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "alive", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let out = d.pgmonctl_socket(&["--output", "json", "stats", "status"], "");
     let servers: Value = serde_json::from_slice(&out.stdout).unwrap();
     let alive = servers
@@ -252,7 +252,7 @@ async fn list_answers_from_memory_with_down_since() {
     std::fs::write(dir.join("servers.json"), "[]").unwrap();
     add_local_server(&dir, "alive", pg.port, None);
     add_local_server(&dir, "hangs", tarpit.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
     let by_name = |list: &Value, name: &str| {
         list.as_array()
@@ -296,7 +296,7 @@ async fn servers_are_tested_before_saving() {
     let tarpit = Tarpit::start();
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "stored", pg.port, None);
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let body = |name: &str, port: u16| {
         serde_json::json!({"name": name, "host": "127.0.0.1", "port": port, "user": "postgres",
@@ -396,7 +396,7 @@ async fn tls_modes_as_libpq_has_them() {
     let (_tmp, dir) = seed_config();
     std::fs::copy(certs.path("ca.crt"), dir.join("pg-ca.crt")).unwrap();
     let other_ca = certs.path("other-ca.crt").display().to_string();
-    let d = Daemon::start(&dir, &[]);
+    let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await;
     let cases: [(&str, &str, u16, Value, &str); 8] = [
         (

@@ -1,0 +1,11 @@
+//! The `pgmond` process itself: first start, signals and kills, descriptor limits, its logs,
+//! the admin socket's peer credentials, SSH through a real sshd, and `/metrics` scraped by a
+//! real Prometheus; and the test harness's own clusters.
+
+mod api_socket;
+mod first_start;
+mod harness;
+mod metrics;
+mod reliability;
+mod security;
+mod ssh;

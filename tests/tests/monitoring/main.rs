@@ -1,0 +1,6 @@
+//! What pgmon reads from PostgreSQL: status, activity, TLS, history and the collector, against
+//! throwaway clusters. `tests/pg-majors` runs this binary against every major from 12 to 18.
+
+mod collector;
+mod history;
+mod monitoring;
