@@ -259,8 +259,9 @@ pub fn pgmond_to_exit(config_dir: &Path, socket: &Path, env: &[(&str, &str)]) ->
 /// The TCP port of the API from pgmond's start-up line (` listen=127.0.0.1:PORT`).
 fn listening_port(log: &str) -> Option<u16> {
     let (_, rest) = log.split_once(" listen=127.0.0.1:")?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    // Only a whole number: the line may be half written when read.
+    let end = rest.find(|c: char| !c.is_ascii_digit())?;
+    rest[..end].parse().ok()
 }
 
 /// A bare HTTP/1.1 GET, for readiness checks that must not depend on a client library.

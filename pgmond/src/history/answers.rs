@@ -144,15 +144,16 @@ fn increases(v: [Option<i64>; INCREASES.len()]) -> CounterIncreases {
     }
 }
 
-/// A window's figures added up by bucket: `(bucket start in microseconds, database)` where the
+/// A window's figures added up by bucket: `(database, bucket start in microseconds)` where the
 /// database indexes the list handed over with them. The store fills it as it reads, so a year
-/// of samples is never held at once.
-pub type Buckets = BTreeMap<(i64, usize), Figures>;
+/// of samples is never held at once; database first, so that a database's samples, read in
+/// time order, are appended at the end.
+pub type Buckets = BTreeMap<(usize, i64), Figures>;
 
 /// Adds one stored row (a sample or a rollup, at `t_us`) of database `db` to its bucket.
 pub fn add_to(buckets: &mut Buckets, w: &HistoryWindow, t_us: i64, db: usize, f: &Figures) {
     buckets
-        .entry((w.aggregation.bucket_of(t_us), db))
+        .entry((db, w.aggregation.bucket_of(t_us)))
         .or_default()
         .add(f);
 }
@@ -173,14 +174,21 @@ pub fn server_history(
 ) -> ServerHistory {
     let total = total(buckets);
     let mut seen = vec![false; databases.len()];
-    let mut points: Vec<(i64, &str, &Figures)> = buckets
+    // Points go by time, then database name: the names are ranked once.
+    let mut by_name: Vec<usize> = (0..databases.len()).collect();
+    by_name.sort_by(|a, b| databases[*a].name.cmp(&databases[*b].name));
+    let mut rank = vec![0; databases.len()];
+    by_name.iter().enumerate().for_each(|(r, db)| rank[*db] = r);
+    let mut points: Vec<(i64, usize, &Figures)> = buckets
         .iter()
-        .map(|((t, db), f)| {
+        .map(|((db, t), f)| {
             seen[*db] = true;
-            (*t, databases[*db].name.as_str(), f)
+            (*t, *db, f)
         })
         .collect();
-    points.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    points.sort_by_key(|p| (p.0, rank[p.1]));
+    // Every database shares a bucket's time: it is written once.
+    let mut stamp: Option<(i64, String)> = None;
     let mut listed: Vec<DatabaseEntry> = databases
         .iter()
         .zip(seen)
@@ -195,9 +203,12 @@ pub fn server_history(
         databases: listed,
         connection_timeline: points
             .into_iter()
-            .map(|(t, datname, f)| ConnectionPoint {
-                ts: iso_micros(t),
-                datname: datname.to_owned(),
+            .map(|(t, db, f)| ConnectionPoint {
+                ts: match &stamp {
+                    Some((at, text)) if *at == t => text.clone(),
+                    _ => stamp.insert((t, iso_micros(t))).1.clone(),
+                },
+                datname: databases[db].name.clone(),
                 connections: round_avg(f.connections(), f.nb_n),
                 size_gb: f.size_max.map(|s| s as f64 / GIB),
             })
@@ -225,7 +236,7 @@ pub fn db_history(
         min_connections: total.nb_min.unwrap_or(0),
         timeline: buckets
             .iter()
-            .map(|((t, _), f)| DbPoint {
+            .map(|((_, t), f)| DbPoint {
                 ts: iso_micros(*t),
                 connections: round_avg(f.connections(), f.nb_n),
                 size_mb: f.size_max.map(|s| s as f64 / MIB),

@@ -9,6 +9,7 @@
 //! Every method blocks; `HistoryStore` runs them on the blocking pool.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -18,13 +19,23 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::analysis::{DbFacts, FactWindows};
 use super::answers::{Buckets, Figures, INCREASES, add_to};
+use super::block::{self, BLOCK_BYTES, Sample};
 use super::window::HistoryWindow;
 use super::window::iso_micros;
 use super::{DbObservation, HistoryError, LegacyBatch, ServerSample, StoredDatabase};
 
 const APPLICATION_ID: i32 = 0x7067_6d6e; // "pgmn"
-/// Each entry takes the schema from its index to the next; `user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_2.sql")];
+/// Each entry takes the schema from its index to the next, by its SQL and then, where data
+/// must be rewritten, a function; `user_version` counts those applied.
+type Migration = (
+    &'static str,
+    Option<fn(&Transaction<'_>) -> rusqlite::Result<()>>,
+);
+const MIGRATIONS: &[Migration] = &[
+    (include_str!("schema.sql"), None),
+    (include_str!("schema_2.sql"), None),
+    (include_str!("schema_3.sql"), Some(pack_samples)),
+];
 const MICROS: i64 = 1_000_000;
 const HOUR: i64 = 3_600;
 
@@ -82,8 +93,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 fn migrate(conn: &mut Connection) -> Result<(), HistoryError> {
     let tx = conn.transaction()?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        tx.execute_batch(step)?;
+    for (i, (sql, then)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        if let Some(then) = then {
+            then(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tracing::info!(version = i + 1, "history store schema migrated");
     }
@@ -95,10 +109,44 @@ fn migrate(conn: &mut Connection) -> Result<(), HistoryError> {
 const HOURLY_COLUMNS: &str = "nb_n, nb_sum, nb_min, nb_max, size_n, size_sum, size_max, \
      commit_n, commit_sum, age_max, rollbacks, blks_read, blks_hit, tup_returned, tup_fetched, \
      tup_inserted, tup_updated, tup_deleted, temp_files, temp_bytes, deadlocks";
-/// The columns of `db_sample` after `(db_id, ts, us)`.
+/// The columns of schema 2's `db_sample` after `(db_id, ts, us)`, in `block::Sample` order.
 const SAMPLE_COLUMNS: &str = "numbackends, xact_commit, size, frozen_age, rollbacks, blks_read, \
      blks_hit, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted, temp_files, \
      temp_bytes, deadlocks";
+
+/// Schema 3: schema 2's row per sample packed into blocks, a database at a time.
+fn pack_samples(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare(&format!(
+        "SELECT db_id, ts * 1000000 + us, {SAMPLE_COLUMNS} FROM db_sample ORDER BY db_id, ts, us"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut current: Option<(i64, Vec<Sample>)> = None;
+    while let Some(r) = rows.next()? {
+        let db_id: i64 = r.get(0)?;
+        let mut values = [None; block::VALUES];
+        for (i, v) in values.iter_mut().enumerate() {
+            *v = r.get(2 + i)?;
+        }
+        let sample = Sample {
+            t_us: r.get(1)?,
+            values,
+        };
+        match &mut current {
+            Some((id, samples)) if *id == db_id && block::encode(samples).len() < BLOCK_BYTES => {
+                samples.push(sample)
+            }
+            _ => {
+                if let Some((id, samples)) = current.replace((db_id, vec![sample])) {
+                    write_block(tx, id, &samples)?;
+                }
+            }
+        }
+    }
+    if let Some((id, samples)) = current {
+        write_block(tx, id, &samples)?;
+    }
+    tx.execute_batch("DROP TABLE db_sample")
+}
 
 fn increases_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[Option<i64>; 11]> {
     let mut out = [None; INCREASES.len()];
@@ -106,16 +154,6 @@ fn increases_from(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[Opti
         *v = r.get(first + i)?;
     }
     Ok(out)
-}
-
-fn sample_figures(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Figures> {
-    Ok(Figures::sample(
-        r.get(first)?,
-        r.get(first + 1)?,
-        r.get(first + 2)?,
-        r.get(first + 3)?,
-        increases_from(r, first + 4)?,
-    ))
 }
 
 fn hourly_figures(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Figures> {
@@ -187,8 +225,26 @@ fn raw_cutoff(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
         .unwrap_or(i64::MIN))
 }
 
-/// Stores one database sample (or, when it is older than the raw retention, adds it to its
-/// hourly rollup); returns whether it was new.
+fn corrupt(e: block::Corrupt) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
+}
+
+/// A new block of `samples` (in time order, at least one), keyed by the first one's second.
+fn write_block(tx: &Transaction<'_>, db_id: i64, samples: &[Sample]) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO db_block (db_id, ts, n, data) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![
+            db_id,
+            samples[0].seconds(),
+            samples.len() as i64,
+            block::encode(samples)
+        ])
+        .map(drop)
+}
+
+/// Stores one database sample in its block (or, when it is older than the raw retention,
+/// adds it to its hourly rollup); returns whether it was new. The sample joins the block it
+/// falls in, or the one before it; a full block is left alone when the sample comes after
+/// it, and split in two when one in the middle makes it twice as long as a block should be.
 fn insert_sample(
     tx: &Transaction<'_>,
     cutoff: i64,
@@ -196,31 +252,95 @@ fn insert_sample(
     t_us: i64,
     f: &Figures,
 ) -> rusqlite::Result<bool> {
-    let (ts, us) = (t_us.div_euclid(MICROS), t_us.rem_euclid(MICROS));
+    let ts = t_us.div_euclid(MICROS);
     if ts < cutoff {
         merge_hourly(tx, db_id, ts - ts.rem_euclid(HOUR), f)?;
         return Ok(true);
     }
-    let inserted = tx
-        .prepare_cached(&format!(
-            "INSERT OR IGNORE INTO db_sample (db_id, ts, us, {SAMPLE_COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                     ?18)"
-        ))?
-        .execute(rusqlite::params_from_iter(
-            [
-                Some(db_id),
-                Some(ts),
-                Some(us),
-                f.nb_max,
-                (f.commit_n > 0).then_some(f.commit_sum),
-                f.size_max,
-                f.age_max,
-            ]
-            .into_iter()
-            .chain(f.increases),
-        ))?;
-    Ok(inserted == 1)
+    let sample = Sample::new(t_us, f);
+    let found: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT ts, data FROM db_block WHERE db_id = ?1 AND ts <= ?2
+             ORDER BY ts DESC LIMIT 1",
+        )?
+        .query_row(params![db_id, ts], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((key, data)) = found else {
+        write_block(tx, db_id, &[sample])?;
+        return Ok(true);
+    };
+    let mut samples = block::decode(key, &data).map_err(corrupt)?;
+    let Err(at) = samples.binary_search_by_key(&t_us, |s| s.t_us) else {
+        return Ok(false);
+    };
+    // A block's key is its first second: a sample in that same second stays in it.
+    if at == samples.len() && data.len() >= BLOCK_BYTES && ts > key {
+        write_block(tx, db_id, &[sample])?;
+        return Ok(true);
+    }
+    samples.insert(at, sample);
+    let data = block::encode(&samples);
+    let half = samples.len() / 2;
+    if data.len() >= 2 * BLOCK_BYTES && samples[half].seconds() > key {
+        tx.prepare_cached("DELETE FROM db_block WHERE db_id = ?1 AND ts = ?2")?
+            .execute(params![db_id, key])?;
+        write_block(tx, db_id, &samples[..half])?;
+        write_block(tx, db_id, &samples[half..])?;
+    } else {
+        tx.prepare_cached("UPDATE db_block SET n = ?3, data = ?4 WHERE db_id = ?1 AND ts = ?2")?
+            .execute(params![db_id, key, samples.len() as i64, data])?;
+    }
+    Ok(true)
+}
+
+/// Calls `visit` with the samples of `db_id` from second `from` to second `to` (inclusive, and
+/// the rest of the blocks they fall in: `visit` filters by time), oldest first or newest
+/// first, until it answers `Break`.
+fn scan(
+    tx: &Transaction<'_>,
+    db_id: i64,
+    (from, to): (i64, i64),
+    newest_first: bool,
+    mut visit: impl FnMut(&Sample) -> ControlFlow<()>,
+) -> rusqlite::Result<()> {
+    let order = if newest_first { "DESC" } else { "ASC" };
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT ts, data FROM db_block
+         WHERE db_id = ?1 AND ts <= ?3
+           AND ts >= coalesce((SELECT max(ts) FROM db_block WHERE db_id = ?1 AND ts <= ?2), ?2)
+         ORDER BY ts {order}"
+    ))?;
+    let mut rows = stmt.query(params![db_id, from, to])?;
+    while let Some(r) = rows.next()? {
+        let data = r.get_ref(1)?.as_blob()?;
+        let samples = block::decode(r.get(0)?, data).map_err(corrupt)?;
+        let flow = if newest_first {
+            samples.iter().rev().try_for_each(&mut visit)
+        } else {
+            samples.iter().try_for_each(&mut visit)
+        };
+        if flow.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The newest sample of `db_id` for which `pick` gives a value, and that value.
+fn newest<T>(
+    tx: &Transaction<'_>,
+    db_id: i64,
+    mut pick: impl FnMut(&Sample) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    let mut found = None;
+    scan(tx, db_id, (i64::MIN, i64::MAX), true, |s| match pick(s) {
+        Some(v) => {
+            found = Some(v);
+            ControlFlow::Break(())
+        }
+        None => ControlFlow::Continue(()),
+    })?;
+    Ok(found)
 }
 
 /// Notes that the server has exactly `dbs` at `at`: new ones are added, known ones marked seen
@@ -280,13 +400,7 @@ fn databases(tx: &Transaction<'_>, server: &str) -> rusqlite::Result<Vec<(i64, D
 
 /// The newest stored time of a database, in microseconds.
 fn last_of(tx: &Transaction<'_>, db_id: i64) -> rusqlite::Result<Option<i64>> {
-    let raw: Option<i64> = tx
-        .prepare_cached(
-            "SELECT ts * 1000000 + us FROM db_sample WHERE db_id = ?1
-             ORDER BY ts DESC, us DESC LIMIT 1",
-        )?
-        .query_row([db_id], |r| r.get(0))
-        .optional()?;
+    let raw = newest(tx, db_id, |s| Some(s.t_us))?;
     let hourly: Option<i64> = tx
         .prepare_cached("SELECT max(hour) * 1000000 FROM db_hourly WHERE db_id = ?1")?
         .query_row([db_id], |r| r.get(0))?;
@@ -305,30 +419,18 @@ fn rows_of(
 ) -> rusqlite::Result<()> {
     let (start, end) = w.micros();
     let (from, to) = (start.div_euclid(MICROS), end.div_euclid(MICROS));
-    let columns = if all {
-        SAMPLE_COLUMNS
-    } else {
-        "numbackends, size"
-    };
-    let mut raw = tx.prepare_cached(&format!(
-        "SELECT ts * 1000000 + us, {columns} FROM db_sample
-         WHERE db_id = ?1 AND ts BETWEEN ?2 AND ?3"
-    ))?;
     // Samples come in time order: they are added up in the bucket at hand, which joins the
     // others only when the next bucket starts (a year of them costs no map lookup each).
     let mut current: Option<(i64, Figures)> = None;
-    let mut rows = raw.query(params![db_id, from, to])?;
-    while let Some(r) = rows.next()? {
-        let t_us: i64 = r.get(0)?;
-        if !(start..=end).contains(&t_us) {
-            continue;
+    scan(tx, db_id, (from, to), false, |s| {
+        if s.t_us > end {
+            return ControlFlow::Break(());
         }
-        let figures = if all {
-            sample_figures(r, 1)?
-        } else {
-            Figures::sample(r.get(1)?, None, r.get(2)?, None, [None; INCREASES.len()])
-        };
-        let bucket = w.aggregation.bucket_of(t_us);
+        if s.t_us < start {
+            return ControlFlow::Continue(());
+        }
+        let figures = s.figures(all);
+        let bucket = w.aggregation.bucket_of(s.t_us);
         match &mut current {
             Some((b, sum)) if *b == bucket => sum.add(&figures),
             _ => {
@@ -337,7 +439,8 @@ fn rows_of(
                 }
             }
         }
-    }
+        ControlFlow::Continue(())
+    })?;
     if let Some((b, sum)) = current {
         add_to(out, w, b, db, &sum);
     }
@@ -355,14 +458,20 @@ fn rows_of(
     Ok(())
 }
 
-/// One value of a database's newest sample where `column` is set.
-fn newest(tx: &Transaction<'_>, db_id: i64, column: &str) -> rusqlite::Result<Option<i64>> {
-    tx.prepare_cached(&format!(
-        "SELECT {column} FROM db_sample WHERE db_id = ?1 AND {column} IS NOT NULL
-         ORDER BY ts DESC, us DESC LIMIT 1"
-    ))?
-    .query_row([db_id], |r| r.get(0))
-    .optional()
+/// The least and greatest of the values seen.
+#[derive(Default)]
+struct Span(Option<(i64, i64)>);
+
+impl Span {
+    fn add(&mut self, v: Option<i64>) {
+        if let Some(v) = v {
+            self.0 = Some(self.0.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+        }
+    }
+
+    fn constant(&self) -> bool {
+        self.0.is_none_or(|(lo, hi)| lo == hi)
+    }
 }
 
 fn db_facts(
@@ -381,50 +490,48 @@ fn db_facts(
         .map(Option::flatten)
     };
     let since = [
-        one("SELECT min(ts) FROM db_sample WHERE db_id = ?1", None)?,
+        one("SELECT min(ts) FROM db_block WHERE db_id = ?1", None)?,
         one("SELECT min(hour) FROM db_hourly WHERE db_id = ?1", None)?,
     ]
     .into_iter()
     .flatten()
     .min();
-    // Newest first, so a database in use is answered from its last rows.
-    let last_connection = match one(
-        "SELECT ts FROM db_sample WHERE db_id = ?1 AND numbackends > 0
-         ORDER BY ts DESC, us DESC LIMIT 1",
-        None,
-    )? {
+    // Newest first, so a database in use is answered from its last samples.
+    let last_connection = match newest(tx, db_id, |s| {
+        (s.numbackends() > Some(0)).then(|| s.seconds())
+    })? {
         Some(t) => Some(t),
         None => one(
             "SELECT max(hour) + 3599 FROM db_hourly WHERE db_id = ?1 AND nb_max > 0",
             None,
         )?,
     };
-    let unchanged = tx
-        .prepare_cached(
-            "SELECT count(*) >= 2 AND min(xact_commit) IS max(xact_commit)
-                    AND min(size) IS max(size)
-             FROM db_sample WHERE db_id = ?1 AND ts >= ?2",
-        )?
-        .query_row(params![db_id, w.static_from], |r| r.get::<_, bool>(0))?;
-    let sized = |order: &str| -> rusqlite::Result<Option<(i64, i64)>> {
-        tx.prepare_cached(&format!(
-            "SELECT ts, size FROM db_sample WHERE db_id = ?1 AND ts >= ?2 AND size IS NOT NULL
-             ORDER BY ts {order}, us {order} LIMIT 1"
-        ))?
-        .query_row(params![db_id, w.growth_from], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
-    };
+    // Over the static window: at least two samples, and commits and size each never two
+    // different values. Over the growth window: the first and last sized samples.
+    let (mut count, mut commits, mut sizes) = (0, Span::default(), Span::default());
+    let mut sized: Option<((i64, i64), (i64, i64))> = None;
+    let from = w.static_from.min(w.growth_from);
+    scan(tx, db_id, (from, i64::MAX), false, |s| {
+        if s.seconds() >= w.static_from {
+            count += 1;
+            commits.add(s.xact_commit());
+            sizes.add(s.size());
+        }
+        if let (true, Some(size)) = (s.seconds() >= w.growth_from, s.size()) {
+            let at = (s.seconds(), size);
+            sized = Some(sized.map_or((at, at), |(first, _)| (first, at)));
+        }
+        ControlFlow::Continue(())
+    })?;
     Ok(DbFacts {
         since,
         last: last_of(tx, db_id)?.map(|t| t.div_euclid(MICROS)),
-        connections: newest(tx, db_id, "numbackends")?,
-        size: newest(tx, db_id, "size")?,
-        frozen_age: newest(tx, db_id, "frozen_age")?,
+        connections: newest(tx, db_id, Sample::numbackends)?,
+        size: newest(tx, db_id, Sample::size)?,
+        frozen_age: newest(tx, db_id, Sample::frozen_age)?,
         last_connection,
-        unchanged,
-        growth: sized("ASC")?.zip(sized("DESC")?),
+        unchanged: count >= 2 && commits.constant() && sizes.constant(),
+        growth: sized,
         datname,
     })
 }
@@ -643,24 +750,26 @@ impl Embedded {
         datname: &str,
     ) -> Result<Option<StoredDatabase>, HistoryError> {
         self.read(|tx| {
-            tx.query_row(
-                "SELECT s.size, s.numbackends, s.xact_commit, s.ts * 1000000 + s.us
-                     FROM db_sample s
-                     JOIN database d ON d.id = s.db_id
-                     JOIN server v ON v.id = d.server_id
-                     WHERE v.name = ?1 AND d.datname = ?2 AND s.size IS NOT NULL
-                     ORDER BY s.ts DESC, s.us DESC LIMIT 1",
-                params![server, datname],
-                |r| {
-                    Ok(StoredDatabase {
-                        size: r.get(0)?,
-                        numbackends: r.get(1)?,
-                        xact_commit: r.get(2)?,
-                        t_us: r.get(3)?,
-                    })
-                },
-            )
-            .optional()
+            let db_id: Option<i64> = tx
+                .query_row(
+                    "SELECT d.id FROM database d JOIN server v ON v.id = d.server_id
+                     WHERE v.name = ?1 AND d.datname = ?2",
+                    params![server, datname],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(db_id) = db_id else {
+                return Ok(None);
+            };
+            newest(tx, db_id, |s| {
+                s.size()?;
+                Some(StoredDatabase {
+                    size: s.size(),
+                    numbackends: s.numbackends(),
+                    xact_commit: s.xact_commit(),
+                    t_us: s.t_us,
+                })
+            })
         })
     }
 
@@ -747,6 +856,8 @@ pub struct StoredCounts {
 /// Rows moved or deleted per transaction by retention, so the collector's writes wait at most
 /// that long (readers never wait: WAL).
 const RETENTION_BATCH: i64 = 5_000;
+/// Sample blocks rolled up per transaction: about `RETENTION_BATCH` samples.
+const RETENTION_BLOCKS: i64 = 400;
 
 impl Embedded {
     /// Rolls database samples before `cutoff` (seconds, rounded down to an hour) into hourly
@@ -775,9 +886,9 @@ impl Embedded {
         let mut rolled = 0;
         for db in dbs {
             loop {
-                let moved = self.write(|tx| roll_up_batch(tx, db, cutoff))?;
-                rolled += moved as u64;
-                if moved < RETENTION_BATCH {
+                let (blocks, moved) = self.write(|tx| roll_up_batch(tx, db, cutoff))?;
+                rolled += moved;
+                if blocks < RETENTION_BLOCKS {
                     break;
                 }
             }
@@ -798,38 +909,44 @@ impl Embedded {
     }
 }
 
-/// Moves the oldest samples of `db` before `cutoff` (at most a batch) into the hourly rollups.
-fn roll_up_batch(tx: &Transaction<'_>, db: i64, cutoff: i64) -> rusqlite::Result<i64> {
+/// Moves the samples before `cutoff` of the oldest blocks of `db` (at most a batch of
+/// blocks) into the hourly rollups; a block that reaches past the cutoff keeps the rest.
+/// Returns the blocks taken and the samples moved.
+fn roll_up_batch(tx: &Transaction<'_>, db: i64, cutoff: i64) -> rusqlite::Result<(i64, u64)> {
     let mut hours: std::collections::BTreeMap<i64, Figures> = std::collections::BTreeMap::new();
-    let mut last: Option<(i64, i64)> = None;
-    let mut n = 0;
+    let mut blocks = Vec::new();
     {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT ts, us, {SAMPLE_COLUMNS} FROM db_sample
-             WHERE db_id = ?1 AND ts < ?2 ORDER BY ts, us LIMIT ?3"
-        ))?;
-        let mut rows = stmt.query(params![db, cutoff, RETENTION_BATCH])?;
+        let mut stmt = tx.prepare_cached(
+            "SELECT ts, data FROM db_block WHERE db_id = ?1 AND ts < ?2 ORDER BY ts LIMIT ?3",
+        )?;
+        let mut rows = stmt.query(params![db, cutoff, RETENTION_BLOCKS])?;
         while let Some(r) = rows.next()? {
-            let (ts, us): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let key: i64 = r.get(0)?;
+            let data = r.get_ref(1)?.as_blob()?;
+            blocks.push((key, block::decode(key, data).map_err(corrupt)?));
+        }
+    }
+    let mut moved = 0;
+    for (key, samples) in &blocks {
+        let kept = samples.partition_point(|s| s.seconds() < cutoff);
+        for s in &samples[..kept] {
+            let ts = s.seconds();
             hours
                 .entry(ts - ts.rem_euclid(HOUR))
                 .or_default()
-                .add(&sample_figures(r, 2)?);
-            last = Some((ts, us));
-            n += 1;
+                .add(&s.figures(true));
+        }
+        moved += kept as u64;
+        tx.prepare_cached("DELETE FROM db_block WHERE db_id = ?1 AND ts = ?2")?
+            .execute(params![db, key])?;
+        if kept < samples.len() {
+            write_block(tx, db, &samples[kept..])?;
         }
     }
-    let Some((ts, us)) = last else {
-        return Ok(0);
-    };
     for (hour, f) in &hours {
         merge_hourly(tx, db, *hour, f)?;
     }
-    tx.prepare_cached(
-        "DELETE FROM db_sample WHERE db_id = ?1 AND (ts < ?2 OR ts = ?2 AND us <= ?3)",
-    )?
-    .execute(params![db, ts, us])?;
-    Ok(n)
+    Ok((blocks.len() as i64, moved))
 }
 
 #[cfg(test)]
@@ -927,21 +1044,120 @@ mod tests {
                 first(&b.1, &a.1)
             );
         }
-        let counts = |sql: &str| -> i64 {
-            store
-                .read(|tx| tx.query_row(sql, [], |r| r.get(0)))
-                .unwrap()
-        };
+        let counts = |sql: &str| count_of(&store, sql);
         assert_eq!(counts("SELECT count(*) FROM db_hourly"), 8 * 24 * 2);
-        assert_eq!(counts("SELECT count(*) FROM db_sample"), 2 * 144 * 2);
+        assert_eq!(counts("SELECT sum(n) FROM db_block"), 2 * 144 * 2);
         assert_eq!(counts("SELECT count(*) FROM server_sample"), 2 * 144);
         // A late sample before the cutoff lands in its hour's rollup.
         store.record(&sample(start + 30, 0)).unwrap();
-        assert_eq!(counts("SELECT count(*) FROM db_sample"), 2 * 144 * 2);
+        assert_eq!(counts("SELECT sum(n) FROM db_block"), 2 * 144 * 2);
         assert_eq!(
             counts("SELECT nb_n FROM db_hourly WHERE db_id = 1 AND hour = 1767225600"),
             7
         );
+    }
+
+    #[test]
+    /// A schema 2 store (a row per sample, sub-second legacy times among them) is packed into
+    /// blocks when opened, and answers as a store that recorded the same samples.
+    fn schema_2_rows_are_packed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (dir.path().join("old.db"), dir.path().join("new.db"));
+        let start = 1_767_225_600;
+        let times: Vec<i64> = (0..300)
+            .map(|i| (start + i * 600) * MICROS + if i % 7 == 0 { 250_000 } else { 0 })
+            .collect();
+        {
+            let mut conn = Connection::open(&old).unwrap();
+            let tx = conn.transaction().unwrap();
+            for (sql, _) in &MIGRATIONS[..2] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 2).unwrap();
+            tx.execute_batch(
+                "INSERT INTO server (id, name) VALUES (1, 's');
+                 INSERT INTO database (id, server_id, datname, last_seen)
+                     VALUES (1, 1, 'a', 0), (2, 1, 'b', 0);",
+            )
+            .unwrap();
+            for (i, t_us) in times.iter().enumerate() {
+                let Ok(o) = sample(0, i as i64).outcome else {
+                    unreachable!()
+                };
+                for (db_id, d) in [1, 2].into_iter().zip(&o.databases) {
+                    let values = Sample::new(*t_us, &d.figures).values;
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO db_sample (db_id, ts, us, {SAMPLE_COLUMNS}) VALUES
+                             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                              ?16, ?17, ?18)"
+                        ),
+                        rusqlite::params_from_iter(
+                            [Some(db_id), Some(t_us / MICROS), Some(t_us % MICROS)]
+                                .into_iter()
+                                .chain(values),
+                        ),
+                    )
+                    .unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+        let migrated = Embedded::open(&old).unwrap();
+        // In time order, and shuffled (a legacy import filling in before the collector's own
+        // samples): samples land in the middle of full blocks, which split.
+        let record = |path: &Path, order: &mut dyn Iterator<Item = usize>| {
+            let store = Embedded::open(path).unwrap();
+            store
+                .write(|tx| {
+                    let server = server_id(tx, "s")?;
+                    for i in order {
+                        let Ok(o) = sample(0, i as i64).outcome else {
+                            unreachable!()
+                        };
+                        let ids = catalogue(tx, server, 0, &o.databases)?;
+                        for (d, id) in o.databases.iter().zip(ids) {
+                            assert!(insert_sample(tx, i64::MIN, id, times[i], &d.figures)?);
+                            assert!(!insert_sample(tx, i64::MIN, id, times[i], &d.figures)?);
+                        }
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            store
+        };
+        let recorded = record(&new, &mut (0..times.len()));
+        let shuffled = record(
+            &dir.path().join("shuffled.db"),
+            &mut (0..times.len()).map(|i| i * 7_919 % times.len()),
+        );
+        let blocks = "SELECT count(*) FROM db_block";
+        assert!(count_of(&shuffled, blocks) > count_of(&recorded, blocks) / 2);
+        assert_eq!(count_of(&migrated, "SELECT sum(n) FROM db_block"), 600);
+        assert_eq!(count_of(&shuffled, "SELECT sum(n) FROM db_block"), 600);
+        assert_eq!(
+            count_of(
+                &migrated,
+                "SELECT count(*) FROM sqlite_master WHERE name = 'db_sample'"
+            ),
+            0
+        );
+        let at = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap();
+        for aggregation in [Aggregation::Raw, Aggregation::Hour, Aggregation::Day] {
+            let w = HistoryWindow {
+                start: at(start + 1_000),
+                end: at(start + 300 * 600),
+                aggregation,
+            };
+            assert_eq!(answers_of(&migrated, &w), answers_of(&recorded, &w));
+            assert_eq!(answers_of(&shuffled, &w), answers_of(&recorded, &w));
+        }
+    }
+
+    fn count_of(store: &Embedded, sql: &str) -> i64 {
+        store
+            .read(|tx| tx.query_row(sql, [], |r| r.get(0)))
+            .unwrap()
     }
 
     #[test]

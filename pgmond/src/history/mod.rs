@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod answers;
+mod block;
 mod embedded;
 pub mod window;
 
