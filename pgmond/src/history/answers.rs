@@ -2,8 +2,6 @@
 //! rollups alike as `Figures`, and the sums, averages and extremes come out the same whichever
 //! kind a bucket holds, since a rollup keeps sum, count, min and max.
 
-use std::collections::BTreeMap;
-
 use pgmon_common::api::history::{
     ConnectionPoint, CounterIncreases, DatabaseEntry, DbHistory, DbPoint, ServerHistory,
 };
@@ -39,7 +37,7 @@ pub const INCREASES: [&str; 11] = [
 
 /// What one database's samples over some stretch of time add up to: one sample, an hourly
 /// rollup, or a bucket of either. Counts are of non-null values, as SQL's aggregates count.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Figures {
     pub nb_n: i64,
     pub nb_sum: i64,
@@ -51,7 +49,19 @@ pub struct Figures {
     pub commit_n: i64,
     pub commit_sum: i64,
     pub age_max: Option<i64>,
-    pub increases: [Option<i64>; INCREASES.len()],
+    /// The other counters' increases; none at all (and no allocation) for what a server's
+    /// answer reads and for legacy rows, so that a year of buckets stays small.
+    pub increases: Option<Box<Increases>>,
+}
+
+pub type Increases = [Option<i64>; INCREASES.len()];
+
+/// `increases` as `Figures` holds them: boxed when there is one.
+pub fn boxed(increases: Increases) -> Option<Box<Increases>> {
+    increases
+        .iter()
+        .any(Option::is_some)
+        .then(|| Box::new(increases))
 }
 
 fn pick(a: Option<i64>, b: Option<i64>, f: fn(i64, i64) -> i64) -> Option<i64> {
@@ -68,7 +78,7 @@ impl Figures {
         xact_commit: Option<i64>,
         size: Option<i64>,
         age: Option<i64>,
-        increases: [Option<i64>; INCREASES.len()],
+        increases: Increases,
     ) -> Figures {
         Figures {
             nb_n: numbackends.is_some().into(),
@@ -81,8 +91,13 @@ impl Figures {
             commit_n: xact_commit.is_some().into(),
             commit_sum: xact_commit.unwrap_or(0),
             age_max: age,
-            increases,
+            increases: boxed(increases),
         }
+    }
+
+    /// The increases, each none when there are none.
+    pub fn all_increases(&self) -> Increases {
+        self.increases.as_deref().copied().unwrap_or_default()
     }
 
     pub fn add(&mut self, o: &Figures) {
@@ -96,8 +111,11 @@ impl Figures {
         self.commit_n += o.commit_n;
         self.commit_sum += o.commit_sum;
         self.age_max = pick(self.age_max, o.age_max, i64::max);
-        for (mine, theirs) in self.increases.iter_mut().zip(o.increases) {
-            *mine = pick(*mine, theirs, i64::saturating_add);
+        if let Some(theirs) = &o.increases {
+            let mine = self.increases.get_or_insert_with(Default::default);
+            for (mine, theirs) in mine.iter_mut().zip(theirs.iter()) {
+                *mine = pick(*mine, *theirs, i64::saturating_add);
+            }
         }
     }
 
@@ -115,7 +133,7 @@ impl Figures {
     }
 }
 
-fn increases(v: [Option<i64>; INCREASES.len()]) -> CounterIncreases {
+fn increases(v: Increases) -> CounterIncreases {
     let [
         rollbacks,
         blks_read,
@@ -144,23 +162,46 @@ fn increases(v: [Option<i64>; INCREASES.len()]) -> CounterIncreases {
     }
 }
 
-/// A window's figures added up by bucket: `(database, bucket start in microseconds)` where the
-/// database indexes the list handed over with them. The store fills it as it reads, so a year
-/// of samples is never held at once; database first, so that a database's samples, read in
-/// time order, are appended at the end.
-pub type Buckets = BTreeMap<(usize, i64), Figures>;
+/// A window's figures added up by bucket, per database (indexed as in the list handed over
+/// with them), each database's in time order. The store fills it as it reads, so a year of
+/// samples is never held at once; it reads a database's rows in time order, so a row joins the
+/// last bucket or starts a new one after it.
+#[derive(Default)]
+pub struct Buckets(Vec<Vec<(i64, Figures)>>);
 
-/// Adds one stored row (a sample or a rollup, at `t_us`) of database `db` to its bucket.
-pub fn add_to(buckets: &mut Buckets, w: &HistoryWindow, t_us: i64, db: usize, f: &Figures) {
-    buckets
-        .entry((db, w.aggregation.bucket_of(t_us)))
-        .or_default()
-        .add(f);
+impl Buckets {
+    /// Adds one stored row (a sample or a rollup, at `t_us`) of database `db` to its bucket.
+    pub fn add(&mut self, w: &HistoryWindow, t_us: i64, db: usize, f: Figures) {
+        if self.0.len() <= db {
+            self.0.resize_with(db + 1, Vec::new);
+        }
+        let bucket = w.aggregation.bucket_of(t_us);
+        let list = &mut self.0[db];
+        match list.last_mut() {
+            Some((b, sum)) if *b == bucket => sum.add(&f),
+            Some((b, _)) if *b > bucket => {
+                // Out of order (a late row rolled up while retention runs): put in its place.
+                match list.binary_search_by_key(&bucket, |(b, _)| *b) {
+                    Ok(at) => list[at].1.add(&f),
+                    Err(at) => list.insert(at, (bucket, f)),
+                }
+            }
+            _ => list.push((bucket, f)),
+        }
+    }
+
+    /// Every bucket as (database, bucket start, figures).
+    fn iter(&self) -> impl Iterator<Item = (usize, i64, &Figures)> {
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(db, list)| list.iter().map(move |(t, f)| (db, *t, f)))
+    }
 }
 
 fn total(buckets: &Buckets) -> Figures {
     let mut total = Figures::default();
-    buckets.values().for_each(|f| total.add(f));
+    buckets.iter().for_each(|(_, _, f)| total.add(f));
     total
 }
 
@@ -181,9 +222,9 @@ pub fn server_history(
     by_name.iter().enumerate().for_each(|(r, db)| rank[*db] = r);
     let mut points: Vec<(i64, usize, &Figures)> = buckets
         .iter()
-        .map(|((db, t), f)| {
-            seen[*db] = true;
-            (*t, *db, f)
+        .map(|(db, t, f)| {
+            seen[db] = true;
+            (t, db, f)
         })
         .collect();
     points.sort_by_key(|p| (p.0, rank[p.1]));
@@ -236,13 +277,13 @@ pub fn db_history(
         min_connections: total.nb_min.unwrap_or(0),
         timeline: buckets
             .iter()
-            .map(|((_, t), f)| DbPoint {
-                ts: iso_micros(*t),
+            .map(|(_, t, f)| DbPoint {
+                ts: iso_micros(t),
                 connections: round_avg(f.connections(), f.nb_n),
                 size_mb: f.size_max.map(|s| s as f64 / MIB),
                 commits: f.commits(),
                 frozen_xid_age: f.age_max,
-                increases: increases(f.increases),
+                increases: increases(f.all_increases()),
             })
             .collect(),
         aggregation: w.aggregation.name().into(),
@@ -273,7 +314,7 @@ mod tests {
         assert_eq!(one_by_one.nb_min, Some(0));
         assert_eq!(one_by_one.nb_max, Some(3));
         assert_eq!(one_by_one.sizes(), Some(1000 + 1003));
-        assert_eq!(one_by_one.increases[0], Some(15));
+        assert_eq!(one_by_one.increases.unwrap()[0], Some(15));
         assert_eq!(Figures::default().connections(), None);
     }
 }

@@ -38,7 +38,7 @@ impl Sample {
         values[1] = (f.commit_n > 0).then_some(f.commit_sum);
         values[2] = f.size_max;
         values[3] = f.age_max;
-        values[LEVELS..].copy_from_slice(&f.increases);
+        values[LEVELS..].copy_from_slice(&f.all_increases());
         Sample { t_us, values }
     }
 

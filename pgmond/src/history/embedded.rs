@@ -18,7 +18,7 @@ use pgmon_common::api::history::DatabaseEntry;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::analysis::{DbFacts, FactWindows};
-use super::answers::{Buckets, Figures, INCREASES, add_to};
+use super::answers::{self, Buckets, Figures, INCREASES};
 use super::block::{self, BLOCK_BYTES, Sample};
 use super::window::HistoryWindow;
 use super::window::iso_micros;
@@ -168,7 +168,7 @@ fn hourly_figures(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Figur
         commit_n: r.get(first + 7)?,
         commit_sum: r.get(first + 8)?,
         age_max: r.get(first + 9)?,
-        increases: increases_from(r, first + 10)?,
+        increases: answers::boxed(increases_from(r, first + 10)?),
     })
 }
 
@@ -204,7 +204,7 @@ fn merge_hourly(tx: &Transaction<'_>, db_id: i64, hour: i64, f: &Figures) -> rus
             total.age_max,
         ]
         .into_iter()
-        .chain(total.increases),
+        .chain(total.all_increases()),
     ))?;
     Ok(())
 }
@@ -407,8 +407,8 @@ fn last_of(tx: &Transaction<'_>, db_id: i64) -> rusqlite::Result<Option<i64>> {
     Ok(raw.max(hourly))
 }
 
-/// Samples and rollups of a database inside `[start, end]` (microseconds), in time order
-/// within each kind. Without `all`, samples carry only connections and size (what a server's
+/// Rollups and samples of a database inside `[start, end]` (microseconds), added to `out` in
+/// time order. Without `all`, samples carry only connections and size (what a server's
 /// answer shows): a year of them reads several times faster.
 fn rows_of(
     tx: &Transaction<'_>,
@@ -419,43 +419,27 @@ fn rows_of(
 ) -> rusqlite::Result<()> {
     let (start, end) = w.micros();
     let (from, to) = (start.div_euclid(MICROS), end.div_euclid(MICROS));
-    // Samples come in time order: they are added up in the bucket at hand, which joins the
-    // others only when the next bucket starts (a year of them costs no map lookup each).
-    let mut current: Option<(i64, Figures)> = None;
-    scan(tx, db_id, (from, to), false, |s| {
-        if s.t_us > end {
-            return ControlFlow::Break(());
-        }
-        if s.t_us < start {
-            return ControlFlow::Continue(());
-        }
-        let figures = s.figures(all);
-        let bucket = w.aggregation.bucket_of(s.t_us);
-        match &mut current {
-            Some((b, sum)) if *b == bucket => sum.add(&figures),
-            _ => {
-                if let Some((b, sum)) = current.replace((bucket, figures)) {
-                    add_to(out, w, b, db, &sum);
-                }
-            }
-        }
-        ControlFlow::Continue(())
-    })?;
-    if let Some((b, sum)) = current {
-        add_to(out, w, b, db, &sum);
-    }
+    // Rollups first: they are all older than the samples (see `Buckets`).
     let mut hourly = tx.prepare_cached(&format!(
         "SELECT hour * 1000000, {HOURLY_COLUMNS} FROM db_hourly
-         WHERE db_id = ?1 AND hour BETWEEN ?2 AND ?3"
+         WHERE db_id = ?1 AND hour BETWEEN ?2 AND ?3 ORDER BY hour"
     ))?;
     let mut rows = hourly.query(params![db_id, from, to])?;
     while let Some(r) = rows.next()? {
         let t_us: i64 = r.get(0)?;
         if (start..=end).contains(&t_us) {
-            add_to(out, w, t_us, db, &hourly_figures(r, 1)?);
+            out.add(w, t_us, db, hourly_figures(r, 1)?);
         }
     }
-    Ok(())
+    scan(tx, db_id, (from, to), false, |s| {
+        if s.t_us > end {
+            return ControlFlow::Break(());
+        }
+        if s.t_us >= start {
+            out.add(w, s.t_us, db, s.figures(all));
+        }
+        ControlFlow::Continue(())
+    })
 }
 
 /// The least and greatest of the values seen.
