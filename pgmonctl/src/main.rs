@@ -58,7 +58,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             user,
             password_stdin,
         } => return login(&cli, user.clone(), *password_stdin, &out).await,
-        Command::Logout => return logout(&cli, &out),
+        Command::Logout => return logout(&cli, &out).await,
         _ => {}
     }
     match target::choose(&cli).await? {
@@ -147,10 +147,33 @@ async fn login(
     Ok(())
 }
 
-fn logout(cli: &Cli, out: &Printer) -> Result<(), CliError> {
+/// Ends the session on the daemon (`POST /logout`), then forgets the token. A daemon that
+/// cannot be reached keeps the token saved (it would stay valid there until it expires), so
+/// the logout can be tried again.
+async fn logout(cli: &Cli, out: &Printer) -> Result<(), CliError> {
     let file = SavedFile::locate();
     let mut saved = file.load()?;
     let url = daemon_url(cli, &saved)?;
+    let mut ended = "";
+    if let Some(token) = saved.tokens.get(&url) {
+        let daemon = ApiClient::tcp(&url, Some(token.clone()))?;
+        match daemon
+            .send::<_, Message>(pgmon_common::client::Method::POST, "/logout", &())
+            .await
+        {
+            Ok(_) => ended = " (session ended on the daemon)",
+            // Expired, revoked, or the user gone: nothing left to end.
+            Err(pgmon_common::Error::Api { status: 401, .. }) => {
+                ended = " (the token had already expired or been revoked)"
+            }
+            Err(e) => {
+                return Err(CliError::Failed(format!(
+                    "{e}; the token stays saved in {} until the daemon can end the session",
+                    file.path().display()
+                )));
+            }
+        }
+    }
     let had_token = saved.tokens.remove(&url).is_some();
     let was_default = saved.daemon.as_deref() == Some(url.as_str());
     if was_default {
@@ -158,7 +181,7 @@ fn logout(cli: &Cli, out: &Printer) -> Result<(), CliError> {
     }
     let message = if had_token || was_default {
         file.save(&saved)?;
-        format!("Logged out of {url}")
+        format!("Logged out of {url}{ended}")
     } else {
         format!("No token saved for {url}")
     };

@@ -116,9 +116,17 @@ impl Daemon {
             .await??;
         let schedule = file.schedule();
         let settings = collector::settings_file::load(&dir)?;
+        let sessions = auth::sessions::Sessions::load(&dir)?;
         let mut state = AppState::new(
             dir.with_min_password_length(file.min_password_length),
-            TokenKeys::new(secret.as_bytes(), file.token_lifetime()),
+            (
+                TokenKeys::new(
+                    secret.as_bytes(),
+                    file.token_lifetime(),
+                    file.refresh_lifetime(),
+                ),
+                sessions,
+            ),
             file.cache_ttls(),
             file.max_servers,
             auth::throttle::LoginThrottle::new(file.throttle_limits()),

@@ -46,6 +46,8 @@ pub struct FileSettings {
     pub allowed_origins: Vec<String>,
     /// Lifetime of issued tokens, in minutes (`TOKEN_EXPIRATION`).
     pub token_expiration_minutes: u64,
+    /// Lifetime of refresh tokens, in minutes: how long a login lasts without a password.
+    pub refresh_token_expiration_minutes: u64,
     pub admin_socket: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
@@ -97,6 +99,7 @@ impl Default for FileSettings {
         FileSettings {
             allowed_origins: Vec::new(),
             token_expiration_minutes: 60,
+            refresh_token_expiration_minutes: 7 * 24 * 60,
             admin_socket: None,
             max_body_bytes: 1024 * 1024,
             status_cache_ttl_seconds: 5,
@@ -167,6 +170,10 @@ impl FileSettings {
 
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(self.token_expiration_minutes * 60)
+    }
+
+    pub fn refresh_lifetime(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_expiration_minutes * 60)
     }
 
     pub fn serve_limits(&self) -> crate::listen::ServeLimits {

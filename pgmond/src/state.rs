@@ -8,6 +8,7 @@ use pgmon_common::api::PoolStatus;
 
 use crate::api::ApiError;
 use crate::auth::jwt::TokenKeys;
+use crate::auth::sessions::Sessions;
 use crate::auth::throttle::LoginThrottle;
 use crate::collector::{Collector, Schedule};
 use crate::fleet::{Fleet, Snapshot};
@@ -29,12 +30,13 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// `metrics_token` of pgmond.toml: a bearer token good for `/metrics` only.
     pub metrics_token: Option<Arc<str>>,
+    pub sessions: Arc<Sessions>,
 }
 
 impl AppState {
     pub fn new(
         dir: ConfigDir,
-        tokens: TokenKeys,
+        (tokens, sessions): (TokenKeys, Sessions),
         ttls: CacheTtls,
         max_servers: usize,
         throttle: LoginThrottle,
@@ -60,6 +62,7 @@ impl AppState {
                 Arc::clone(&monitor),
             )),
             metrics_token: None,
+            sessions: Arc::new(sessions),
             collector,
             monitor,
             fleet,

@@ -67,6 +67,9 @@ pub struct UserUpdate {
 pub struct Token {
     pub access_token: String,
     pub token_type: String,
+    /// For `POST /token/refresh` (pgmon's; the Python backend had none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]

@@ -18,7 +18,7 @@ use crate::state::AppState;
     info(title = "pgmon", description = "PostgreSQL activity monitor API (compatible with the Python backend)"),
     paths(
         health::root, health::health, health::pools_status,
-        token::login,
+        token::login, token::refresh, token::logout,
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
         stats::activity, stats::server_history, stats::db_info, stats::db_history, stats::analysis,

@@ -47,6 +47,15 @@ pub enum ApiError {
     Busy,
 }
 
+impl From<crate::auth::jwt::TokenError> for ApiError {
+    fn from(e: crate::auth::jwt::TokenError) -> ApiError {
+        match e {
+            crate::auth::jwt::TokenError::Expired => ApiError::TokenExpired,
+            crate::auth::jwt::TokenError::Invalid => ApiError::InvalidToken,
+        }
+    }
+}
+
 impl ApiError {
     /// One 422 item, as FastAPI writes them.
     pub fn validation(loc: Vec<Value>, kind: &str, msg: impl Into<String>) -> ApiError {

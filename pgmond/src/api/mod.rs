@@ -37,6 +37,8 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/api/health", get(health::health))
         .route("/api/pools/status", get(health::pools_status))
         .route("/token", post(token::login))
+        .route("/token/refresh", post(token::refresh))
+        .route("/logout", post(token::logout))
         .route("/users", get(users::list).post(users::create))
         .route("/users/me", get(users::me))
         .route(

@@ -1,4 +1,5 @@
-//! `POST /token`: the OAuth2 password flow of the Python backend.
+//! `POST /token`: the OAuth2 password flow of the Python backend, which also starts a session
+//! (see `auth::sessions`); `POST /token/refresh` and `POST /logout` continue and end it.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,8 +8,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::ApiError;
-use super::extract::{FormBody, Source};
+use super::extract::{FormBody, JsonBody, Source};
+use crate::auth::jwt::new_session;
+use crate::auth::sessions::Exchange;
 use crate::auth::throttle::Refusal;
+use crate::auth::{Auth, Viewer, bearer_token};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -70,8 +74,90 @@ pub async fn login(
     };
     state.throttle.succeeded(&user.login);
     tracing::info!("login succeeded for {} from {shown}", user.login);
-    Ok(Json(Token {
-        access_token: state.tokens.issue(&user),
+    Ok(Json(pair(&state, &user, &new_session())))
+}
+
+fn pair(state: &AppState, user: &pgmon_common::users::User, session: &str) -> Token {
+    let pair = state.tokens.issue(user, session);
+    Token {
+        access_token: pair.access,
         token_type: "bearer".into(),
+        refresh_token: Some(pair.refresh),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RefreshBody {
+    refresh_token: String,
+}
+
+#[utoipa::path(
+    post, path = "/token/refresh", tag = "auth", request_body = RefreshBody,
+    responses((status = 200, description = "A new pair; the refresh token sent is spent", body = Token),
+              (status = 401, description = "Invalid, expired or spent (the session is then ended)", body = ErrorBody),
+              (status = 422, body = ErrorBody))
+)]
+pub async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshBody>,
+) -> Result<Json<Token>, ApiError> {
+    let subject = state.tokens.verify(&body.refresh_token)?;
+    let (true, Some(session), Some(id)) = (subject.refresh, subject.session, subject.id) else {
+        return Err(ApiError::InvalidToken);
+    };
+    let snapshot = state.fleet.get();
+    let user = snapshot
+        .user(&subject.login)
+        .filter(|u| u.is_active)
+        .ok_or(ApiError::BadCredentials)?
+        .clone();
+    if subject.version != Some(state.tokens.version(&user)) {
+        return Err(ApiError::TokenRevoked);
+    }
+    let (sessions, until) = (state.sessions.clone(), state.tokens.session_end());
+    let (sid, jti) = (session.clone(), id);
+    let exchange =
+        tokio::task::spawn_blocking(move || sessions.exchange(&sid, &jti, until)).await??;
+    if exchange == Exchange::Reused {
+        tracing::warn!(
+            "refresh token reused for {}: session ended",
+            user.login.escape_debug()
+        );
+        return Err(ApiError::TokenRevoked);
+    }
+    Ok(Json(pair(&state, &user, &session)))
+}
+
+#[utoipa::path(
+    post, path = "/logout", tag = "auth",
+    responses((status = 200, description = "The session of the token sent is ended", body = pgmon_common::api::Message),
+              (status = 400, description = "On the admin socket, there is no session", body = ErrorBody),
+              (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    Auth(caller, _): Auth<Viewer>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<pgmon_common::api::Message>, ApiError> {
+    let Some(token) = bearer_token(&headers).filter(|_| caller.socket_uid.is_none()) else {
+        return Err(ApiError::BadRequest(
+            "No session to end: the admin socket needs no login".into(),
+        ));
+    };
+    let subject = state.tokens.verify(token)?;
+    // A session's refresh token outlives its access token; a lone token only itself.
+    let until = match subject.session {
+        Some(_) => state.tokens.session_end(),
+        None => subject.expires,
+    };
+    let sessions = state.sessions.clone();
+    tokio::task::spawn_blocking(move || {
+        sessions.revoke(subject.session.as_deref(), &subject.signature, until)
+    })
+    .await??;
+    tracing::info!("logout of {}", caller.actor());
+    Ok(Json(pgmon_common::api::Message {
+        message: "Logged out".into(),
     }))
 }

@@ -2,6 +2,7 @@
 //! admin). Handlers state the least role they need in their signature: `Auth<Operator>`.
 
 pub mod jwt;
+pub mod sessions;
 pub mod throttle;
 
 use std::marker::PhantomData;
@@ -14,7 +15,6 @@ use pgmon_common::users::Role;
 use crate::api::ApiError;
 use crate::listen::SocketPeer;
 use crate::state::AppState;
-use jwt::TokenError;
 
 #[derive(Clone, Debug)]
 pub struct Caller {
@@ -91,10 +91,17 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         });
     }
     let token = bearer_token(&parts.headers).ok_or(ApiError::NotAuthenticated)?;
-    let subject = state.tokens.verify(token).map_err(|e| match e {
-        TokenError::Expired => ApiError::TokenExpired,
-        TokenError::Invalid => ApiError::InvalidToken,
-    })?;
+    let subject = state.tokens.verify(token)?;
+    // A refresh token opens nothing but the next pair; an ended session nothing at all.
+    if subject.refresh {
+        return Err(ApiError::InvalidToken);
+    }
+    if state
+        .sessions
+        .is_revoked(subject.session.as_deref(), &subject.signature)
+    {
+        return Err(ApiError::TokenRevoked);
+    }
     let login = subject.login;
     let snapshot = state.fleet.get();
     let user = snapshot.user(&login).ok_or(ApiError::BadCredentials)?;

@@ -34,6 +34,8 @@ async fn openapi_document() {
     let expect: &[(&str, &[&str])] = &[
         ("/", &["get"]),
         ("/token", &["post"]),
+        ("/token/refresh", &["post"]),
+        ("/logout", &["post"]),
         ("/api/health", &["get"]),
         ("/api/pools/status", &["get"]),
         ("/servers", &["get", "post"]),
@@ -74,7 +76,7 @@ async fn openapi_document() {
                 op["responses"].as_object().is_some_and(|r| !r.is_empty()),
                 "{method} {path}"
             );
-            let public = matches!(*path, "/" | "/token" | "/api/health");
+            let public = matches!(*path, "/" | "/token" | "/token/refresh" | "/api/health");
             assert_eq!(
                 op.get("security").is_none(),
                 public,

@@ -16,4 +16,5 @@ mod concurrency;
 mod newcomer;
 mod packaging;
 mod seed_config;
+mod sessions;
 mod sign_in;
