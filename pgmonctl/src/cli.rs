@@ -35,6 +35,35 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `pgmonctl audit`.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Only what this user did (`socket:uid=N` for the admin socket)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only this action (`server.update`), or a family of them (`server.`)
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only what was done to this server, login or key
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Only this outcome
+    #[arg(long, value_parser = ["success", "denied", "failed"])]
+    pub outcome: Option<String>,
+    /// Only entries at or after this time (RFC 3339, e.g. 2026-11-29T00:00:00Z)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only entries at or before this time (RFC 3339)
+    #[arg(long)]
+    pub until: Option<String>,
+    /// How many entries at most (1 to 1000)
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Keep printing new entries as they come, oldest first, one a line
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+}
+
 /// `pgmonctl apply`.
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
@@ -107,6 +136,8 @@ pub enum Command {
         #[arg(long = "match", value_name = "TEXT")]
         filter: Option<String>,
     },
+    /// The audit trail: changes and logins, newest first (admin; needs the daemon)
+    Audit(AuditArgs),
     /// Make servers and users match a file (YAML or JSON), reporting what changed
     Apply(ApplyArgs),
     /// Print the servers, users and SSH key references as an `apply` file, without secrets

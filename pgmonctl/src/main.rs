@@ -1,6 +1,7 @@
 //! `pgmonctl`: the admin CLI of pgmon.
 
 mod apply;
+mod audit;
 mod backend;
 mod chart;
 mod cli;
@@ -105,6 +106,7 @@ async fn dispatch(
         Command::Settings(c) => collector::settings(b, c, out).await,
         Command::Collector(c) => collector::run(b, c, out).await,
         Command::Metrics { filter } => metrics::run(b, filter.as_deref(), out).await,
+        Command::Audit(args) => audit::run(b, args, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
         Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
@@ -236,6 +238,7 @@ fn describe(cmd: &Command) -> String {
         Command::Settings(SettingsCommand::Set { .. }) => "settings set".into(),
         Command::Collector(CollectorCommand::Status) => "collector status".into(),
         Command::Metrics { .. } => "metrics".into(),
+        Command::Audit(_) => "audit".into(),
         Command::Apply(a) => format!("apply -f {}", a.file.display()),
         Command::Export { .. } => "export".into(),
         Command::Health => "health".into(),

@@ -3,6 +3,7 @@
 //! process); [`history`] is the store its benchmarks drive directly.
 
 mod api;
+mod audit;
 mod auth;
 mod collector;
 mod first_start;
@@ -126,6 +127,7 @@ impl Daemon {
                     file.refresh_lifetime(),
                 ),
                 sessions,
+                audit::AuditLog::new(config_dir, file.audit_max_bytes, file.audit_retention_days),
             ),
             file.cache_ttls(),
             file.max_servers,

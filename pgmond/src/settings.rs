@@ -48,6 +48,10 @@ pub struct FileSettings {
     pub token_expiration_minutes: u64,
     /// Lifetime of refresh tokens, in minutes: how long a login lasts without a password.
     pub refresh_token_expiration_minutes: u64,
+    /// `audit.log` is renamed and a new one started past this size.
+    pub audit_max_bytes: u64,
+    /// Renamed audit logs are deleted after this many days.
+    pub audit_retention_days: u64,
     pub admin_socket: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
@@ -100,6 +104,8 @@ impl Default for FileSettings {
             allowed_origins: Vec::new(),
             token_expiration_minutes: 60,
             refresh_token_expiration_minutes: 7 * 24 * 60,
+            audit_max_bytes: 10 << 20,
+            audit_retention_days: 90,
             admin_socket: None,
             max_body_bytes: 1024 * 1024,
             status_cache_ttl_seconds: 5,

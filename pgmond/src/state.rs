@@ -7,6 +7,7 @@ use pgmon_common::ConfigDir;
 use pgmon_common::api::PoolStatus;
 
 use crate::api::ApiError;
+use crate::audit::AuditLog;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::sessions::Sessions;
 use crate::auth::throttle::LoginThrottle;
@@ -31,12 +32,13 @@ pub struct AppState {
     /// `metrics_token` of pgmond.toml: a bearer token good for `/metrics` only.
     pub metrics_token: Option<Arc<str>>,
     pub sessions: Arc<Sessions>,
+    pub audit: Arc<AuditLog>,
 }
 
 impl AppState {
     pub fn new(
         dir: ConfigDir,
-        (tokens, sessions): (TokenKeys, Sessions),
+        (tokens, sessions, audit): (TokenKeys, Sessions, AuditLog),
         ttls: CacheTtls,
         max_servers: usize,
         throttle: LoginThrottle,
@@ -63,6 +65,7 @@ impl AppState {
             )),
             metrics_token: None,
             sessions: Arc::new(sessions),
+            audit: Arc::new(audit),
             collector,
             monitor,
             fleet,

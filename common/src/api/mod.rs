@@ -2,6 +2,7 @@
 //! password, hash, token secret or private key.
 
 pub mod analysis;
+pub mod audit;
 pub mod history;
 pub mod nullable;
 pub mod settings;

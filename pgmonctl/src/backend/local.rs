@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use pgmon_common::ConfigDir;
+use pgmon_common::api::audit::{AuditPage, AuditQuery};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
@@ -214,6 +215,10 @@ impl Backend for Local {
 
     async fn metrics(&self) -> Result<String> {
         Err(needs_daemon("metrics"))
+    }
+
+    async fn audit(&self, _query: &AuditQuery) -> Result<AuditPage> {
+        Err(needs_daemon("audit"))
     }
 
     async fn monitoring(&self, _path: &str) -> Result<serde_json::Value> {

@@ -6,6 +6,7 @@ mod remote;
 
 use std::collections::BTreeMap;
 
+use pgmon_common::api::audit::{AuditPage, AuditQuery};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
@@ -60,6 +61,7 @@ pub trait Backend {
     async fn collector_status(&self) -> Result<CollectorStatus>;
     /// `/metrics` in the Prometheus text format.
     async fn metrics(&self) -> Result<String>;
+    async fn audit(&self, query: &AuditQuery) -> Result<AuditPage>;
     /// Carries out `apply`'s changes in order. On failure: how many were made before it.
     async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)>;
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use pgmon_common::api::audit::{AuditPage, AuditQuery};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
@@ -180,6 +181,11 @@ impl Backend for Remote {
 
     async fn metrics(&self) -> Result<String> {
         Ok(self.0.get_text("/metrics").await?)
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<AuditPage> {
+        let query = serde_urlencoded::to_string(query).expect("a query of strings and numbers");
+        Ok(self.0.get(&format!("/audit?{query}")).await?)
     }
 
     /// One request per change, in order; stops at the first failure.

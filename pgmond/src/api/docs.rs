@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{collector, health, metrics, servers, settings, ssh_keys, stats, token, users};
+use super::{audit, collector, health, metrics, servers, settings, ssh_keys, stats, token, users};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -18,7 +18,7 @@ use crate::state::AppState;
     info(title = "pgmon", description = "PostgreSQL activity monitor API (compatible with the Python backend)"),
     paths(
         health::root, health::health, health::pools_status,
-        token::login, token::refresh, token::logout,
+        token::login, token::refresh, token::logout, audit::list,
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
         stats::activity, stats::server_history, stats::db_info, stats::db_history, stats::analysis,

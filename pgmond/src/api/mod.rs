@@ -1,5 +1,6 @@
 //! The HTTP API: the route table, and the handlers grouped by resource.
 
+pub mod audit;
 mod collector;
 mod docs;
 mod error;
@@ -68,6 +69,7 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         )
         .route("/collector/status", get(collector::status))
         .route("/settings", get(settings::get).put(settings::update))
+        .route("/audit", get(audit::list))
         .route("/metrics", get(metrics::scrape))
         .route("/ssh-keys", get(ssh_keys::list))
         .route("/ssh-keys/generate", post(ssh_keys::generate))
@@ -88,6 +90,10 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record,
+        ))
         .layer(axum::middleware::map_response(middleware::json_errors))
         .layer(axum::middleware::from_fn(middleware::log_requests))
         .layer(axum::middleware::from_fn({

@@ -1,6 +1,7 @@
 //! `POST /token`: the OAuth2 password flow of the Python backend, which also starts a session
 //! (see `auth::sessions`); `POST /token/refresh` and `POST /logout` continue and end it.
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use pgmon_common::api::{ErrorBody, Token};
@@ -8,6 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::ApiError;
+use super::audit::AuditSlot;
 use super::extract::{FormBody, JsonBody, Source};
 use crate::auth::jwt::new_session;
 use crate::auth::sessions::Exchange;
@@ -31,8 +33,12 @@ pub struct TokenForm {
 pub async fn login(
     State(state): State<AppState>,
     source: Source,
+    audit: Option<Extension<AuditSlot>>,
     FormBody(form): FormBody<TokenForm>,
 ) -> Result<Json<Token>, ApiError> {
+    if let Some(Extension(slot)) = audit {
+        slot.set_actor(form.username.clone());
+    }
     // The admin socket's callers are admins already; only TCP is throttled.
     let addr = match source {
         Source::Tcp(addr) => Some(addr),
@@ -99,9 +105,13 @@ pub struct RefreshBody {
 )]
 pub async fn refresh(
     State(state): State<AppState>,
+    audit: Option<Extension<AuditSlot>>,
     JsonBody(body): JsonBody<RefreshBody>,
 ) -> Result<Json<Token>, ApiError> {
     let subject = state.tokens.verify(&body.refresh_token)?;
+    if let Some(Extension(slot)) = audit {
+        slot.set_actor(subject.login.clone());
+    }
     let (true, Some(session), Some(id)) = (subject.refresh, subject.session, subject.id) else {
         return Err(ApiError::InvalidToken);
     };

@@ -13,6 +13,7 @@ use axum::http::request::Parts;
 use pgmon_common::users::Role;
 
 use crate::api::ApiError;
+use crate::api::audit::AuditSlot;
 use crate::listen::SocketPeer;
 use crate::state::AppState;
 
@@ -63,6 +64,9 @@ impl<R: MinRole + Send + Sync> FromRequestParts<AppState> for Auth<R> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = identify(parts, state).await?;
+        if let Some(slot) = parts.extensions.get::<AuditSlot>() {
+            slot.set_actor(caller.actor());
+        }
         if caller.role < R::ROLE {
             return Err(ApiError::Forbidden(R::ROLE));
         }

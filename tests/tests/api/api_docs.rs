@@ -53,6 +53,7 @@ async fn openapi_document() {
         ("/server/{name}/analysis", &["get"]),
         ("/collector/status", &["get"]),
         ("/settings", &["get", "put"]),
+        ("/audit", &["get"]),
         ("/metrics", &["get"]),
         ("/ssh-keys", &["get"]),
         ("/ssh-keys/generate", &["post"]),

@@ -11,6 +11,7 @@ mod api_schema_fuzz;
 mod api_servers;
 mod api_users;
 mod apply;
+mod audit;
 mod bad_input;
 mod concurrency;
 mod newcomer;

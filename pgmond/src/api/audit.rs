@@ -1,0 +1,218 @@
+//! The audit trail: a middleware that records every change and every checked login once its
+//! answer is known, and `GET /audit` (admin) to read it back.
+//!
+//! The action comes from the route (`PUT /servers/{name}` is `server.update` of the named
+//! server); who did it from the caller the `Auth` extractor found, put in the request's
+//! `AuditSlot` (for a login, the login tried). Reads and the probes that change nothing
+//! (`test-pg`, `test-ssh`, `POST /servers/test`) are not recorded; a mutating route missing from
+//! the table is recorded under its method and path template, so nothing slips by. Logins refused
+//! by the throttle (429, 503) are not recorded: no password was checked, and a flood of them
+//! would only fill the disk (the log line for fail2ban still counts the failures that were).
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::extract::{FromRequestParts, MatchedPath, Query, RawPathParams, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use pgmon_common::api::ErrorBody;
+use pgmon_common::api::audit::{AuditEntry, AuditPage, AuditQuery};
+
+use super::ApiError;
+use super::extract::Source;
+use crate::audit::{AUDIT_FILE, Filter, stamp};
+use crate::auth::{Admin, Auth};
+use crate::state::AppState;
+
+/// Where the handling of a request notes who made it.
+#[derive(Clone, Default)]
+pub struct AuditSlot(Arc<Mutex<Option<String>>>);
+
+impl AuditSlot {
+    pub fn set_actor(&self, actor: String) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(actor);
+    }
+
+    fn actor(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// The action a request performs, if it is one the trail records.
+fn action(method: &Method, route: &str) -> Option<String> {
+    let name = match (method.as_str(), route) {
+        ("GET" | "HEAD" | "OPTIONS", _) => return None,
+        ("POST", "/servers/test" | "/servers/{name}/test-pg" | "/servers/{name}/test-ssh") => {
+            return None;
+        }
+        ("POST", "/token") => "login",
+        ("POST", "/token/refresh") => "session.refresh",
+        ("POST", "/logout") => "session.logout",
+        ("POST", "/users") => "user.create",
+        ("PUT", "/users/{login}") => "user.update",
+        ("DELETE", "/users/{login}") => "user.delete",
+        ("POST", "/servers") => "server.create",
+        // `/servers/test` is also the path of a server named "test".
+        ("PUT", "/servers/{name}" | "/servers/test") => "server.update",
+        ("DELETE", "/servers/{name}" | "/servers/test") => "server.delete",
+        ("PUT", "/settings") => "settings.update",
+        ("POST", "/ssh-keys/generate") => "ssh_key.generate",
+        ("POST", "/ssh-keys/import" | "/ssh-keys/import-file") => "ssh_key.import",
+        ("PUT", "/ssh-keys/{id}") => "ssh_key.update",
+        ("DELETE", "/ssh-keys/{id}") => "ssh_key.delete",
+        (method, route) => return Some(format!("{method} {route}")),
+    };
+    Some(name.to_owned())
+}
+
+/// Actions whose path names nothing: what they made is named in their answer.
+const CREATES: &[&str] = &[
+    "user.create",
+    "server.create",
+    "ssh_key.generate",
+    "ssh_key.import",
+];
+
+/// The `login` or `name` of the object a create answered with, and the answer as it was.
+async fn created_name(response: Response) -> (Option<String>, Response) {
+    let (parts, body) = response.into_parts();
+    // Answers of creates are a few hundred bytes, built in memory: reading them cannot fail
+    // short of the bound, which only guards memory.
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (None, Response::from_parts(parts, axum::body::Body::empty()));
+    };
+    let name = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            ["login", "name"]
+                .iter()
+                .find_map(|k| v[k].as_str().map(str::to_owned))
+        });
+    (
+        name,
+        Response::from_parts(parts, axum::body::Body::from(bytes)),
+    )
+}
+
+fn outcome(status: u16) -> &'static str {
+    match status {
+        200..=299 => "success",
+        401 | 403 | 429 => "denied",
+        _ => "failed",
+    }
+}
+
+/// Records the request's action once answered; the answer waits for the entry to be on disk.
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let Some(action) = route.and_then(|r| action(request.method(), &r)) else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    let target = match RawPathParams::from_request_parts(&mut parts, &state).await {
+        Ok(params) => params.iter().next().map(|(_, v)| v.to_owned()),
+        Err(_) => None,
+    }
+    .or_else(|| {
+        parts
+            .uri
+            .path()
+            .ends_with("/servers/test")
+            .then(|| "test".into())
+    });
+    let source = match Source::from_request_parts(&mut parts, &state).await {
+        Ok(Source::AdminSocket) => "admin-socket".to_owned(),
+        Ok(Source::Tcp(Some(ip))) => ip.to_string(),
+        _ => "unknown".to_owned(),
+    };
+    let slot = AuditSlot::default();
+    parts.extensions.insert(slot.clone());
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let status = response.status().as_u16();
+    if action == "login" && matches!(status, 429 | 503) {
+        return response;
+    }
+    let mut target = target;
+    if target.is_none() && response.status().is_success() && CREATES.contains(&action.as_str()) {
+        let (named, answer) = created_name(response).await;
+        (target, response) = (named, answer);
+    }
+    let entry = AuditEntry {
+        time: stamp(chrono::Utc::now()),
+        actor: slot.actor().unwrap_or_else(|| "anonymous".into()),
+        source,
+        action,
+        target,
+        outcome: outcome(status).into(),
+        status,
+    };
+    let log = state.audit.clone();
+    match tokio::task::spawn_blocking(move || log.append(&entry)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "could not write the audit log"),
+        Err(e) => tracing::error!(error = %e, "could not write the audit log"),
+    }
+    response
+}
+
+fn instant(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    value
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(&v)
+                .map(|t| stamp(t.with_timezone(&chrono::Utc)))
+                .map_err(|e| {
+                    ApiError::validation(
+                        vec!["query".into(), field.into()],
+                        "datetime_parsing",
+                        format!("Input should be an RFC 3339 date and time: {e}"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+#[utoipa::path(
+    get, path = "/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    _: Auth<Admin>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::validation(
+            vec!["query".into(), "limit".into()],
+            "less_than_equal",
+            "Input should be between 1 and 1000",
+        ));
+    }
+    let outcomes = ["success", "denied", "failed"];
+    if let Some(o) = q.outcome.as_deref().filter(|o| !outcomes.contains(o)) {
+        return Err(ApiError::validation(
+            vec!["query".into(), "outcome".into()],
+            "enum",
+            format!("Input should be 'success', 'denied' or 'failed', not {o:?}"),
+        ));
+    }
+    let filter = Filter {
+        actor: q.actor,
+        action: q.action,
+        target: q.target,
+        outcome: q.outcome,
+        since: instant("since", q.since)?,
+        until: instant("until", q.until)?,
+    };
+    let (log, offset) = (state.audit.clone(), q.offset.unwrap_or(0));
+    let page = tokio::task::spawn_blocking(move || log.read(&filter, offset, limit))
+        .await?
+        .map_err(|e| pgmon_common::Error::io("reading", AUDIT_FILE)(e))?;
+    Ok(Json(page))
+}
