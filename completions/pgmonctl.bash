@@ -416,13 +416,17 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit apply export health pools completions servers help"
+            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -446,7 +450,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__apply)
-            opts="-f -h --file --dry-run --prune --yes --update-secrets --url --socket --config-dir --output --help"
+            opts="-f -h --file --dry-run --prune --yes --update-secrets --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +465,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -484,7 +492,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__audit)
-            opts="-f -h --actor --action --target --outcome --since --until --limit --follow --url --socket --config-dir --output --help"
+            opts="-f -h --actor --action --target --outcome --since --until --limit --follow --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,6 +530,10 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -542,13 +554,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__collector)
-            opts="-h --url --socket --config-dir --output --help status help"
+            opts="-h --url --cacert --socket --config-dir --output --help status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -614,13 +630,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__collector__subcmd__status)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -644,13 +664,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__completions)
-            opts="-h --url --socket --config-dir --output --help bash elvish fish powershell zsh"
+            opts="-h --url --cacert --socket --config-dir --output --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -674,7 +698,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__export)
-            opts="-h --format --url --socket --config-dir --output --help"
+            opts="-h --format --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,6 +709,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -708,13 +736,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__health)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1382,7 +1414,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__login)
-            opts="-h --user --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --user --password-stdin --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1393,6 +1425,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1416,13 +1452,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__logout)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1446,7 +1486,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__metrics)
-            opts="-h --match --url --socket --config-dir --output --help"
+            opts="-h --match --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1457,6 +1497,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1480,13 +1524,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__pools)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1510,13 +1558,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers)
-            opts="-h --url --socket --config-dir --output --help list show update remove test test-ssh add help"
+            opts="-h --url --cacert --socket --config-dir --output --help list show update remove test test-ssh add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1540,7 +1592,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__add)
-            opts="-h --password-stdin --stats-db --ssh-user --ssh-key --ssh-password-stdin --allow-cleartext-password --collect-interval --sslmode --sslrootcert --sslcert --sslkey --no-check --test --if-not-exists --host --user --port --ssh-port --url --socket --config-dir --output --help"
+            opts="-h --password-stdin --stats-db --ssh-user --ssh-key --ssh-password-stdin --allow-cleartext-password --collect-interval --sslmode --sslrootcert --sslcert --sslkey --no-check --test --if-not-exists --host --user --port --ssh-port --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1599,6 +1651,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1748,13 +1804,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__list)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1778,13 +1838,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__remove)
-            opts="-h --if-exists --url --socket --config-dir --output --help"
+            opts="-h --if-exists --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1808,13 +1872,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__show)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1838,13 +1906,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__test)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1868,13 +1940,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__test__subcmd__ssh)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1898,7 +1974,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__servers__subcmd__update)
-            opts="-h --new-name --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --allow-cleartext-password --collect-interval --sslmode --sslrootcert --sslcert --sslkey --url --socket --config-dir --output --help"
+            opts="-h --new-name --host --port --user --password-stdin --stats-db --ssh-user --ssh-port --ssh-key --ssh-password-stdin --allow-cleartext-password --collect-interval --sslmode --sslrootcert --sslcert --sslkey --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1964,6 +2040,10 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1984,13 +2064,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings)
-            opts="-h --url --socket --config-dir --output --help show set help"
+            opts="-h --url --cacert --socket --config-dir --output --help show set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2070,7 +2154,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__set)
-            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --url --socket --config-dir --output --help"
+            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2112,6 +2196,10 @@ _pgmonctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2132,13 +2220,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__show)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2162,13 +2254,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys)
-            opts="-h --url --socket --config-dir --output --help list show generate import update delete servers public help"
+            opts="-h --url --cacert --socket --config-dir --output --help list show generate import update delete servers public help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2192,13 +2288,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__delete)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2222,7 +2322,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__generate)
-            opts="-h --type --bits --passphrase-stdin --description --url --socket --config-dir --output --help"
+            opts="-h --type --bits --passphrase-stdin --description --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2241,6 +2341,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2404,7 +2508,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__import)
-            opts="-h --file --passphrase-stdin --description --url --socket --config-dir --output --help"
+            opts="-h --file --passphrase-stdin --description --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2419,6 +2523,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2442,13 +2550,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__list)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2472,7 +2584,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__public)
-            opts="-o -h --out --url --socket --config-dir --output --help"
+            opts="-o -h --out --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2487,6 +2599,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2510,13 +2626,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__servers)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2540,13 +2660,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__show)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2570,7 +2694,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__ssh__subcmd__keys__subcmd__update)
-            opts="-h --name --description --url --socket --config-dir --output --help"
+            opts="-h --name --description --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2585,6 +2709,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2608,13 +2736,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats)
-            opts="-h --url --socket --config-dir --output --help status server db activity analysis help"
+            opts="-h --url --cacert --socket --config-dir --output --help status server db activity analysis help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2638,13 +2770,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__activity)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2668,13 +2804,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__analysis)
-            opts="-h --fail-on-findings --url --socket --config-dir --output --help"
+            opts="-h --fail-on-findings --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2698,7 +2838,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__db)
-            opts="-h --from --to --url --socket --config-dir --output --help"
+            opts="-h --from --to --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2713,6 +2853,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2834,7 +2978,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__server)
-            opts="-h --from --to --url --socket --config-dir --output --help"
+            opts="-h --from --to --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2849,6 +2993,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2872,13 +3020,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__status)
-            opts="-h --fail-on-down --url --socket --config-dir --output --help"
+            opts="-h --fail-on-down --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2902,13 +3054,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users)
-            opts="-h --url --socket --config-dir --output --help list show add update delete passwd help"
+            opts="-h --url --cacert --socket --config-dir --output --help list show add update delete passwd help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2932,7 +3088,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__add)
-            opts="-h --if-not-exists --role --email --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --if-not-exists --role --email --password-stdin --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2947,6 +3103,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2970,13 +3130,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__delete)
-            opts="-h --if-exists --url --socket --config-dir --output --help"
+            opts="-h --if-exists --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3112,13 +3276,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__list)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3142,13 +3310,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__passwd)
-            opts="-h --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --password-stdin --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3172,13 +3344,17 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__show)
-            opts="-h --url --socket --config-dir --output --help"
+            opts="-h --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3202,7 +3378,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__users__subcmd__update)
-            opts="-h --role --email --active --password-stdin --url --socket --config-dir --output --help"
+            opts="-h --role --email --active --password-stdin --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3221,6 +3397,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

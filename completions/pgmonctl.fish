@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pgmonctl_global_optspecs
-    string join \n url= socket= config-dir= output= h/help V/version
+    string join \n url= cacert= socket= config-dir= output= h/help V/version
 end
 
 function __fish_pgmonctl_needs_command
@@ -25,6 +25,7 @@ function __fish_pgmonctl_using_subcommand
 end
 
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -49,6 +50,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "servers" -d 'Mana
 complete -c pgmonctl -n "__fish_pgmonctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l user -d 'Login name (default: $USER)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -56,12 +58,14 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -75,12 +79,14 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and not __fish_seen_subcommand_from list show add update delete passwd help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -89,6 +95,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l role -d 'Role: admin, operator or viewer' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l email -d 'E-mail address' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -101,6 +108,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l active -d 'Whether the user may log in' -r -f -a "true\t''
 false\t''"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -108,6 +116,7 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -l password-stdin -d 'Read a new password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -115,6 +124,7 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -l if-exists -d 'Succeed without a change when there is no such user'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from passwd" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -129,6 +139,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Set a user\'s password (your own when LOGIN is left out; at least 8 characters)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -144,12 +155,14 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fi
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "public" -d 'Print a key\'s public half, or write it to a file'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and not __fish_seen_subcommand_from list show generate import update delete servers public help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -160,6 +173,7 @@ ed25519\t''"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l bits -d 'RSA key size in bits, 2048 to 8192' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l description -d 'What the key is for' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from generate" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -169,6 +183,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_s
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l file -d 'The private key file' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l description -d 'What the key is for' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from import" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -178,18 +193,21 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_s
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l name -d 'New name' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l description -d 'New description' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -197,6 +215,7 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from servers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -s o -l out -d 'Write the public key to FILE instead of printing it' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from public" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -212,6 +231,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_s
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "public" -d 'Print a key\'s public half, or write it to a file'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand ssh-keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -224,6 +244,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "analysis" -d 'Databases unused, static, fast-growing or near wraparound, from pgmon\'s history (the thresholds are in `settings show`)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and not __fish_seen_subcommand_from status server db activity analysis help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -233,6 +254,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l from -d 'Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l to -d 'End of the window, ISO-8601 [default: now]' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -241,18 +263,21 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l from -d 'Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l to -d 'End of the window, ISO-8601 [default: now]' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from activity" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from analysis" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -266,6 +291,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "analysis" -d 'Databases unused, static, fast-growing or near wraparound, from pgmon\'s history (the thresholds are in `settings show`)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -275,6 +301,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fi
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -f -a "set" -d 'Change some settings; the others stay (kept in settings.json in the config dir)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and not __fish_seen_subcommand_from show set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -289,6 +316,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_s
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l growth-mb-per-day -d 'Analysis: growth per day above which a database is fast-growing, in MiB (1 to 10000000)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l wraparound-percent -d 'Analysis: a database whose age(datfrozenxid) is over this percentage of the server\'s autovacuum_freeze_max_age is near wraparound (1 to 100)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -298,6 +326,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_s
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change some settings; the others stay (kept in settings.json in the config dir)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -306,6 +335,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __f
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Per server: last sample, its duration and error, rows stored, legacy import'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from status" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -315,6 +345,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand collector; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand metrics" -l match -d 'Only series whose name contains this (`pgmon_up`, `database_size`)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand metrics" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand metrics" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand metrics" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand metrics" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand metrics" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -330,6 +361,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l since -d 'On
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l until -d 'Only entries at or before this time (RFC 3339)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l limit -d 'How many entries at most (1 to 1000)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -338,6 +370,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -s f -l follow 
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -s f -l file -d 'The file of desired servers, users and SSH key references (`-` for standard input)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -350,30 +383,35 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand apply" -s h -l help -d
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l format -d 'Output format' -r -f -a "yaml\t''
 json\t''"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand pools" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -388,12 +426,14 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fis
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "add" -d 'Add a server (--host and --user are required)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and not __fish_seen_subcommand_from list show update remove test test-ssh add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -419,6 +459,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l sslcert -d 'Client certificate, a PEM file (with --sslkey; "" removes it)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l sslkey -d 'Client key, a PEM file readable by its owner only (0600; "" removes it)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -427,6 +468,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -l ssh-password-stdin -d 'Read the SSH password from standard input'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -434,12 +476,14 @@ json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -l if-exists -d 'Succeed without a change when there is no such server'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from test-ssh" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -464,6 +508,7 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_se
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l port -d 'PostgreSQL port' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l ssh-port -d 'SSH port' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l config-dir -d 'Config directory to work on directly (local mode)' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand servers; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t'Tables for people'

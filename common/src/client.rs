@@ -25,9 +25,26 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    /// A client for the daemon at `url` (`http://host:port`), with an optional bearer token.
-    pub fn tcp(url: &str, token: Option<String>) -> Result<ApiClient> {
-        let http = builder().build().map_err(|e| unreachable(url, &e))?;
+    /// A client for the daemon at `url` (`http://host:port` or `https://`), with an optional
+    /// bearer token. Over HTTPS the daemon's certificate is verified against the system's
+    /// roots and, if given, the CA certificates of PEM file `cacert`.
+    pub fn tcp(url: &str, token: Option<String>, cacert: Option<&Path>) -> Result<ApiClient> {
+        let mut b = builder();
+        if let Some(path) = cacert {
+            let pem = std::fs::read(path).map_err(Error::io("reading", path))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(Error::invalid(format!(
+                    "{}: no certificate in it",
+                    path.display()
+                )));
+            }
+            for cert in certs {
+                b = b.add_root_certificate(cert);
+            }
+        }
+        let http = b.build().map_err(|e| unreachable(url, &e))?;
         Ok(ApiClient {
             http,
             base: url.trim_end_matches('/').to_owned(),

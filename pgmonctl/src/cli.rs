@@ -19,6 +19,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "PGMON_URL", value_name = "URL", value_parser = parse_url)]
     pub url: Option<String>,
 
+    /// CA certificates (PEM) to trust for an https:// daemon, besides the system's
+    #[arg(long, global = true, env = "PGMON_CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
     /// pgmond's admin Unix socket (acts as admin, no token)
     #[arg(long, global = true, env = "PGMON_SOCKET", value_name = "PATH")]
     pub socket: Option<PathBuf>,

@@ -136,7 +136,9 @@ async fn login(
         .or_else(|| std::env::var("USER").ok())
         .ok_or_else(|| CliError::Usage("no --user given and $USER is not set".into()))?;
     let password = read_secret(&mut StdinSecrets::new(), stdin, "password", false)?;
-    let token = ApiClient::tcp(&url, None)?.login(&user, &password).await?;
+    let token = ApiClient::tcp(&url, None, cli.cacert.as_deref())?
+        .login(&user, &password)
+        .await?;
     saved.tokens.insert(url.clone(), token.access_token);
     saved.daemon = Some(url.clone());
     file.save(&saved)?;
@@ -158,7 +160,7 @@ async fn logout(cli: &Cli, out: &Printer) -> Result<(), CliError> {
     let url = daemon_url(cli, &saved)?;
     let mut ended = "";
     if let Some(token) = saved.tokens.get(&url) {
-        let daemon = ApiClient::tcp(&url, Some(token.clone()))?;
+        let daemon = ApiClient::tcp(&url, Some(token.clone()), cli.cacert.as_deref())?;
         match daemon
             .send::<_, Message>(pgmon_common::client::Method::POST, "/logout", &())
             .await

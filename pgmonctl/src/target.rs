@@ -29,17 +29,21 @@ pub enum Target {
 }
 
 /// A daemon over HTTP, with the token from `PGMON_TOKEN` or the one saved for `url`.
-fn remote(url: &str, saved: &mut Saved) -> Result<Target, CliError> {
+fn remote(cli: &Cli, url: &str, saved: &mut Saved) -> Result<Target, CliError> {
     let token = match std::env::var("PGMON_TOKEN") {
         Ok(t) if !t.is_empty() => Some(t),
         _ => saved.tokens.remove(url),
     };
-    Ok(Target::Remote(Remote(ApiClient::tcp(url, token)?)))
+    Ok(Target::Remote(Remote(ApiClient::tcp(
+        url,
+        token,
+        cli.cacert.as_deref(),
+    )?)))
 }
 
 pub async fn choose(cli: &Cli) -> Result<Target, CliError> {
     if let Some(url) = &cli.url {
-        return remote(url, &mut SavedFile::locate().load()?);
+        return remote(cli, url, &mut SavedFile::locate().load()?);
     }
     if let Some(socket) = &cli.socket {
         return Ok(Target::Remote(Remote(ApiClient::socket(socket)?)));
@@ -49,7 +53,7 @@ pub async fn choose(cli: &Cli) -> Result<Target, CliError> {
     }
     let mut saved = SavedFile::locate().load()?;
     if let Some(url) = saved.daemon.clone() {
-        return remote(&url, &mut saved);
+        return remote(cli, &url, &mut saved);
     }
     let default_socket = Path::new(DEFAULT_SOCKET);
     if default_socket.exists() {

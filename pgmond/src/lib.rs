@@ -170,13 +170,23 @@ impl Daemon {
             let app = api::metrics_router(state.metrics.clone());
             let (shutdown, limits) = (shutdown.clone(), file.serve_limits());
             tokio::spawn(async move {
-                if let Err(e) = listen::serve(tcp, None, app, shutdown, limits).await {
+                if let Err(e) = listen::serve((tcp, None), None, app, shutdown, limits).await {
                     tracing::error!(error = %e, "the metrics listener stopped");
                 }
             });
         }
+        let tls = match file.tls_files(&config_dir) {
+            None => None,
+            Some((cert, key)) => {
+                let tls = tokio::task::spawn_blocking(move || listen::tls::Tls::load(cert, key))
+                    .await??;
+                tracing::info!("serving HTTPS");
+                Some(Arc::new(tls))
+            }
+        };
+        tokio::spawn(listen::tls::reload_on_sighup(tls.clone(), shutdown.clone()));
         listen::serve(
-            listeners.tcp,
+            (listeners.tcp, tls),
             listeners.admin,
             app,
             shutdown,

@@ -48,6 +48,10 @@ pub struct FileSettings {
     pub token_expiration_minutes: u64,
     /// Lifetime of refresh tokens, in minutes: how long a login lasts without a password.
     pub refresh_token_expiration_minutes: u64,
+    /// HTTPS on the TCP listener: certificate chain and private key (PEM; relative paths are
+    /// read from the config dir; the key 0600). Both or neither.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// `audit.log` is renamed and a new one started past this size.
     pub audit_max_bytes: u64,
     /// Renamed audit logs are deleted after this many days.
@@ -104,6 +108,8 @@ impl Default for FileSettings {
             allowed_origins: Vec::new(),
             token_expiration_minutes: 60,
             refresh_token_expiration_minutes: 7 * 24 * 60,
+            tls_cert: None,
+            tls_key: None,
             audit_max_bytes: 10 << 20,
             audit_retention_days: 90,
             admin_socket: None,
@@ -155,6 +161,9 @@ impl FileSettings {
         if self.metrics_token.as_ref().is_some_and(|t| t.len() < 32) {
             return Err("metrics_token must be at least 32 characters".into());
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("tls_cert and tls_key go together: give both or neither".into());
+        }
         if let Some(addr) = self.metrics_listen {
             let private = match addr.ip() {
                 std::net::IpAddr::V4(ip) => {
@@ -176,6 +185,14 @@ impl FileSettings {
 
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(self.token_expiration_minutes * 60)
+    }
+
+    /// The HTTPS certificate and key, resolved against the config dir, if HTTPS is on.
+    pub fn tls_files(&self, config_dir: &Path) -> Option<(PathBuf, PathBuf)> {
+        Some((
+            config_dir.join(self.tls_cert.as_ref()?),
+            config_dir.join(self.tls_key.as_ref()?),
+        ))
     }
 
     pub fn refresh_lifetime(&self) -> Duration {

@@ -94,6 +94,18 @@ impl Daemon {
         Self::spawn(config_dir, env, Duration::from_millis(50), None)
     }
 
+    /// Starts the `pgmond` binary serving HTTPS (`tls_cert` in its pgmond.toml), and waits
+    /// until it listens (the harness's probe speaks plain HTTP).
+    pub fn binary_https(config_dir: &Path) -> Daemon {
+        Self::launch(
+            config_dir,
+            &[],
+            Duration::from_millis(50),
+            None,
+            crate::net::is_listening,
+        )
+    }
+
     /// Like [`start`](Self::start), under `ulimit -n nofile` (soft and hard).
     pub fn start_with_nofile(config_dir: &Path, nofile: u64) -> Daemon {
         Self::spawn(config_dir, &[], Duration::from_millis(50), Some(nofile))
@@ -104,6 +116,18 @@ impl Daemon {
         env: &[(&str, &str)],
         poll: Duration,
         nofile: Option<u64>,
+    ) -> Daemon {
+        Self::launch(config_dir, env, poll, nofile, |port| {
+            http_get_status(port, "/api/health") == Some(200)
+        })
+    }
+
+    fn launch(
+        config_dir: &Path,
+        env: &[(&str, &str)],
+        poll: Duration,
+        nofile: Option<u64>,
+        ready: fn(u16) -> bool,
     ) -> Daemon {
         let log = config_dir.with_extension("pgmond.log");
         let socket = config_dir.with_extension("sock");
@@ -146,7 +170,7 @@ impl Daemon {
             "pgmond answering /api/health",
             || {
                 port = port.or_else(|| listening_port(&d.log()));
-                port.is_some_and(|p| http_get_status(p, "/api/health") == Some(200))
+                port.is_some_and(ready)
             },
             || d.log(),
         );

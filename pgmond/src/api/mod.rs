@@ -102,6 +102,16 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         }))
         .layer(cors(&settings.allowed_origins))
         .layer(axum::middleware::map_response(middleware::security_headers))
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                // Only over HTTPS: a browser takes the header from HTTPS answers alone anyway.
+                settings
+                    .tls_cert
+                    .is_some()
+                    .then(|| HeaderValue::from_static("max-age=31536000")),
+            ),
+        )
         .with_state(state)
 }
 

@@ -9,6 +9,7 @@
 
 mod admin_socket;
 mod canned;
+pub mod tls;
 
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
@@ -82,6 +83,16 @@ impl Peer for TcpStream {
     }
 }
 
+impl<I: Peer> Peer for tokio_rustls::server::TlsStream<I> {
+    fn peer(&self) -> Option<SocketPeer> {
+        self.get_ref().0.peer()
+    }
+
+    fn addr(&self) -> Option<SocketAddr> {
+        self.get_ref().0.addr()
+    }
+}
+
 impl Peer for UnixStream {
     fn peer(&self) -> Option<SocketPeer> {
         Some(match self.peer_cred() {
@@ -118,7 +129,7 @@ pub fn raise_descriptor_limit() -> usize {
 /// stops accepting, lets requests in flight finish for at most the drain bound, and removes
 /// the socket file.
 pub async fn serve(
-    tcp: TcpListener,
+    (tcp, tls): (TcpListener, Option<Arc<tls::Tls>>),
     admin: Option<(UnixListener, PathBuf)>,
     app: Router,
     shutdown: CancellationToken,
@@ -127,7 +138,7 @@ pub async fn serve(
     let cap = limits.tcp_cap(raise_descriptor_limit());
     tracing::debug!(tcp_connections = cap, "connection cap");
     let connections = TaskTracker::new();
-    let tcp_loop = accept_loop(tcp, cap, app.clone(), &shutdown, &connections, limits);
+    let tcp_loop = accept_loop(tcp, tls, cap, app.clone(), &shutdown, &connections, limits);
     let socket_path = match admin {
         None => {
             tcp_loop.await;
@@ -136,6 +147,7 @@ pub async fn serve(
         Some((listener, path)) => {
             let admin_loop = accept_loop(
                 listener,
+                None,
                 ADMIN_CONNECTIONS,
                 app,
                 &shutdown,
@@ -168,9 +180,10 @@ pub async fn serve(
 }
 
 /// Accepts connections while fewer than `cap` are open (past it, new ones wait in the kernel's
-/// backlog), each served until it ends or shutdown.
+/// backlog), each served (over TLS when given) until it ends or shutdown.
 async fn accept_loop<L>(
     mut listener: L,
+    tls: Option<Arc<tls::Tls>>,
     cap: usize,
     app: Router,
     shutdown: &CancellationToken,
@@ -193,10 +206,16 @@ async fn accept_loop<L>(
             accepted = listener.accept() => accepted,
             _ = shutdown.cancelled() => return,
         };
-        let app = app.clone();
-        let shutdown = shutdown.clone();
+        let (app, shutdown, tls) = (app.clone(), shutdown.clone(), tls.clone());
         connections.spawn(async move {
-            serve_connection(io, app, shutdown, limits).await;
+            match tls {
+                None => serve_connection(io, app, shutdown, limits).await,
+                Some(tls) => {
+                    if let Some(io) = tls.handshake(io, limits.header_timeout).await {
+                        serve_connection(io, app, shutdown, limits).await;
+                    }
+                }
+            }
             drop(turn);
         });
     }

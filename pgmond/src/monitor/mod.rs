@@ -9,7 +9,7 @@ mod latest;
 pub mod legacy_history;
 mod pools;
 mod status;
-mod tls;
+pub(crate) mod tls;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;

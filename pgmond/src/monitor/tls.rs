@@ -74,14 +74,9 @@ impl TlsSettings {
             .with_custom_certificate_verifier(verifier);
         let config = match &self.client {
             None => builder.with_no_client_auth(),
-            Some((cert, key)) => {
-                let certs = read_pem(cert, |p| CertificateDer::pem_file_iter(p))?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| TlsSetupError(format!("sslcert {}: {e}", cert.display())))?;
-                builder
-                    .with_client_auth_cert(certs, private_key(key)?)
-                    .map_err(|e| TlsSetupError(format!("sslcert/sslkey: {e}")))?
-            }
+            Some((cert, key)) => builder
+                .with_client_auth_cert(certificates(cert, "sslcert")?, private_key(key, "sslkey")?)
+                .map_err(|e| TlsSetupError(format!("sslcert/sslkey: {e}")))?,
         };
         Ok(Some(MakeRustlsConnect::new(config)))
     }
@@ -119,14 +114,26 @@ fn roots_from(path: &Path) -> Result<RootCertStore, TlsSetupError> {
     Ok(roots)
 }
 
-fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
+/// The certificate chain of PEM file `path` (`what` names the setting in errors).
+pub fn certificates(
+    path: &Path,
+    what: &str,
+) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    read_pem(path, |p| CertificateDer::pem_file_iter(p))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsSetupError(format!("{what} {}: {e}", path.display())))
+}
+
+/// The private key of PEM file `path`, which only its owner may read (`what` names the
+/// setting in errors).
+pub fn private_key(path: &Path, what: &str) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
     let mode = std::fs::metadata(path)
-        .map_err(|e| TlsSetupError(format!("sslkey {}: {e}", path.display())))?
+        .map_err(|e| TlsSetupError(format!("{what} {}: {e}", path.display())))?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
         return Err(TlsSetupError(format!(
-            "sslkey {} must be readable by its owner only (0600), not {:o}",
+            "{what} {} must be readable by its owner only (0600), not {:o}",
             path.display(),
             mode & 0o777
         )));

@@ -5,6 +5,7 @@
 mod api_socket;
 mod first_start;
 mod harness;
+mod https;
 mod metrics;
 mod reliability;
 mod security;
