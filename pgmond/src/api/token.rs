@@ -17,6 +17,9 @@ use crate::auth::throttle::Refusal;
 use crate::auth::{Auth, Viewer, bearer_token};
 use crate::state::AppState;
 
+/// How long a refusal of the throttle takes to answer: about a password check's time.
+const REFUSAL_PACE: std::time::Duration = std::time::Duration::from_millis(250);
+
 #[derive(Deserialize, ToSchema)]
 pub struct TokenForm {
     username: String,
@@ -45,12 +48,17 @@ pub async fn login(
         Source::AdminSocket => None,
     };
     let turn = match addr {
-        Some(addr) => Some(state.throttle.admit(addr, &form.username).await.map_err(
-            |refusal| match refusal {
-                Refusal::Blocked(wait) => ApiError::TooManyAttempts(wait),
-                Refusal::Busy => ApiError::Busy,
-            },
-        )?),
+        Some(addr) => match state.throttle.admit(addr, &form.username).await {
+            Ok(turn) => Some(turn),
+            Err(Refusal::Blocked(wait)) => {
+                // A guesser waits for each refusal as for a password check: a flood from a
+                // client that does not honour Retry-After slows to its connections' pace
+                // instead of costing pgmond a request's work each time it can send one.
+                tokio::time::sleep(REFUSAL_PACE).await;
+                return Err(ApiError::TooManyAttempts(wait));
+            }
+            Err(Refusal::Busy) => return Err(ApiError::Busy),
+        },
         None => None,
     };
     let login = form.username.clone();
