@@ -5,7 +5,7 @@
 use std::net::TcpListener;
 
 use pgmon_tests::daemon::{Daemon, json_of, stdout_of};
-use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::fixtures::{PLAINTEXT_SECRETS, seed_config};
 use serde_json::{Value, json};
 
 /// (actor, action, target, outcome) of every entry, oldest first.
@@ -185,7 +185,10 @@ async fn changes_and_logins_are_audited() {
         "oper-pass-1",
         "gAAAAA",
         "PRIVATE KEY",
-    ] {
+    ]
+    .iter()
+    .chain(PLAINTEXT_SECRETS)
+    {
         assert!(!log.contains(secret), "{secret} in audit.log");
     }
     assert!(
