@@ -90,6 +90,8 @@ struct Daemon {
     config_dir: PathBuf,
     file: FileSettings,
     state: AppState,
+    /// The HTTPS certificate and key, when `tls_cert` is set.
+    tls: Option<Arc<listen::tls::Tls>>,
 }
 
 impl Daemon {
@@ -136,10 +138,17 @@ impl Daemon {
             snapshot,
         );
         state.metrics_token = file.metrics_token.as_deref().map(Arc::from);
+        let tls = match file.tls_files(config_dir) {
+            None => None,
+            Some((cert, key)) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || listen::tls::Tls::load(cert, key)).await??,
+            )),
+        };
         Ok(Daemon {
             config_dir: config_dir.to_owned(),
             file,
             state,
+            tls,
         })
     }
 
@@ -148,6 +157,7 @@ impl Daemon {
             config_dir,
             file,
             state,
+            tls,
         } = self;
         let app = api::router(state.clone(), &file);
         tracing::info!(
@@ -175,15 +185,9 @@ impl Daemon {
                 }
             });
         }
-        let tls = match file.tls_files(&config_dir) {
-            None => None,
-            Some((cert, key)) => {
-                let tls = tokio::task::spawn_blocking(move || listen::tls::Tls::load(cert, key))
-                    .await??;
-                tracing::info!("serving HTTPS");
-                Some(Arc::new(tls))
-            }
-        };
+        if tls.is_some() {
+            tracing::info!("serving HTTPS");
+        }
         tokio::spawn(listen::tls::reload_on_sighup(tls.clone(), shutdown.clone()));
         listen::serve(
             (listeners.tcp, tls),

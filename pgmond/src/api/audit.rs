@@ -30,7 +30,9 @@ use crate::state::AppState;
 pub struct AuditSlot(Arc<Mutex<Option<String>>>);
 
 impl AuditSlot {
+    /// Notes the actor (at most 256 characters: a login tried can be anything).
     pub fn set_actor(&self, actor: String) {
+        let actor = actor.chars().take(256).collect();
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(actor);
     }
 
