@@ -2154,7 +2154,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__set)
-            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --url --cacert --socket --config-dir --output --help"
+            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2189,6 +2189,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --wraparound-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --activity-query-chars)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

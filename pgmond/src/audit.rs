@@ -182,6 +182,7 @@ mod tests {
             target: Some(format!("t{i}")),
             outcome: "success".into(),
             status: 200,
+            detail: None,
         }
     }
 

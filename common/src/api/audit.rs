@@ -22,6 +22,10 @@ pub struct AuditEntry {
     pub outcome: String,
     /// The HTTP status answered.
     pub status: u16,
+    /// More about the target, where an action has it (a backend's user, database and query
+    /// start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// What `GET /audit` narrows the trail to; every filter is optional.

@@ -1,6 +1,7 @@
 //! JSON shapes of the API that both the daemon and `pgmonctl` speak. Responses never carry a
 //! password, hash, token secret or private key.
 
+pub mod activity;
 pub mod analysis;
 pub mod audit;
 pub mod history;

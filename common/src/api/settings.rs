@@ -74,6 +74,8 @@ settings! {
     /// Analysis: a database whose age(datfrozenxid) is over this percentage of the server's
     /// autovacuum_freeze_max_age is near wraparound (1 to 100)
     wraparound_percent: 1..=100 = 50, "PERCENT";
+    /// Activity: characters of a session's query shown (100 to 100000)
+    activity_query_chars: 100..=100_000 = 4_096, "CHARS";
 }
 
 impl SettingsUpdate {

@@ -25,19 +25,29 @@ use crate::audit::{AUDIT_FILE, Filter, stamp};
 use crate::auth::{Admin, Auth};
 use crate::state::AppState;
 
-/// Where the handling of a request notes who made it.
+/// Where the handling of a request notes who made it, and what it acted on beyond the path.
 #[derive(Clone, Default)]
-pub struct AuditSlot(Arc<Mutex<Option<String>>>);
+pub struct AuditSlot(Arc<Mutex<Noted>>);
+
+#[derive(Clone, Default)]
+struct Noted {
+    actor: Option<String>,
+    detail: Option<String>,
+}
 
 impl AuditSlot {
-    /// Notes the actor (at most 256 characters: a login tried can be anything).
-    pub fn set_actor(&self, actor: String) {
-        let actor = actor.chars().take(256).collect();
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(actor);
+    fn noted(&self) -> std::sync::MutexGuard<'_, Noted> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn actor(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// Notes the actor (at most 256 characters: a login tried can be anything).
+    pub fn set_actor(&self, actor: String) {
+        self.noted().actor = Some(actor.chars().take(256).collect());
+    }
+
+    /// Notes facts of the target (whose session a backend action ended, say).
+    pub fn set_detail(&self, detail: String) {
+        self.noted().detail = Some(detail);
     }
 }
 
@@ -63,6 +73,8 @@ fn action(method: &Method, route: &str) -> Option<String> {
         ("POST", "/ssh-keys/import" | "/ssh-keys/import-file") => "ssh_key.import",
         ("PUT", "/ssh-keys/{id}") => "ssh_key.update",
         ("DELETE", "/ssh-keys/{id}") => "ssh_key.delete",
+        ("POST", "/server/{name}/backends/{pid}/cancel") => "backend.cancel",
+        ("POST", "/server/{name}/backends/{pid}/terminate") => "backend.terminate",
         (method, route) => return Some(format!("{method} {route}")),
     };
     Some(name.to_owned())
@@ -116,7 +128,11 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     let (mut parts, body) = request.into_parts();
     let target = match RawPathParams::from_request_parts(&mut parts, &state).await {
-        Ok(params) => params.iter().next().map(|(_, v)| v.to_owned()),
+        // `server/pid` for a backend action.
+        Ok(params) => {
+            let values: Vec<&str> = params.iter().map(|(_, v)| v).collect();
+            (!values.is_empty()).then(|| values.join("/"))
+        }
         Err(_) => None,
     }
     .or_else(|| {
@@ -143,9 +159,11 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         let (named, answer) = created_name(response).await;
         (target, response) = (named, answer);
     }
+    let noted = slot.noted().clone();
     let entry = AuditEntry {
         time: stamp(chrono::Utc::now()),
-        actor: slot.actor().unwrap_or_else(|| "anonymous".into()),
+        actor: noted.actor.unwrap_or_else(|| "anonymous".into()),
+        detail: noted.detail,
         source,
         action,
         target,

@@ -10,7 +10,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{audit, collector, health, metrics, servers, settings, ssh_keys, stats, token, users};
+use super::{
+    audit, backends, collector, health, metrics, servers, settings, ssh_keys, stats, token, users,
+};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -21,7 +23,7 @@ use crate::state::AppState;
         token::login, token::refresh, token::logout, audit::list,
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
-        stats::activity, stats::server_history, stats::db_info, stats::db_history, stats::analysis,
+        stats::activity, backends::server_activity, backends::cancel, backends::terminate, stats::server_history, stats::db_info, stats::db_history, stats::analysis,
         collector::status, settings::get, settings::update, metrics::scrape,
         servers::test_ssh, servers::test_pg, servers::test_unsaved,
         ssh_keys::list, ssh_keys::get, ssh_keys::generate, ssh_keys::import, ssh_keys::import_file,

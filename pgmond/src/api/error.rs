@@ -45,6 +45,9 @@ pub enum ApiError {
     /// Every password-check turn is taken.
     #[error("Too many logins at once, try again shortly")]
     Busy,
+    /// A backend action the server or pgmon will not carry out.
+    #[error(transparent)]
+    Action(#[from] crate::monitor::backends::ActionError),
 }
 
 impl From<crate::auth::jwt::TokenError> for ApiError {
@@ -80,6 +83,16 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::KeyWork(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Action(a) => {
+                use crate::monitor::backends::ActionError as A;
+                match a {
+                    A::NoSuchBackend(_) => StatusCode::NOT_FOUND,
+                    // A server down or slow is its state, not pgmond failing (no 5xx: one bad
+                    // server is a status); the detail is its status text.
+                    A::NotAClient { .. } | A::Ours(_) | A::Monitor(_) => StatusCode::CONFLICT,
+                    A::NotAllowed(_) => StatusCode::FORBIDDEN,
+                }
+            }
         }
     }
 }
@@ -93,6 +106,9 @@ impl IntoResponse for ApiError {
                 // The cause goes to the log; the client gets no internals (paths, errors).
                 tracing::error!(error = %self, "request failed");
                 Value::String("Internal server error".into())
+            }
+            ApiError::Action(crate::monitor::backends::ActionError::Monitor(e)) => {
+                Value::String(e.status())
             }
             other => Value::String(other.to_string()),
         };

@@ -1,6 +1,7 @@
 //! The HTTP API: the route table, and the handlers grouped by resource.
 
 pub mod audit;
+mod backends;
 mod collector;
 mod docs;
 mod error;
@@ -58,6 +59,15 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/server/{name}/db/{db}", get(stats::db_info))
         .route("/server/{name}/db/{db}/stats", get(stats::db_history))
         .route("/server/{name}/analysis", get(stats::analysis))
+        .route("/server/{name}/activity", get(backends::server_activity))
+        .route(
+            "/server/{name}/backends/{pid}/cancel",
+            post(backends::cancel),
+        )
+        .route(
+            "/server/{name}/backends/{pid}/terminate",
+            post(backends::terminate),
+        )
         .route("/servers/{name}/test-ssh", post(servers::test_ssh))
         .route("/servers/{name}/test-pg", post(servers::test_pg))
         .route(

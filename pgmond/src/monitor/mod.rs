@@ -2,6 +2,7 @@
 //! history from each server's stats database. A slow or dead server costs at most one timeout
 //! and degrades to a status string; it never holds up the others.
 
+pub mod backends;
 mod connect;
 mod disk;
 mod error;

@@ -13,7 +13,8 @@ const INSTALL_HINT: &str =
 #[tokio::test]
 /// Admin with more examples; operator and viewer (whose answers are mostly 403) with fewer.
 async fn schemathesis_finds_nothing() {
-    let pg = TestCluster::shared();
+    // A cluster of its own: the fuzzer cancels and terminates whatever pids it makes up.
+    let pg = TestCluster::start();
     for (login, password, examples) in [
         ("admin", "admin-pass-1", "5"),
         ("oper", "oper-pass-1", "2"),

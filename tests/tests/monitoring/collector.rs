@@ -69,9 +69,10 @@ async fn samples(api: &Api, name: &str) -> u64 {
 }
 
 /// `/settings` with the analysis thresholds at their defaults.
-fn with_analysis_defaults(mut schedule: Value) -> Value {
+fn with_other_defaults(mut schedule: Value) -> Value {
     let analysis = serde_json::json!({"unused_days": 30, "static_days": 30,
-        "growth_window_days": 7, "growth_mb_per_day": 1024, "wraparound_percent": 50});
+        "growth_window_days": 7, "growth_mb_per_day": 1024, "wraparound_percent": 50,
+        "activity_query_chars": 4096});
     for (k, v) in analysis.as_object().unwrap() {
         schedule[k] = v.clone();
     }
@@ -428,7 +429,7 @@ async fn settings_are_validated_kept_and_followed() {
     let defaults = admin.get("/settings").await;
     assert_eq!(
         defaults.body,
-        with_analysis_defaults(
+        with_other_defaults(
             serde_json::json!({"collect_interval": 1, "size_interval": 1, "raw_retention_days": 365})
         )
     );
@@ -481,7 +482,7 @@ async fn settings_are_validated_kept_and_followed() {
         )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
-    let want = with_analysis_defaults(
+    let want = with_other_defaults(
         serde_json::json!({"collect_interval": 30, "size_interval": 1, "raw_retention_days": 30}),
     );
     assert_eq!(changed.body, want);

@@ -1,6 +1,7 @@
 //! What pgmon reads from PostgreSQL: status, activity, TLS, history and the collector, against
 //! throwaway clusters. `tests/pg-majors` runs this binary against every major from 12 to 18.
 
+mod activity;
 mod collector;
 mod history;
 mod monitoring;

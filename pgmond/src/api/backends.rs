@@ -1,0 +1,124 @@
+//! A server's backends (SPEC B3): `GET /server/{name}/activity` (viewer) lists them with the
+//! blocking tree; `POST /server/{name}/backends/{pid}/cancel` and `/terminate` (operator) act
+//! on one, audited with what they were done to.
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use pgmon_common::api::ErrorBody;
+use pgmon_common::api::activity::{BackendAction, ServerActivity};
+use pgmon_common::users::Role;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::ApiError;
+use super::audit::AuditSlot;
+use super::stats::server;
+use crate::auth::{Auth, Operator, Viewer};
+use crate::monitor::backends::blocking_tree;
+use crate::state::AppState;
+
+#[utoipa::path(
+    get, path = "/server/{name}/activity", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, description = "Every backend but pgmon's, and the blocking tree; a server that does not answer gives empty lists and `error`", body = ServerActivity),
+              (status = 404, body = ErrorBody))
+)]
+pub async fn server_activity(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ServerActivity>, ApiError> {
+    let server = server(&state, &name)?;
+    let chars = i32::try_from(state.collector.settings().activity_query_chars).unwrap_or(i32::MAX);
+    Ok(Json(match state.monitor.backends(&server, chars).await {
+        Ok(sessions) => ServerActivity {
+            blocking: blocking_tree(&sessions),
+            sessions,
+            error: None,
+        },
+        Err(e) => ServerActivity {
+            sessions: Vec::new(),
+            blocking: Vec::new(),
+            error: Some(e.status()),
+        },
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActionQuery {
+    /// Act on a backend that is not a client's (autovacuum, walsender...): admin only.
+    #[serde(default)]
+    force: bool,
+}
+
+async fn act(
+    state: AppState,
+    caller: crate::auth::Caller,
+    (name, pid): (String, i32),
+    force: bool,
+    terminate: bool,
+    audit: Option<Extension<AuditSlot>>,
+) -> Result<Json<BackendAction>, ApiError> {
+    if force && caller.role < Role::Admin {
+        return Err(ApiError::Forbidden(Role::Admin));
+    }
+    let server = server(&state, &name)?;
+    let done = state.monitor.signal(&server, pid, terminate, force).await?;
+    let action = if terminate { "terminate" } else { "cancel" };
+    if let Some(Extension(slot)) = audit {
+        slot.set_detail(format!(
+            "user={} database={} query_start={}",
+            done.usename.as_deref().unwrap_or("-"),
+            done.datname.as_deref().unwrap_or("-"),
+            done.query_start.as_deref().unwrap_or("-"),
+        ));
+    }
+    tracing::info!(server = %name, pid, action, actor = %caller.actor(), "backend signalled");
+    Ok(Json(BackendAction {
+        pid,
+        action: action.into(),
+        usename: done.usename,
+        datname: done.datname,
+        query_start: done.query_start,
+        message: if terminate {
+            format!("Backend {pid} terminated")
+        } else {
+            format!("Query of backend {pid} cancelled")
+        },
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/server/{name}/backends/{pid}/cancel", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path), ("pid" = i32, Path), ActionQuery),
+    responses((status = 200, body = BackendAction), (status = 403, description = "Role too low, or refused by the server (its reason)", body = ErrorBody),
+              (status = 404, description = "No such server, or no such backend (any more)", body = ErrorBody),
+              (status = 409, description = "Not a client backend (without force), pgmon's own, or the server does not answer (its status as the detail)", body = ErrorBody))
+)]
+pub async fn cancel(
+    Auth(caller, _): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(target): Path<(String, i32)>,
+    Query(q): Query<ActionQuery>,
+    audit: Option<Extension<AuditSlot>>,
+) -> Result<Json<BackendAction>, ApiError> {
+    act(state, caller, target, q.force, false, audit).await
+}
+
+#[utoipa::path(
+    post, path = "/server/{name}/backends/{pid}/terminate", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path), ("pid" = i32, Path), ActionQuery),
+    responses((status = 200, body = BackendAction), (status = 403, description = "Role too low, or refused by the server (its reason)", body = ErrorBody),
+              (status = 404, description = "No such server, or no such backend (any more)", body = ErrorBody),
+              (status = 409, description = "Not a client backend (without force), pgmon's own, or the server does not answer (its status as the detail)", body = ErrorBody))
+)]
+pub async fn terminate(
+    Auth(caller, _): Auth<Operator>,
+    State(state): State<AppState>,
+    Path(target): Path<(String, i32)>,
+    Query(q): Query<ActionQuery>,
+    audit: Option<Extension<AuditSlot>>,
+) -> Result<Json<BackendAction>, ApiError> {
+    act(state, caller, target, q.force, true, audit).await
+}
