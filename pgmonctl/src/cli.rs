@@ -39,6 +39,26 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `pgmonctl backend`.
+#[derive(Subcommand, Debug)]
+pub enum BackendCommand {
+    /// Cancel the running query of a backend (pg_cancel_backend)
+    Cancel(BackendTarget),
+    /// End a backend and its session (pg_terminate_backend)
+    Terminate(BackendTarget),
+}
+
+#[derive(Args, Debug)]
+pub struct BackendTarget {
+    /// Server name
+    pub name: String,
+    /// The backend's pid (see `stats activity`)
+    pub pid: i32,
+    /// Also a backend that is not a client's (autovacuum, walsender...): admin only
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `pgmonctl audit`.
 #[derive(Args, Debug)]
 pub struct AuditArgs {
@@ -142,6 +162,9 @@ pub enum Command {
     },
     /// The audit trail: changes and logins, newest first (admin; needs the daemon)
     Audit(AuditArgs),
+    /// Cancel a backend's query or terminate it (operator; needs the daemon)
+    #[command(subcommand)]
+    Backend(BackendCommand),
     /// Make servers and users match a file (YAML or JSON), reporting what changed
     Apply(ApplyArgs),
     /// Print the servers, users and SSH key references as an `apply` file, without secrets
@@ -483,6 +506,9 @@ pub enum StatsCommand {
     Activity {
         /// Server name
         name: String,
+        /// The blocking tree instead: who blocks whom, and the lock each waits for
+        #[arg(long)]
+        tree: bool,
     },
     /// Databases unused, static, fast-growing or near wraparound, from pgmon's history (the
     /// thresholds are in `settings show`)

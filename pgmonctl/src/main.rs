@@ -23,8 +23,8 @@ use pgmon_common::api::Message;
 use pgmon_common::client::ApiClient;
 
 use cli::{
-    Cli, CollectorCommand, Command, KeysCommand, ServersCommand, SettingsCommand, StatsCommand,
-    UsersCommand,
+    BackendCommand, Cli, CollectorCommand, Command, KeysCommand, ServersCommand, SettingsCommand,
+    StatsCommand, UsersCommand,
 };
 use error::CliError;
 use output::Printer;
@@ -107,6 +107,7 @@ async fn dispatch(
         Command::Collector(c) => collector::run(b, c, out).await,
         Command::Metrics { filter } => metrics::run(b, filter.as_deref(), out).await,
         Command::Audit(args) => audit::run(b, args, out).await,
+        Command::Backend(cmd) => stats::signal(b, cmd, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
         Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
@@ -233,7 +234,7 @@ fn describe(cmd: &Command) -> String {
             StatsCommand::Status { .. } => "stats status".into(),
             StatsCommand::Server { name, .. } => format!("stats server {name}"),
             StatsCommand::Db { name, db, .. } => format!("stats db {name} {db}"),
-            StatsCommand::Activity { name } => format!("stats activity {name}"),
+            StatsCommand::Activity { name, .. } => format!("stats activity {name}"),
             StatsCommand::Analysis { name, .. } => format!("stats analysis {name}"),
         },
         Command::Settings(SettingsCommand::Show) => "settings show".into(),
@@ -241,6 +242,12 @@ fn describe(cmd: &Command) -> String {
         Command::Collector(CollectorCommand::Status) => "collector status".into(),
         Command::Metrics { .. } => "metrics".into(),
         Command::Audit(_) => "audit".into(),
+        Command::Backend(BackendCommand::Cancel(t)) => {
+            format!("backend cancel {} {}", t.name, t.pid)
+        }
+        Command::Backend(BackendCommand::Terminate(t)) => {
+            format!("backend terminate {} {}", t.name, t.pid)
+        }
         Command::Apply(a) => format!("apply -f {}", a.file.display()),
         Command::Export { .. } => "export".into(),
         Command::Health => "health".into(),

@@ -1,6 +1,7 @@
 //! `pgmonctl stats`: live status, activity and history, as tables a DBA reads at a glance
 //! (sizes in KiB/MiB/GiB, uptime in days and hours, a status column), or the API's JSON.
 
+use pgmon_common::api::activity::{Backend as Session, BlockingNode, ServerActivity};
 use pgmon_common::api::analysis::{DatabaseAnalysis, ServerAnalysis};
 use pgmon_common::api::history::{DbHistory, DbInfo, DbPoint, ServerHistory};
 use pgmon_common::client::segment;
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::backend::Backend;
 use crate::chart::sparkline;
-use crate::cli::{StatsCommand, TimeRange};
+use crate::cli::{BackendCommand, StatsCommand, TimeRange};
 use crate::error::CliError;
 use crate::output::{Column, Printer, col, human_bytes, uptime};
 
@@ -82,7 +83,18 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
                 )));
             }
         }
-        StatsCommand::Activity { name } => {
+        StatsCommand::Activity { name, tree: true } => {
+            let activity = b.activity(&name).await?;
+            if out.is_json() {
+                out.record(&activity.blocking)?;
+            } else {
+                print_tree(&activity);
+            }
+            if let Some(error) = activity.error {
+                return Err(CliError::Failed(error));
+            }
+        }
+        StatsCommand::Activity { name, tree: false } => {
             let body = b
                 .monitoring(&format!("/server_stats/{}", segment(&name)))
                 .await?;
@@ -283,6 +295,86 @@ fn shorten(text: &str, width: usize) -> String {
     } else {
         format!("{}…", one_line.chars().take(width - 1).collect::<String>())
     }
+}
+
+/// The blocking tree, a backend a line: pid, user@database, state and for how long, the lock
+/// it waits for, and the start of its query.
+fn print_tree(activity: &ServerActivity) {
+    if activity.blocking.is_empty() {
+        println!("No backend blocks another.");
+        return;
+    }
+    let line = |n: &BlockingNode| {
+        let s: Option<&Session> = activity.sessions.iter().find(|s| s.pid == n.pid);
+        let who = s.map_or_else(String::new, |s| {
+            format!(
+                "{}@{}",
+                s.usename.as_deref().unwrap_or("-"),
+                s.datname.as_deref().unwrap_or("-")
+            )
+        });
+        let state = s.and_then(|s| s.state.clone()).unwrap_or_default();
+        let secs = s
+            .and_then(|s| s.xact_seconds.or(s.query_seconds))
+            .map_or(String::new(), |t| format!(" for {t:.0} s"));
+        let waits = n.waiting_for.as_ref().map_or(String::new(), |w| {
+            format!(
+                ", waits for {} {}{}",
+                w.locktype,
+                w.mode,
+                w.relation
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(" on {r}"))
+            )
+        });
+        let query = s
+            .and_then(|s| s.query.as_deref())
+            .map_or(String::new(), |q| format!(": {}", shorten(q, QUERY_WIDTH)));
+        format!("{} {who} {state}{secs}{waits}{query}", n.pid)
+    };
+    fn walk(
+        n: &BlockingNode,
+        prefix: &str,
+        last: bool,
+        root: bool,
+        line: &dyn Fn(&BlockingNode) -> String,
+    ) {
+        let (branch, more) = match (root, last) {
+            (true, _) => ("", ""),
+            (false, true) => ("└─ ", "   "),
+            (false, false) => ("├─ ", "│  "),
+        };
+        println!("{prefix}{branch}{}", line(n));
+        let prefix = format!("{prefix}{more}");
+        for (i, child) in n.blocks.iter().enumerate() {
+            walk(child, &prefix, i + 1 == n.blocks.len(), false, line);
+        }
+    }
+    for root in &activity.blocking {
+        walk(root, "", true, true, &line);
+    }
+}
+
+/// `pgmonctl backend cancel|terminate NAME PID [--force]`.
+pub async fn signal(b: &impl Backend, cmd: BackendCommand, out: &Printer) -> Result<(), CliError> {
+    let (target, terminate) = match cmd {
+        BackendCommand::Cancel(t) => (t, false),
+        BackendCommand::Terminate(t) => (t, true),
+    };
+    let done = b
+        .signal_backend(&target.name, target.pid, terminate, target.force)
+        .await?;
+    if out.is_json() {
+        out.record(&done)?;
+    } else {
+        println!(
+            "{} ({}@{})",
+            done.message,
+            done.usename.as_deref().unwrap_or("-"),
+            done.datname.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

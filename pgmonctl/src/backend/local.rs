@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use pgmon_common::ConfigDir;
+use pgmon_common::api::activity::{BackendAction, ServerActivity};
 use pgmon_common::api::audit::{AuditPage, AuditQuery};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
@@ -219,6 +220,14 @@ impl Backend for Local {
 
     async fn audit(&self, _query: &AuditQuery) -> Result<AuditPage> {
         Err(needs_daemon("audit"))
+    }
+
+    async fn activity(&self, _server: &str) -> Result<ServerActivity> {
+        Err(needs_daemon("stats activity"))
+    }
+
+    async fn signal_backend(&self, _: &str, _: i32, _: bool, _: bool) -> Result<BackendAction> {
+        Err(needs_daemon("backend"))
     }
 
     async fn monitoring(&self, _path: &str) -> Result<serde_json::Value> {

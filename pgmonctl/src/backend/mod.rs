@@ -6,6 +6,7 @@ mod remote;
 
 use std::collections::BTreeMap;
 
+use pgmon_common::api::activity::{BackendAction, ServerActivity};
 use pgmon_common::api::audit::{AuditPage, AuditQuery};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
@@ -62,6 +63,15 @@ pub trait Backend {
     /// `/metrics` in the Prometheus text format.
     async fn metrics(&self) -> Result<String>;
     async fn audit(&self, query: &AuditQuery) -> Result<AuditPage>;
+    async fn activity(&self, server: &str) -> Result<ServerActivity>;
+    /// Cancels (or terminates) backend `pid` of `server`.
+    async fn signal_backend(
+        &self,
+        server: &str,
+        pid: i32,
+        terminate: bool,
+        force: bool,
+    ) -> Result<BackendAction>;
     /// Carries out `apply`'s changes in order. On failure: how many were made before it.
     async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)>;
 }

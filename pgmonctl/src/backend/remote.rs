@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use pgmon_common::api::activity::{BackendAction, ServerActivity};
 use pgmon_common::api::audit::{AuditPage, AuditQuery};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
@@ -181,6 +182,28 @@ impl Backend for Remote {
 
     async fn metrics(&self) -> Result<String> {
         Ok(self.0.get_text("/metrics").await?)
+    }
+
+    async fn activity(&self, server: &str) -> Result<ServerActivity> {
+        Ok(self
+            .0
+            .get(&format!("/server/{}/activity", segment(server)))
+            .await?)
+    }
+
+    async fn signal_backend(
+        &self,
+        server: &str,
+        pid: i32,
+        terminate: bool,
+        force: bool,
+    ) -> Result<BackendAction> {
+        let action = if terminate { "terminate" } else { "cancel" };
+        let path = format!(
+            "/server/{}/backends/{pid}/{action}?force={force}",
+            segment(server)
+        );
+        Ok(self.0.send(Method::POST, &path, &()).await?)
     }
 
     async fn audit(&self, query: &AuditQuery) -> Result<AuditPage> {

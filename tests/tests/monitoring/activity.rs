@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_tests::daemon::{Daemon, add_local_server};
+use pgmon_tests::daemon::{Daemon, add_local_server, stdout_of};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
@@ -136,6 +136,35 @@ async fn lock_chain_tree_cancel_terminate() {
             .unwrap()
             .iter()
             .all(|s| s["application_name"] != "pgmon")
+    );
+
+    // The same tree through pgmonctl, and its refusals.
+    let tree = stdout_of(&daemon.pgmonctl_socket(&["stats", "activity", "live", "--tree"], ""));
+    let lines: Vec<&str> = tree.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("{} ", pids.0)))
+        .unwrap_or_else(|| panic!("no root {} in:\n{tree}", pids.0));
+    for (offset, start) in [
+        (1, format!("├─ {} ", pids.1)),
+        (2, format!("│  └─ {} ", pids.2)),
+        (3, format!("└─ {} ", pids.3)),
+    ] {
+        assert!(
+            lines[at + offset].starts_with(&start),
+            "{start:?} in:\n{tree}"
+        );
+    }
+    assert!(
+        lines[at].contains("postgres@chain idle in transaction"),
+        "{tree}"
+    );
+    let gone = daemon.pgmonctl_socket(&["backend", "cancel", "live", "999999"], "");
+    assert_eq!(
+        gone.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
     );
 
     // Refusals.
