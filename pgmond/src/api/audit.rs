@@ -142,11 +142,8 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
             .ends_with("/servers/test")
             .then(|| "test".into())
     });
-    let source = match Source::from_request_parts(&mut parts, &state).await {
-        Ok(Source::AdminSocket) => "admin-socket".to_owned(),
-        Ok(Source::Tcp(Some(ip))) => ip.to_string(),
-        _ => "unknown".to_owned(),
-    };
+    let Ok(source) = Source::from_request_parts(&mut parts, &state).await;
+    let source = source.label();
     let slot = AuditSlot::default();
     parts.extensions.insert(slot.clone());
     let mut response = next.run(Request::from_parts(parts, body)).await;

@@ -15,6 +15,17 @@ pub enum Source {
     AdminSocket,
 }
 
+impl Source {
+    /// How logs and the audit trail name it: the address, or `admin-socket`.
+    pub fn label(&self) -> String {
+        match self {
+            Source::AdminSocket => "admin-socket".into(),
+            Source::Tcp(Some(ip)) => ip.to_string(),
+            Source::Tcp(None) => "unknown".into(),
+        }
+    }
+}
+
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
     type Rejection = std::convert::Infallible;
 

@@ -14,7 +14,7 @@ use super::extract::{FormBody, JsonBody, Source};
 use crate::auth::jwt::new_session;
 use crate::auth::sessions::Exchange;
 use crate::auth::throttle::Refusal;
-use crate::auth::{Auth, Viewer, bearer_token};
+use crate::auth::{Auth, Viewer, bearer_token, token_user};
 use crate::state::AppState;
 
 /// How long a refusal of the throttle takes to answer: about a password check's time.
@@ -42,6 +42,7 @@ pub async fn login(
     if let Some(Extension(slot)) = audit {
         slot.set_actor(form.username.clone());
     }
+    let shown = source.label();
     // The admin socket's callers are admins already; only TCP is throttled.
     let addr = match source {
         Source::Tcp(addr) => Some(addr),
@@ -75,9 +76,6 @@ pub async fn login(
         })
         .await?;
     drop(turn);
-    let shown = addr
-        .flatten()
-        .map_or_else(|| "admin-socket".to_owned(), |a| a.to_string());
     let Some(user) = user else {
         if let Some(addr) = addr {
             state.throttle.failed(addr, &login);
@@ -120,18 +118,13 @@ pub async fn refresh(
     if let Some(Extension(slot)) = audit {
         slot.set_actor(subject.login.clone());
     }
-    let (true, Some(session), Some(id)) = (subject.refresh, subject.session, subject.id) else {
+    let (true, Some(session), Some(id)) =
+        (subject.refresh, subject.session.clone(), subject.id.clone())
+    else {
         return Err(ApiError::InvalidToken);
     };
     let snapshot = state.fleet.get();
-    let user = snapshot
-        .user(&subject.login)
-        .filter(|u| u.is_active)
-        .ok_or(ApiError::BadCredentials)?
-        .clone();
-    if subject.version != Some(state.tokens.version(&user)) {
-        return Err(ApiError::TokenRevoked);
-    }
+    let user = token_user(&snapshot, &state.tokens, &subject)?.clone();
     let (sessions, until) = (state.sessions.clone(), state.tokens.session_end());
     let (sid, jti) = (session.clone(), id);
     let exchange =

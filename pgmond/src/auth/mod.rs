@@ -74,6 +74,29 @@ impl<R: MinRole + Send + Sync> FromRequestParts<AppState> for Auth<R> {
     }
 }
 
+/// The user a verified token speaks for: still there and active, and unchanged since the token
+/// was issued (a password or role change, or an earlier user of the same login, leaves it
+/// behind). The Python backend's tokens carry no version and are taken as they are; pgmon's
+/// (the ones with a session) always carry one.
+pub fn token_user<'a>(
+    snapshot: &'a crate::fleet::Snapshot,
+    tokens: &jwt::TokenKeys,
+    subject: &jwt::Subject,
+) -> Result<&'a pgmon_common::users::User, ApiError> {
+    let user = snapshot
+        .user(&subject.login)
+        .filter(|u| u.is_active)
+        .ok_or(ApiError::BadCredentials)?;
+    let current = match (&subject.version, &subject.session) {
+        (Some(v), _) => *v == tokens.version(user),
+        (None, session) => session.is_none(),
+    };
+    if !current {
+        return Err(ApiError::TokenRevoked);
+    }
+    Ok(user)
+}
+
 /// The token of an `Authorization: Bearer` header, if there is a non-empty one.
 pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
@@ -106,21 +129,10 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
     {
         return Err(ApiError::TokenRevoked);
     }
-    let login = subject.login;
     let snapshot = state.fleet.get();
-    let user = snapshot.user(&login).ok_or(ApiError::BadCredentials)?;
-    if !user.is_active {
-        return Err(ApiError::BadCredentials);
-    }
-    // Issued before a password or role change, or to an earlier user of the same login.
-    if subject
-        .version
-        .is_some_and(|v| v != state.tokens.version(user))
-    {
-        return Err(ApiError::TokenRevoked);
-    }
+    let user = token_user(&snapshot, &state.tokens, &subject)?;
     Ok(Caller {
-        login: Some(login),
+        login: Some(subject.login),
         role: user.role,
         socket_uid: None,
     })

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use pgmon_common::api::activity::{Backend, BlockingNode, LockWait};
 use pgmon_common::servers::Server;
 
@@ -52,10 +51,6 @@ pub struct Signalled {
     pub query_start: Option<String>,
 }
 
-fn when(t: Option<DateTime<Utc>>) -> Option<String> {
-    iso(t)
-}
-
 impl Monitor {
     /// Every backend but pgmon's own, with queries cut to `query_chars`.
     pub async fn backends(
@@ -79,9 +74,9 @@ impl Monitor {
                     state: r.get(6),
                     wait_event_type: r.get(7),
                     wait_event: r.get(8),
-                    backend_start: when(r.get(9)),
-                    xact_start: when(r.get(10)),
-                    query_start: when(r.get(11)),
+                    backend_start: iso(r.get(9)),
+                    xact_start: iso(r.get(10)),
+                    query_start: iso(r.get(11)),
                     backend_seconds: r.get(12),
                     xact_seconds: r.get(13),
                     query_seconds: r.get(14),
@@ -157,7 +152,7 @@ impl Monitor {
         Ok(Signalled {
             usename: row.get(1),
             datname: row.get(2),
-            query_start: when(row.get(3)),
+            query_start: iso(row.get(3)),
         })
     }
 }
