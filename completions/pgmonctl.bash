@@ -64,6 +64,9 @@ _pgmonctl() {
             pgmonctl,stats)
                 cmd="pgmonctl__subcmd__stats"
                 ;;
+            pgmonctl,top)
+                cmd="pgmonctl__subcmd__top"
+                ;;
             pgmonctl,users)
                 cmd="pgmonctl__subcmd__users"
                 ;;
@@ -145,6 +148,9 @@ _pgmonctl() {
             pgmonctl__subcmd__help,stats)
                 cmd="pgmonctl__subcmd__help__subcmd__stats"
                 ;;
+            pgmonctl__subcmd__help,top)
+                cmd="pgmonctl__subcmd__help__subcmd__top"
+                ;;
             pgmonctl__subcmd__help,users)
                 cmd="pgmonctl__subcmd__help__subcmd__users"
                 ;;
@@ -214,11 +220,20 @@ _pgmonctl() {
             pgmonctl__subcmd__help__subcmd__stats,analysis)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__analysis"
                 ;;
+            pgmonctl__subcmd__help__subcmd__stats,databases)
+                cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__databases"
+                ;;
             pgmonctl__subcmd__help__subcmd__stats,db)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__db"
                 ;;
+            pgmonctl__subcmd__help__subcmd__stats,replication)
+                cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__replication"
+                ;;
             pgmonctl__subcmd__help__subcmd__stats,server)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__server"
+                ;;
+            pgmonctl__subcmd__help__subcmd__stats,statements)
+                cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__statements"
                 ;;
             pgmonctl__subcmd__help__subcmd__stats,status)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__status"
@@ -367,14 +382,23 @@ _pgmonctl() {
             pgmonctl__subcmd__stats,analysis)
                 cmd="pgmonctl__subcmd__stats__subcmd__analysis"
                 ;;
+            pgmonctl__subcmd__stats,databases)
+                cmd="pgmonctl__subcmd__stats__subcmd__databases"
+                ;;
             pgmonctl__subcmd__stats,db)
                 cmd="pgmonctl__subcmd__stats__subcmd__db"
                 ;;
             pgmonctl__subcmd__stats,help)
                 cmd="pgmonctl__subcmd__stats__subcmd__help"
                 ;;
+            pgmonctl__subcmd__stats,replication)
+                cmd="pgmonctl__subcmd__stats__subcmd__replication"
+                ;;
             pgmonctl__subcmd__stats,server)
                 cmd="pgmonctl__subcmd__stats__subcmd__server"
+                ;;
+            pgmonctl__subcmd__stats,statements)
+                cmd="pgmonctl__subcmd__stats__subcmd__statements"
                 ;;
             pgmonctl__subcmd__stats,status)
                 cmd="pgmonctl__subcmd__stats__subcmd__status"
@@ -385,14 +409,23 @@ _pgmonctl() {
             pgmonctl__subcmd__stats__subcmd__help,analysis)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__analysis"
                 ;;
+            pgmonctl__subcmd__stats__subcmd__help,databases)
+                cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__databases"
+                ;;
             pgmonctl__subcmd__stats__subcmd__help,db)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__db"
                 ;;
             pgmonctl__subcmd__stats__subcmd__help,help)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__help"
                 ;;
+            pgmonctl__subcmd__stats__subcmd__help,replication)
+                cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__replication"
+                ;;
             pgmonctl__subcmd__stats__subcmd__help,server)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__server"
+                ;;
+            pgmonctl__subcmd__stats__subcmd__help,statements)
+                cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__statements"
                 ;;
             pgmonctl__subcmd__stats__subcmd__help,status)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__status"
@@ -446,7 +479,7 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit backend apply export health pools completions servers help"
+            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit backend top apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -958,7 +991,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users ssh-keys stats settings collector metrics audit backend apply export health pools completions servers help"
+            opts="login logout users ssh-keys stats settings collector metrics audit backend top apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1462,7 +1495,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__stats)
-            opts="status server db activity analysis"
+            opts="status server db activity databases replication statements analysis"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1503,7 +1536,35 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__help__subcmd__stats__subcmd__databases)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__help__subcmd__stats__subcmd__db)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__stats__subcmd__replication)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1531,9 +1592,37 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__help__subcmd__stats__subcmd__statements)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__help__subcmd__stats__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2384,7 +2473,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__set)
-            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --url --cacert --socket --config-dir --output --help"
+            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --idle-in-transaction-seconds --long-transaction-seconds --long-query-seconds --lock-wait-seconds --replication-lag-seconds --replication-lag-mib --slot-retained-mib --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2423,6 +2512,34 @@ _pgmonctl() {
                     return 0
                     ;;
                 --activity-query-chars)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-in-transaction-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --long-transaction-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --long-query-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-wait-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-lag-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-lag-mib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slot-retained-mib)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2970,7 +3087,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats)
-            opts="-h --url --cacert --socket --config-dir --output --help status server db activity analysis help"
+            opts="-h --url --cacert --socket --config-dir --output --help status server db activity databases replication statements analysis help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3071,6 +3188,40 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__stats__subcmd__databases)
+            opts="-h --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__stats__subcmd__db)
             opts="-h --from --to --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3114,7 +3265,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__help)
-            opts="status server db activity analysis help"
+            opts="status server db activity databases replication statements analysis help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3142,6 +3293,20 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__stats__subcmd__help__subcmd__analysis)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__stats__subcmd__help__subcmd__databases)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3183,7 +3348,35 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__stats__subcmd__help__subcmd__replication)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__stats__subcmd__help__subcmd__server)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__stats__subcmd__help__subcmd__statements)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3204,6 +3397,40 @@ _pgmonctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__stats__subcmd__replication)
+            opts="-h --fail-on-findings --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3253,6 +3480,48 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__stats__subcmd__statements)
+            opts="-h --order --limit --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --order)
+                    COMPREPLY=($(compgen -W "total_time calls mean_time rows shared_blks_hit shared_blks_read" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__stats__subcmd__status)
             opts="-h --fail-on-down --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3260,6 +3529,52 @@ _pgmonctl() {
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__top)
+            opts="-h --interval --once --filter --idle --sort --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "duration cpu user" -- "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -165,6 +165,11 @@ pub enum Command {
     /// Cancel a backend's query or terminate it (operator; needs the daemon)
     #[command(subcommand)]
     Backend(BackendCommand),
+    /// A live view of the fleet and a server's sessions (needs the daemon). Keys: arrows or
+    /// j/k select, Enter opens a server, s sorts (duration, cpu, user), / filters, i shows idle
+    /// sessions, t the blocking tree, c cancels and K terminates the selected session after a
+    /// confirmation (operators and admins), Esc goes back, q quits
+    Top(TopArgs),
     /// Make servers and users match a file (YAML or JSON), reporting what changed
     Apply(ApplyArgs),
     /// Print the servers, users and SSH key references as an `apply` file, without secrets
@@ -510,6 +515,34 @@ pub enum StatsCommand {
         #[arg(long)]
         tree: bool,
     },
+    /// A server's databases now: size, sessions, commits, cache hit ratio, deadlocks, temp
+    /// bytes, freeze age (pg_stat_database)
+    Databases {
+        /// Server name
+        name: String,
+    },
+    /// Standbys with their lag, replication slots with the WAL each holds back, a standby's
+    /// recovery, and findings past the thresholds; exit 1 when the server cannot be asked
+    Replication {
+        /// Server name
+        name: String,
+        /// Exit 1 when there is a finding (lag or an inactive slot past its threshold)
+        #[arg(long)]
+        fail_on_findings: bool,
+    },
+    /// The top statements of pg_stat_statements, as rates between pgmond's two newest
+    /// snapshots of it (never reset); exit 1 when the extension is missing, with how to
+    /// install it
+    Statements {
+        /// Server name
+        name: String,
+        /// Ranked by
+        #[arg(long, default_value = "total_time", value_parser = ["total_time", "calls", "mean_time", "rows", "shared_blks_hit", "shared_blks_read"])]
+        order: String,
+        /// How many (1 to 1000)
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+    },
     /// Databases unused, static, fast-growing or near wraparound, from pgmon's history (the
     /// thresholds are in `settings show`)
     Analysis {
@@ -528,7 +561,7 @@ pub enum SettingsCommand {
     /// Change some settings; the others stay (kept in settings.json in the config dir)
     Set {
         #[command(flatten)]
-        update: SettingsUpdate,
+        update: Box<SettingsUpdate>,
     },
 }
 
@@ -536,6 +569,27 @@ pub enum SettingsCommand {
 pub enum CollectorCommand {
     /// Per server: last sample, its duration and error, rows stored, legacy import
     Status,
+}
+
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    /// Open this server's sessions at once
+    pub server: Option<String>,
+    /// Seconds between refreshes
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub interval: u64,
+    /// Print one snapshot (the fleet, and the server's sessions when one is named) and exit
+    #[arg(long)]
+    pub once: bool,
+    /// Only sessions whose user, database, state or query contains this
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Show idle sessions too
+    #[arg(long)]
+    pub idle: bool,
+    /// Order of the sessions
+    #[arg(long, default_value = "duration", value_parser = ["duration", "cpu", "user"])]
+    pub sort: String,
 }
 
 /// A history window; ISO-8601 (`2026-10-31T00:00:00Z`); default the last 7 days.

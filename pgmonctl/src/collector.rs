@@ -37,7 +37,7 @@ pub async fn settings(
                     flags.join(", ")
                 )));
             }
-            b.change_settings(update).await?
+            b.change_settings(*update).await?
         }
     };
     Ok(out.record(&now)?)

@@ -9,11 +9,13 @@ mod collector;
 mod commands;
 mod error;
 mod keys;
+mod live;
 mod metrics;
 mod output;
 mod secrets;
 mod stats;
 mod target;
+mod top;
 
 use std::io::{self, ErrorKind};
 use std::process::ExitCode;
@@ -108,6 +110,7 @@ async fn dispatch(
         Command::Metrics { filter } => metrics::run(b, filter.as_deref(), out).await,
         Command::Audit(args) => audit::run(b, args, out).await,
         Command::Backend(cmd) => stats::signal(b, cmd, out).await,
+        Command::Top(args) => top::run(b, args, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
         Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
@@ -236,6 +239,9 @@ fn describe(cmd: &Command) -> String {
             StatsCommand::Db { name, db, .. } => format!("stats db {name} {db}"),
             StatsCommand::Activity { name, .. } => format!("stats activity {name}"),
             StatsCommand::Analysis { name, .. } => format!("stats analysis {name}"),
+            StatsCommand::Databases { name } => format!("stats databases {name}"),
+            StatsCommand::Replication { name, .. } => format!("stats replication {name}"),
+            StatsCommand::Statements { name, .. } => format!("stats statements {name}"),
         },
         Command::Settings(SettingsCommand::Show) => "settings show".into(),
         Command::Settings(SettingsCommand::Set { .. }) => "settings set".into(),
@@ -248,6 +254,7 @@ fn describe(cmd: &Command) -> String {
         Command::Backend(BackendCommand::Terminate(t)) => {
             format!("backend terminate {} {}", t.name, t.pid)
         }
+        Command::Top(_) => "top".into(),
         Command::Apply(a) => format!("apply -f {}", a.file.display()),
         Command::Export { .. } => "export".into(),
         Command::Health => "health".into(),

@@ -187,6 +187,14 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
                 "history error": history.history_error.or(info.history_error),
             }))?;
         }
+        StatsCommand::Databases { name } => crate::live::databases(b, &name, out).await?,
+        StatsCommand::Replication {
+            name,
+            fail_on_findings,
+        } => crate::live::replication(b, &name, fail_on_findings, out).await?,
+        StatsCommand::Statements { name, order, limit } => {
+            crate::live::statements(b, &name, &order, limit, out).await?
+        }
         StatsCommand::Analysis {
             name,
             fail_on_findings,
@@ -288,7 +296,7 @@ fn gib(v: &Value) -> Option<String> {
     v.as_f64().map(|g| human_bytes(g * GIB))
 }
 
-fn shorten(text: &str, width: usize) -> String {
+pub fn shorten(text: &str, width: usize) -> String {
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= width {
         one_line
@@ -297,13 +305,18 @@ fn shorten(text: &str, width: usize) -> String {
     }
 }
 
-/// The blocking tree, a backend a line: pid, user@database, state and for how long, the lock
-/// it waits for, and the start of its query.
 fn print_tree(activity: &ServerActivity) {
     if activity.blocking.is_empty() {
         println!("No backend blocks another.");
-        return;
     }
+    for line in tree_lines(activity, QUERY_WIDTH) {
+        println!("{line}");
+    }
+}
+
+/// The blocking tree, a backend a line: pid, user@database, state and for how long, the lock
+/// it waits for, and the start of its query (`query_width` characters at most).
+pub fn tree_lines(activity: &ServerActivity, query_width: usize) -> Vec<String> {
     let line = |n: &BlockingNode| {
         let s: Option<&Session> = activity.sessions.iter().find(|s| s.pid == n.pid);
         let who = s.map_or_else(String::new, |s| {
@@ -329,7 +342,7 @@ fn print_tree(activity: &ServerActivity) {
         });
         let query = s
             .and_then(|s| s.query.as_deref())
-            .map_or(String::new(), |q| format!(": {}", shorten(q, QUERY_WIDTH)));
+            .map_or(String::new(), |q| format!(": {}", shorten(q, query_width)));
         format!("{} {who} {state}{secs}{waits}{query}", n.pid)
     };
     fn walk(
@@ -338,21 +351,24 @@ fn print_tree(activity: &ServerActivity) {
         last: bool,
         root: bool,
         line: &dyn Fn(&BlockingNode) -> String,
+        out: &mut Vec<String>,
     ) {
         let (branch, more) = match (root, last) {
             (true, _) => ("", ""),
             (false, true) => ("└─ ", "   "),
             (false, false) => ("├─ ", "│  "),
         };
-        println!("{prefix}{branch}{}", line(n));
+        out.push(format!("{prefix}{branch}{}", line(n)));
         let prefix = format!("{prefix}{more}");
         for (i, child) in n.blocks.iter().enumerate() {
-            walk(child, &prefix, i + 1 == n.blocks.len(), false, line);
+            walk(child, &prefix, i + 1 == n.blocks.len(), false, line, out);
         }
     }
+    let mut out = Vec::new();
     for root in &activity.blocking {
-        walk(root, "", true, true, &line);
+        walk(root, "", true, true, &line, &mut out);
     }
+    out
 }
 
 /// `pgmonctl backend cancel|terminate NAME PID [--force]`.

@@ -125,6 +125,8 @@ impl TestCluster {
             ))
             .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
             .args(["-c", "shared_buffers=16MB", "-c", "max_connections=200"])
+            // Every cluster can show statements (the view still needs CREATE EXTENSION).
+            .args(["-c", "shared_preload_libraries=pg_stat_statements"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("cloning log handle"))
             .stderr(log)
@@ -172,6 +174,111 @@ impl TestCluster {
             }
             _ => false,
         }
+    }
+
+    /// A streaming standby of this cluster on a port of its own, replicating through the
+    /// physical slot `slot`: a base backup by `pg_basebackup` where the installed one can take
+    /// it (its major at least the primary's; the other majors' packages come without it),
+    /// else by the same steps done by hand (`pg_backup_start`, a copy of the data directory,
+    /// `pg_backup_stop`'s label), then `standby.signal` and `primary_conninfo`.
+    pub async fn standby(&self, slot: &str) -> TestCluster {
+        let dir = tempfile::Builder::new()
+            .prefix("pgmon-pg-standby-")
+            .tempdir()
+            .expect("creating a temp dir for a standby");
+        if let Some((uid, gid)) = self.owner {
+            chown(dir.path(), Some(uid), Some(gid)).expect("giving the standby dir to postgres");
+        }
+        let mut standby = TestCluster {
+            dir,
+            bindir: self.bindir.clone(),
+            owner: self.owner,
+            port: free_port(),
+            child: None,
+        };
+        let major = major_of(&self.data_dir());
+        let conninfo = format!(
+            "host=127.0.0.1 port={} user=postgres application_name=standby1",
+            self.port
+        );
+        match pg_basebackup().filter(|(_, m)| *m >= major) {
+            Some((program, _)) => {
+                let mut cmd = Command::new(program);
+                if let Some((uid, gid)) = self.owner {
+                    cmd.uid(uid.as_raw()).gid(gid.as_raw());
+                }
+                let out = cmd
+                    .current_dir(standby.dir.path())
+                    .args([
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        &self.port.to_string(),
+                        "-U",
+                        "postgres",
+                    ])
+                    .args(["-X", "stream", "-C", "-S", slot, "-R", "--no-sync", "-D"])
+                    .arg(standby.data_dir())
+                    .output()
+                    .expect("running pg_basebackup");
+                assert!(
+                    out.status.success(),
+                    "pg_basebackup failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            None => self.backup_by_hand(&standby, slot).await,
+        }
+        let data = standby.data_dir();
+        standby.write_owned(&data.join("standby.signal"), "");
+        let auto = data.join("postgresql.auto.conf");
+        let mut conf = fs::read_to_string(&auto).unwrap_or_default();
+        conf.push_str(&format!(
+            "\nprimary_conninfo = '{conninfo}'\nprimary_slot_name = '{slot}'\n"
+        ));
+        standby.write_owned(&auto, &conf);
+        standby.start_server();
+        standby
+    }
+
+    /// A base backup through the SQL functions (PostgreSQL 15 and later name them so): the
+    /// slot reserves WAL from before the backup starts, so the standby can stream from there.
+    async fn backup_by_hand(&self, standby: &TestCluster, slot: &str) {
+        let c = self.client("postgres").await;
+        c.execute(
+            "SELECT pg_create_physical_replication_slot($1, true)",
+            &[&slot],
+        )
+        .await
+        .expect("creating the standby's slot");
+        c.batch_execute("SELECT pg_backup_start('pgmon-test', true)")
+            .await
+            .expect("starting a backup");
+        let skip = ["postmaster.pid", "postmaster.opts", "pg_wal", "pg_replslot"];
+        copy_tree(&self.data_dir(), &standby.data_dir(), &skip, self.owner);
+        for empty in ["pg_wal/archive_status", "pg_replslot"] {
+            let d = standby.data_dir().join(empty);
+            fs::create_dir_all(&d).unwrap();
+            standby.give(&d);
+        }
+        standby.give(&standby.data_dir().join("pg_wal"));
+        let label: String = c
+            .query_one("SELECT labelfile FROM pg_backup_stop(false)", &[])
+            .await
+            .expect("ending the backup")
+            .get(0);
+        standby.write_owned(&standby.data_dir().join("backup_label"), &label);
+    }
+
+    fn give(&self, path: &Path) {
+        if let Some((uid, gid)) = self.owner {
+            chown(path, Some(uid), Some(gid)).expect("giving a file to postgres");
+        }
+    }
+
+    fn write_owned(&self, path: &Path, text: &str) {
+        fs::write(path, text).expect("writing a standby file");
+        self.give(path);
     }
 
     /// Turns TLS on with `certs`' server certificate and key, and with `hostssl_only`, allows
@@ -290,6 +397,57 @@ fn find_bindir() -> PathBuf {
         .into_iter()
         .find(|d| has_server_binaries(d))
         .unwrap_or_else(|| panic!("PostgreSQL server binaries not found: {INSTALL_HINT}"))
+}
+
+/// The major of the cluster in `data` (its `PG_VERSION`).
+fn major_of(data: &Path) -> u32 {
+    fs::read_to_string(data.join("PG_VERSION"))
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .expect("reading PG_VERSION")
+}
+
+/// The installed `pg_basebackup` and its major.
+fn pg_basebackup() -> Option<(PathBuf, u32)> {
+    let out = Command::new("pg_basebackup")
+        .arg("--version")
+        .output()
+        .ok()?;
+    // "pg_basebackup (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)"
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let version = text.split_whitespace().nth(2)?;
+    let major = version.split('.').next()?.parse().ok()?;
+    Some((PathBuf::from("pg_basebackup"), major))
+}
+
+/// Copies the tree `from` to `to` but the top-level names in `skip` (their folders are made
+/// empty by the caller), giving everything to `owner`.
+fn copy_tree(from: &Path, to: &Path, skip: &[&str], owner: Option<(Uid, Gid)>) {
+    fs::create_dir_all(to).unwrap();
+    let give = |p: &Path| {
+        if let Some((uid, gid)) = owner {
+            chown(p, Some(uid), Some(gid)).unwrap();
+        }
+    };
+    give(to);
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if skip.iter().any(|s| name == *s) {
+            continue;
+        }
+        let target = to.join(&name);
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target, &[], owner);
+        } else if kind.is_file() {
+            // A file the server removes meanwhile (a temporary one) is not needed.
+            if fs::copy(entry.path(), &target).is_ok() {
+                give(&target);
+            }
+        }
+    }
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(to, fs::Permissions::from_mode(0o700)).unwrap();
 }
 
 fn has_server_binaries(dir: &Path) -> bool {

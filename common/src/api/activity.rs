@@ -13,6 +13,9 @@ pub struct LockWait {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation: Option<String>,
     pub mode: String,
+    /// How long it has waited (PostgreSQL 14 and later say; before, the query's age stands in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
 }
 
 /// One backend of `pg_stat_activity` (pgmon's own sessions left out). Times are UTC ISO 8601;
@@ -34,6 +37,8 @@ pub struct Backend {
     pub backend_seconds: Option<f64>,
     pub xact_seconds: Option<f64>,
     pub query_seconds: Option<f64>,
+    /// How long it has been in its `state`.
+    pub state_seconds: Option<f64>,
     /// Cut to the `activity_query_chars` setting.
     pub query: Option<String>,
     /// `pg_blocking_pids`: the backends it waits on.
@@ -58,6 +63,9 @@ pub struct ServerActivity {
     /// Roots are backends that block others and wait on nobody; each backend appears once,
     /// under the blocker nearest to it.
     pub blocking: Vec<BlockingNode>,
+    /// Sessions past the thresholds of `/settings` (idle in transaction, long transactions and
+    /// queries, lock waits).
+    pub findings: Vec<Finding>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -71,5 +79,24 @@ pub struct BackendAction {
     pub usename: Option<String>,
     pub datname: Option<String>,
     pub query_start: Option<String>,
+    pub message: String,
+}
+
+/// Something a DBA should look at, found against a threshold of `/settings`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct Finding {
+    /// `idle_in_transaction`, `long_transaction`, `long_query`, `lock_wait`, `replication_lag`
+    /// or `inactive_slot`.
+    pub kind: String,
+    /// The backend it is about, for the session findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    /// The standby (its `application_name`) or the slot it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub value: f64,
+    pub threshold: f64,
+    /// `seconds` or `bytes`.
+    pub unit: String,
     pub message: String,
 }

@@ -4,9 +4,12 @@
 pub mod activity;
 pub mod analysis;
 pub mod audit;
+pub mod databases;
 pub mod history;
 pub mod nullable;
+pub mod replication;
 pub mod settings;
+pub mod statements;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -76,6 +76,22 @@ settings! {
     wraparound_percent: 1..=100 = 50, "PERCENT";
     /// Activity: characters of a session's query shown (100 to 100000)
     activity_query_chars: 100..=100_000 = 4_096, "CHARS";
+    /// Findings: a session idle in a transaction this long holds locks and snapshots for
+    /// nothing (1 to 604800)
+    idle_in_transaction_seconds: 1..=604_800 = 300, "SECONDS";
+    /// Findings: a transaction open this long holds back vacuum (1 to 604800)
+    long_transaction_seconds: 1..=604_800 = 3_600, "SECONDS";
+    /// Findings: a query running this long (1 to 604800)
+    long_query_seconds: 1..=604_800 = 300, "SECONDS";
+    /// Findings: a session waiting this long on a lock (1 to 604800)
+    lock_wait_seconds: 1..=604_800 = 60, "SECONDS";
+    /// Findings: a standby replaying this far behind, in seconds (1 to 604800)
+    replication_lag_seconds: 1..=604_800 = 300, "SECONDS";
+    /// Findings: a standby this far behind in WAL, in MiB (1 to 10000000)
+    replication_lag_mib: 1..=10_000_000 = 1_024, "MIB";
+    /// Findings: an inactive replication slot holding back this much WAL, in MiB (1 to
+    /// 10000000)
+    slot_retained_mib: 1..=10_000_000 = 1_024, "MIB";
 }
 
 impl SettingsUpdate {

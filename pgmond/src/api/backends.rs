@@ -1,11 +1,13 @@
 //! A server's backends (SPEC B3): `GET /server/{name}/activity` (viewer) lists them with the
 //! blocking tree; `POST /server/{name}/backends/{pid}/cancel` and `/terminate` (operator) act
-//! on one, audited with what they were done to.
+//! on one, audited with what they were done to. Findings (`monitor::findings`) come with the
+//! list.
 
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use pgmon_common::api::ErrorBody;
 use pgmon_common::api::activity::{BackendAction, ServerActivity};
+use pgmon_common::api::settings::Settings;
 use pgmon_common::users::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -15,6 +17,7 @@ use super::audit::AuditSlot;
 use super::stats::server;
 use crate::auth::{Auth, Operator, Viewer};
 use crate::monitor::backends::blocking_tree;
+use crate::monitor::findings;
 use crate::state::AppState;
 
 #[utoipa::path(
@@ -29,19 +32,27 @@ pub async fn server_activity(
     Path(name): Path<String>,
 ) -> Result<Json<ServerActivity>, ApiError> {
     let server = server(&state, &name)?;
-    let chars = i32::try_from(state.collector.settings().activity_query_chars).unwrap_or(i32::MAX);
+    let settings = state.collector.settings();
+    let chars = query_chars(&settings);
     Ok(Json(match state.monitor.backends(&server, chars).await {
         Ok(sessions) => ServerActivity {
             blocking: blocking_tree(&sessions),
+            findings: findings::sessions(&sessions, &settings),
             sessions,
             error: None,
         },
         Err(e) => ServerActivity {
             sessions: Vec::new(),
             blocking: Vec::new(),
+            findings: Vec::new(),
             error: Some(e.status()),
         },
     }))
+}
+
+/// The `activity_query_chars` setting, as SQL's `left()` takes it.
+pub fn query_chars(settings: &Settings) -> i32 {
+    i32::try_from(settings.activity_query_chars).unwrap_or(i32::MAX)
 }
 
 #[derive(Deserialize, IntoParams)]

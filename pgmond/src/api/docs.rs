@@ -11,7 +11,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    audit, backends, collector, health, metrics, servers, settings, ssh_keys, stats, token, users,
+    audit, backends, collector, health, live, metrics, servers, settings, ssh_keys, stats, token,
+    users,
 };
 use crate::state::AppState;
 
@@ -23,7 +24,7 @@ use crate::state::AppState;
         token::login, token::refresh, token::logout, audit::list,
         users::list, users::create, users::me, users::get, users::update, users::delete,
         servers::list, servers::get, servers::create, servers::update, servers::delete,
-        stats::activity, backends::server_activity, backends::cancel, backends::terminate, stats::server_history, stats::db_info, stats::db_history, stats::analysis,
+        stats::activity, backends::server_activity, backends::cancel, backends::terminate, live::databases, live::replication, live::statements, stats::server_history, stats::db_info, stats::db_history, stats::analysis,
         collector::status, settings::get, settings::update, metrics::scrape,
         servers::test_ssh, servers::test_pg, servers::test_unsaved,
         ssh_keys::list, ssh_keys::get, ssh_keys::generate, ssh_keys::import, ssh_keys::import_file,

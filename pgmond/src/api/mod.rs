@@ -7,6 +7,7 @@ mod docs;
 mod error;
 mod extract;
 mod health;
+mod live;
 mod metrics;
 mod middleware;
 mod servers;
@@ -60,6 +61,9 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
         .route("/server/{name}/db/{db}/stats", get(stats::db_history))
         .route("/server/{name}/analysis", get(stats::analysis))
         .route("/server/{name}/activity", get(backends::server_activity))
+        .route("/server/{name}/databases", get(live::databases))
+        .route("/server/{name}/replication", get(live::replication))
+        .route("/server/{name}/statements", get(live::statements))
         .route(
             "/server/{name}/backends/{pid}/cancel",
             post(backends::cancel),

@@ -7,21 +7,25 @@ use std::collections::HashMap;
 use pgmon_common::api::activity::{Backend, BlockingNode, LockWait};
 use pgmon_common::servers::Server;
 
-use super::{Monitor, MonitorError, live_db, pools};
+use super::{Monitor, MonitorError, live_db, pools, version_num};
 use crate::history::window::iso;
 
+/// `{waitstart}` is `pg_locks.waitstart` from PostgreSQL 14 on, NULL before (the query's start
+/// stands in for when the wait began).
 const ACTIVITY: &str = "
-    SELECT a.pid, a.usename::text, a.datname::text, a.application_name, a.client_addr::text,
+    SELECT a.pid, a.usename::text, a.datname::text, a.application_name, host(a.client_addr),
            a.backend_type, a.state, a.wait_event_type, a.wait_event,
            a.backend_start, a.xact_start, a.query_start,
            extract(epoch FROM now() - a.backend_start)::float8,
            extract(epoch FROM now() - a.xact_start)::float8,
            extract(epoch FROM now() - a.query_start)::float8,
+           extract(epoch FROM now() - a.state_change)::float8,
            left(a.query, $2), pg_blocking_pids(a.pid),
-           l.locktype, l.relation::regclass::text, l.mode
+           l.locktype, l.relation::regclass::text, l.mode,
+           extract(epoch FROM now() - coalesce(l.waitstart, a.query_start))::float8
     FROM pg_stat_activity a
     LEFT JOIN LATERAL (
-        SELECT locktype, relation, mode FROM pg_locks
+        SELECT locktype, relation, mode, {waitstart} AS waitstart FROM pg_locks
         WHERE pid = a.pid AND NOT granted LIMIT 1
     ) l ON true
     WHERE a.pid <> pg_backend_pid() AND a.application_name IS DISTINCT FROM $1
@@ -59,8 +63,14 @@ impl Monitor {
         query_chars: i32,
     ) -> Result<Vec<Backend>, MonitorError> {
         self.with_client(server, live_db(server), |c| async move {
+            let waitstart = if version_num(&c).await? >= 140_000 {
+                "waitstart"
+            } else {
+                "NULL::timestamptz"
+            };
+            let sql = ACTIVITY.replace("{waitstart}", waitstart);
             let rows = c
-                .query(ACTIVITY, &[&pools::APPLICATION_NAME, &query_chars])
+                .query(&sql, &[&pools::APPLICATION_NAME, &query_chars])
                 .await?;
             Ok(rows
                 .iter()
@@ -80,12 +90,14 @@ impl Monitor {
                     backend_seconds: r.get(12),
                     xact_seconds: r.get(13),
                     query_seconds: r.get(14),
-                    query: r.get(15),
-                    blocked_by: r.get::<_, Option<Vec<i32>>>(16).unwrap_or_default(),
-                    waiting_for: r.get::<_, Option<String>>(17).map(|locktype| LockWait {
+                    state_seconds: r.get(15),
+                    query: r.get(16),
+                    blocked_by: r.get::<_, Option<Vec<i32>>>(17).unwrap_or_default(),
+                    waiting_for: r.get::<_, Option<String>>(18).map(|locktype| LockWait {
                         locktype,
-                        relation: r.get(18),
-                        mode: r.get::<_, Option<String>>(19).unwrap_or_default(),
+                        relation: r.get(19),
+                        mode: r.get::<_, Option<String>>(20).unwrap_or_default(),
+                        seconds: r.get(21),
                     }),
                 })
                 .collect())
@@ -256,6 +268,7 @@ mod tests {
             backend_seconds: None,
             xact_seconds: None,
             query_seconds: None,
+            state_seconds: None,
             query: None,
             blocked_by: blocked_by.to_vec(),
             waiting_for: None,

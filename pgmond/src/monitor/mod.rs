@@ -4,11 +4,15 @@
 
 pub mod backends;
 mod connect;
+pub mod databases;
 mod disk;
 mod error;
+pub mod findings;
 mod latest;
 pub mod legacy_history;
 mod pools;
+pub mod replication;
+pub mod statements;
 mod status;
 pub(crate) mod tls;
 
@@ -52,6 +56,8 @@ pub struct Monitor {
     disk_cache: Mutex<HashMap<String, (Instant, crate::ssh::DiskUsage)>>,
     /// Every server's latest status, for the list.
     latest: latest::Latest,
+    /// The two newest pg_stat_statements snapshots of each server.
+    statements: statements::Snapshots,
 }
 
 /// A session of `/server_stats/{name}`, as the Python backend listed them.
@@ -82,6 +88,15 @@ pub fn live_db(server: &Server) -> &str {
     server.stats_db.as_deref().unwrap_or("postgres")
 }
 
+/// `server_version_num` of the server `client` is connected to, for SQL that differs between
+/// majors.
+pub async fn version_num(client: &Object) -> Result<i32, MonitorError> {
+    let row = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .await?;
+    Ok(row.get(0))
+}
+
 impl Monitor {
     pub fn new(dir: Arc<ConfigDir>, ttls: CacheTtls) -> Monitor {
         Monitor {
@@ -91,6 +106,7 @@ impl Monitor {
             cache: Mutex::new(HashMap::new()),
             disk_cache: Mutex::new(HashMap::new()),
             latest: latest::Latest::default(),
+            statements: statements::Snapshots::default(),
         }
     }
 
@@ -232,6 +248,7 @@ impl Monitor {
     pub fn forget(&self, server: &Server) {
         self.pools.close_server(server);
         self.latest.forget(server);
+        self.statements.forget(&server.name);
         let key = pools::session_key(server, live_db(server));
         self.cache
             .lock()

@@ -1,6 +1,7 @@
 //! A DBA's activity view on a real lock chain: A holds two rows, B waits on A, C waits on B, D
 //! waits on A; `/server/{name}/activity` shows the tree A -> {B -> C, D}; cancelling C ends its
-//! query; terminating A frees B and D; refusals for viewers, autovacuum without force, pgmon's
+//! query; terminating A frees B and D; findings for A idle in its transaction and the waits on
+//! locks; refusals for viewers, autovacuum without force, pgmon's
 //! own session and a pid that is gone; every action in the audit log with its actor.
 
 use std::time::{Duration, Instant};
@@ -137,6 +138,44 @@ async fn lock_chain_tree_cancel_terminate() {
             .iter()
             .all(|s| s["application_name"] != "pgmon")
     );
+
+    // Findings, with the thresholds lowered: A idle in its transaction, C waiting on a lock.
+    let set = admin
+        .put(
+            "/settings",
+            &json!({"idle_in_transaction_seconds": 1, "lock_wait_seconds": 1}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let found = |body: &Value, kind: &str, pid: i32| {
+        body["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == kind && f["pid"] == pid)
+    };
+    let start = Instant::now();
+    let findings = loop {
+        let got = view.get("/server/live/activity").await.body;
+        if found(&got, "idle_in_transaction", pids.0) && found(&got, "lock_wait", pids.2) {
+            break got["findings"].clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no findings: {}",
+            got["findings"]
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let wait = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "lock_wait" && f["pid"] == pids.2)
+        .unwrap();
+    assert_eq!(wait["unit"], "seconds");
+    assert!(wait["value"].as_f64().unwrap() > 1.0, "{wait}");
+    assert!(wait["message"].as_str().unwrap().contains("lock"), "{wait}");
 
     // The same tree through pgmonctl, and its refusals.
     let tree = stdout_of(&daemon.pgmonctl_socket(&["stats", "activity", "live", "--tree"], ""));

@@ -72,7 +72,9 @@ async fn samples(api: &Api, name: &str) -> u64 {
 fn with_other_defaults(mut schedule: Value) -> Value {
     let analysis = serde_json::json!({"unused_days": 30, "static_days": 30,
         "growth_window_days": 7, "growth_mb_per_day": 1024, "wraparound_percent": 50,
-        "activity_query_chars": 4096});
+        "activity_query_chars": 4096, "idle_in_transaction_seconds": 300,
+        "long_transaction_seconds": 3600, "long_query_seconds": 300, "lock_wait_seconds": 60,
+        "replication_lag_seconds": 300, "replication_lag_mib": 1024, "slot_retained_mib": 1024});
     for (k, v) in analysis.as_object().unwrap() {
         schedule[k] = v.clone();
     }

@@ -4,4 +4,6 @@
 mod activity;
 mod collector;
 mod history;
+mod live;
 mod monitoring;
+mod replication;

@@ -1,0 +1,123 @@
+//! A server's live figures beside its sessions (SPEC B3): databases, replication and
+//! statements, read when asked (viewer). A server that does not answer gives empty lists and
+//! its status in `error`, as the activity list does.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use pgmon_common::api::ErrorBody;
+use pgmon_common::api::databases::ServerDatabases;
+use pgmon_common::api::replication::ServerReplication;
+use pgmon_common::api::statements::ServerStatements;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::ApiError;
+use super::backends::query_chars;
+use super::stats::server;
+use crate::auth::{Auth, Viewer};
+use crate::monitor::findings;
+use crate::monitor::statements::Order;
+use crate::state::AppState;
+
+#[utoipa::path(
+    get, path = "/server/{name}/databases", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, description = "Every database that takes connections, with its figures now", body = ServerDatabases),
+              (status = 404, body = ErrorBody))
+)]
+pub async fn databases(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ServerDatabases>, ApiError> {
+    let server = server(&state, &name)?;
+    Ok(Json(match state.monitor.databases(&server).await {
+        Ok(databases) => ServerDatabases {
+            databases,
+            error: None,
+        },
+        Err(e) => ServerDatabases {
+            databases: Vec::new(),
+            error: Some(e.status()),
+        },
+    }))
+}
+
+#[utoipa::path(
+    get, path = "/server/{name}/replication", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, description = "Senders, slots, a standby's recovery, and findings", body = ServerReplication),
+              (status = 404, body = ErrorBody))
+)]
+pub async fn replication(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ServerReplication>, ApiError> {
+    let server = server(&state, &name)?;
+    Ok(Json(match state.monitor.replication(&server).await {
+        Ok(mut r) => {
+            r.findings = findings::replication(&r, &state.collector.settings());
+            r
+        }
+        Err(e) => ServerReplication {
+            in_recovery: None,
+            senders: Vec::new(),
+            slots: Vec::new(),
+            standby: None,
+            findings: Vec::new(),
+            error: Some(e.status()),
+        },
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementsQuery {
+    /// What the statements are ranked by (default `total_time`).
+    #[serde(default)]
+    #[param(inline)]
+    order: Order,
+    /// How many (1 to 1000, default 20).
+    limit: Option<usize>,
+}
+
+#[utoipa::path(
+    get, path = "/server/{name}/statements", tag = "monitoring", security(("bearer" = [])),
+    params(("name" = String, Path), StatementsQuery),
+    responses((status = 200, description = "The top statements between the two newest snapshots; `error` and `hint` when pg_stat_statements is missing", body = ServerStatements),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn statements(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<StatementsQuery>,
+) -> Result<Json<ServerStatements>, ApiError> {
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::validation(
+            vec!["query".into(), "limit".into()],
+            "less_than_equal",
+            "Input should be between 1 and 1000",
+        ));
+    }
+    let server = server(&state, &name)?;
+    let chars = query_chars(&state.collector.settings());
+    Ok(Json(
+        match state
+            .monitor
+            .statements(&server, q.order, limit, chars)
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => ServerStatements {
+                taken_at: None,
+                interval_seconds: None,
+                statements: Vec::new(),
+                error: Some(e.status()),
+                hint: None,
+            },
+        },
+    ))
+}
