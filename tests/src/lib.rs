@@ -17,6 +17,7 @@ pub mod python;
 pub mod recorded;
 pub mod sshd;
 pub mod tarpit;
+pub mod tmux;
 
 /// How much heavier the reliability tests run: `PGMON_SOAK=N` multiplies their rounds,
 /// requests and durations by N (default 1, what CI runs).

@@ -34,7 +34,8 @@ impl FleetRow {
             version: s
                 .version
                 .as_deref()
-                .map(|v| v.split_whitespace().take(2).collect::<Vec<_>>().join(" ")),
+                .and_then(|v| v.split_whitespace().next())
+                .map(str::to_owned),
             sessions: count(&|_| true),
             active: count(&|st| st == "active"),
             idle_in_transaction: count(&|st| st.starts_with("idle in transaction")),

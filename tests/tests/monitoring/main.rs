@@ -7,3 +7,4 @@ mod history;
 mod live;
 mod monitoring;
 mod replication;
+mod top;
