@@ -105,6 +105,8 @@ pub struct Live {
     pub started_at: f64,
     /// Each database's counters as the server has them, by oid.
     pub totals: HashMap<i64, sample::Counters>,
+    /// Standbys' lag and slots' retained WAL, as the sample found them.
+    pub replication: pgmon_common::api::replication::ServerReplication,
 }
 
 fn clamp(bytes: u64) -> i64 {
@@ -393,6 +395,7 @@ impl Collector {
             version: read.version,
             started_at: read.started_at,
             totals,
+            replication: read.replication,
         })
     }
 

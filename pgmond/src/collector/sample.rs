@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::Client;
+use pgmon_common::api::replication::ServerReplication;
 
 use crate::history::answers::{Figures, INCREASES};
 use crate::history::{Connections, DbObservation};
@@ -63,6 +64,8 @@ pub struct Read {
     pub version: String,
     pub started_at: f64,
     pub databases: Vec<DbObservation>,
+    /// Senders, slots and a standby's delay, for the metrics.
+    pub replication: ServerReplication,
 }
 
 /// Reads a sample. `previous` holds each database's counters and last size (by oid) from the
@@ -77,9 +80,10 @@ pub async fn read(
     let own = APPLICATION_NAME;
     let db_params: [Param; 2] = [&with_sizes, &own];
     let server_params: [Param; 1] = [&own];
-    let (dbs, server) = tokio::try_join!(
+    let (dbs, server, replication) = tokio::try_join!(
         client.query(DATABASES, &db_params),
-        client.query_one(SERVER, &server_params)
+        client.query_one(SERVER, &server_params),
+        crate::monitor::replication::read(client)
     )?;
     let mut next = HashMap::with_capacity(dbs.len());
     let databases = dbs
@@ -121,5 +125,6 @@ pub async fn read(
         version: server.get(7),
         started_at: server.get(8),
         databases,
+        replication,
     })
 }

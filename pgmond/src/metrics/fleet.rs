@@ -250,8 +250,87 @@ impl Series for FleetSeries {
             )?;
         }
         self.encode_databases(&mut e, &live)?;
+        encode_replication(&mut e, &live)?;
         self.encode_pgmond(&mut e)
     }
+}
+
+/// Standbys' lag as each primary measures it, a standby's own delay, and slots: from the
+/// collector's newest sample, so as fresh as `collect_interval`.
+fn encode_replication(e: &mut DescriptorEncoder<'_>, live: &[(&str, &Live)]) -> Result {
+    let senders = || {
+        live.iter().flat_map(|(n, l)| {
+            l.replication.senders.iter().map(move |s| {
+                let standby = s.application_name.as_deref().unwrap_or("");
+                ([("server", Escaped(n)), ("standby", Escaped(standby))], s)
+            })
+        })
+    };
+    family(
+        e,
+        (
+            "pgmon_replication_replay_lag",
+            "How far a standby's replay trails the primary in time (PostgreSQL's replay_lag)",
+            Some(&Unit::Seconds),
+            MetricType::Gauge,
+        ),
+        senders().filter_map(|(l, s)| s.replay_lag_seconds.map(|v| (l, ConstGauge::new(v)))),
+    )?;
+    family(
+        e,
+        (
+            "pgmon_replication_replay_lag",
+            "WAL written on the primary and not yet replayed by the standby",
+            Some(&Unit::Bytes),
+            MetricType::Gauge,
+        ),
+        senders().filter_map(|(l, s)| s.replay_lag_bytes.map(|v| (l, ConstGauge::new(v)))),
+    )?;
+    family(
+        e,
+        (
+            "pgmon_standby_replay_delay",
+            "On a standby with WAL left to replay: since the last replayed commit (0 when caught up)",
+            Some(&Unit::Seconds),
+            MetricType::Gauge,
+        ),
+        live.iter().filter_map(|(n, l)| {
+            let s = l.replication.standby.as_ref()?;
+            let behind = s.replay_lag_bytes.is_some_and(|b| b > 0);
+            let delay = if behind {
+                s.replay_delay_seconds.unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            Some((server_label(n), ConstGauge::new(delay)))
+        }),
+    )?;
+    let slots = || {
+        live.iter().flat_map(|(n, l)| {
+            l.replication
+                .slots
+                .iter()
+                .map(move |s| ([("server", Escaped(n)), ("slot", Escaped(&s.slot_name))], s))
+        })
+    };
+    family(
+        e,
+        gauge(
+            "pgmon_replication_slot_active",
+            "Whether a replication slot has a consumer (1) or not (0)",
+        ),
+        slots().map(|(l, s)| (l, ConstGauge::new(i64::from(s.active)))),
+    )?;
+    family(
+        e,
+        (
+            "pgmon_replication_slot_retained",
+            "WAL the slot holds back, from its restart_lsn to the server's newest position",
+            Some(&Unit::Bytes),
+            MetricType::Gauge,
+        ),
+        slots().filter_map(|(l, s)| s.retained_bytes.map(|v| (l, ConstGauge::new(v)))),
+    )
 }
 
 fn db_labels<'a>(server: &'a str, db: &'a DbObservation) -> [(&'static str, Escaped<'a>); 2] {

@@ -42,44 +42,52 @@ const STANDBY: &str = "
 impl Monitor {
     /// Senders, slots and (on a standby) recovery; findings are the caller's.
     pub async fn replication(&self, server: &Server) -> Result<ServerReplication, MonitorError> {
-        self.with_client(server, live_db(server), |c| async move {
-            let head = c
-                .query_one(
-                    "SELECT pg_is_in_recovery(), current_setting('server_version_num')::int",
-                    &[],
-                )
-                .await?;
-            let (in_recovery, version): (bool, i32) = (head.get(0), head.get(1));
-            let (wal_status, safe_wal_size) = if version >= 130_000 {
-                ("s.wal_status", "s.safe_wal_size")
-            } else {
-                ("NULL::text", "NULL::int8")
-            };
-            let senders = SENDERS.replace("{newest}", NEWEST_LSN);
-            let slots = SLOTS
-                .replace("{newest}", NEWEST_LSN)
-                .replace("{wal_status}", wal_status)
-                .replace("{safe_wal_size}", safe_wal_size);
-            let standby = async {
-                if in_recovery {
-                    c.query_one(STANDBY, &[]).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            };
-            let (senders, slots, standby) =
-                tokio::try_join!(c.query(&senders, &[]), c.query(&slots, &[]), standby)?;
-            Ok(ServerReplication {
-                in_recovery: Some(in_recovery),
-                senders: senders.iter().map(sender).collect(),
-                slots: slots.iter().map(slot).collect(),
-                standby: standby.as_ref().map(standby_state),
-                findings: Vec::new(),
-                error: None,
-            })
-        })
+        self.with_client(
+            server,
+            live_db(server),
+            |c| async move { Ok(read(&c).await?) },
+        )
         .await
     }
+}
+
+/// What `client`'s server says of its replication (the collector reads it too, for the
+/// metrics).
+pub async fn read(c: &tokio_postgres::Client) -> Result<ServerReplication, tokio_postgres::Error> {
+    let head = c
+        .query_one(
+            "SELECT pg_is_in_recovery(), current_setting('server_version_num')::int",
+            &[],
+        )
+        .await?;
+    let (in_recovery, version): (bool, i32) = (head.get(0), head.get(1));
+    let (wal_status, safe_wal_size) = if version >= 130_000 {
+        ("s.wal_status", "s.safe_wal_size")
+    } else {
+        ("NULL::text", "NULL::int8")
+    };
+    let senders = SENDERS.replace("{newest}", NEWEST_LSN);
+    let slots = SLOTS
+        .replace("{newest}", NEWEST_LSN)
+        .replace("{wal_status}", wal_status)
+        .replace("{safe_wal_size}", safe_wal_size);
+    let standby = async {
+        if in_recovery {
+            c.query_one(STANDBY, &[]).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (senders, slots, standby) =
+        tokio::try_join!(c.query(&senders, &[]), c.query(&slots, &[]), standby)?;
+    Ok(ServerReplication {
+        in_recovery: Some(in_recovery),
+        senders: senders.iter().map(sender).collect(),
+        slots: slots.iter().map(slot).collect(),
+        standby: standby.as_ref().map(standby_state),
+        findings: Vec::new(),
+        error: None,
+    })
 }
 
 fn sender(r: &tokio_postgres::Row) -> Sender {

@@ -277,8 +277,7 @@ async fn prometheus_scrapes_the_fleet() {
         "{table}"
     );
 
-    // Every series the alert rules and the dashboard name is one pgmond serves (the
-    // replication ones come with the activity views).
+    // Every series the alert rules and the dashboard name is one pgmond serves.
     let rules =
         std::fs::read_to_string(repo_file("packaging/prometheus/pgmon-alerts.yml")).unwrap();
     let dashboard =
@@ -287,7 +286,7 @@ async fn prometheus_scrapes_the_fleet() {
     for name in names_in(&rules).into_iter().chain(names_in(&dashboard)) {
         let served = name.strip_suffix("_bucket").unwrap_or(&name);
         assert!(
-            name.starts_with("pgmon_replication_") || text.contains(&format!("# TYPE {served} ")),
+            text.contains(&format!("# TYPE {served} ")),
             "{name} is not served"
         );
     }

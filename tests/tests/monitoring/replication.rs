@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_tests::daemon::{Daemon, add_local_server, stdout_of};
+use pgmon_tests::daemon::{Daemon, add_local_server, add_settings, stdout_of};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
@@ -61,6 +61,11 @@ async fn primary_standby_lag_and_slots() {
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "primary", primary.port, None);
     add_local_server(&dir, "standby", standby.port, None);
+    // Samples every second, for the metrics.
+    add_settings(
+        &dir,
+        "collect_interval_seconds = 1\nsize_interval_seconds = 1",
+    );
     let daemon = Daemon::start(&dir);
     let view = daemon.api_as("view", "view-pass-1").await;
     let admin = daemon.api_as("admin", "admin-pass-1").await;
@@ -194,6 +199,42 @@ async fn primary_standby_lag_and_slots() {
         slots["findings"]
     );
     assert!(!has_finding(&slots, "inactive_slot", "standby1_slot"));
+
+    // /metrics, from the collector's samples.
+    let start = Instant::now();
+    let series = loop {
+        let out = daemon.pgmonctl_socket(&["--output", "json", "metrics", "--match", "pgmon_"], "");
+        let all: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let find = |name: &str, label: (&str, &str)| {
+            all.iter()
+                .find(|s| s["series"] == name && s["labels"][label.0] == label.1)
+                .map(|s| s["value"].as_str().unwrap().to_owned())
+        };
+        let got = (
+            find(
+                "pgmon_replication_replay_lag_bytes",
+                ("standby", "standby1"),
+            ),
+            find("pgmon_replication_slot_active", ("slot", "idle_slot")),
+            find(
+                "pgmon_replication_slot_retained_bytes",
+                ("slot", "idle_slot"),
+            ),
+            find("pgmon_standby_replay_delay_seconds", ("server", "standby")),
+        );
+        if let (Some(a), Some(b), Some(c), Some(d)) = got {
+            break (a, b, c, d);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no replication series: {all:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(series.0.parse::<i64>().unwrap() >= 0, "{series:?}");
+    assert_eq!(series.1, "0");
+    assert!(series.2.parse::<i64>().unwrap() >= 0, "{series:?}");
+    assert!(series.3.parse::<f64>().unwrap() >= 0.0, "{series:?}");
 
     // pgmonctl shows the same, as a table and as JSON.
     let table = stdout_of(&daemon.pgmonctl_socket(&["stats", "replication", "primary"], ""));
