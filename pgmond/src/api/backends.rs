@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 
 use super::ApiError;
 use super::audit::AuditSlot;
+use super::live::or_status;
 use super::stats::server;
 use crate::auth::{Auth, Operator, Viewer};
 use crate::monitor::backends::blocking_tree;
@@ -34,20 +35,13 @@ pub async fn server_activity(
     let server = server(&state, &name)?;
     let settings = state.collector.settings();
     let chars = query_chars(&settings);
-    Ok(Json(match state.monitor.backends(&server, chars).await {
-        Ok(sessions) => ServerActivity {
-            blocking: blocking_tree(&sessions),
-            findings: findings::sessions(&sessions, &settings),
-            sessions,
-            error: None,
-        },
-        Err(e) => ServerActivity {
-            sessions: Vec::new(),
-            blocking: Vec::new(),
-            findings: Vec::new(),
-            error: Some(e.status()),
-        },
-    }))
+    let read = state.monitor.backends(&server, chars).await;
+    Ok(Json(or_status(read.map(|sessions| ServerActivity {
+        blocking: blocking_tree(&sessions),
+        findings: findings::sessions(&sessions, &settings),
+        sessions,
+        error: None,
+    }))))
 }
 
 /// The `activity_query_chars` setting, as SQL's `left()` takes it.

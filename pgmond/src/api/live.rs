@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use pgmon_common::api::ErrorBody;
+use pgmon_common::api::activity::ServerActivity;
 use pgmon_common::api::databases::ServerDatabases;
 use pgmon_common::api::replication::ServerReplication;
 use pgmon_common::api::statements::ServerStatements;
@@ -15,8 +16,8 @@ use super::ApiError;
 use super::backends::query_chars;
 use super::stats::server;
 use crate::auth::{Auth, Viewer};
-use crate::monitor::findings;
 use crate::monitor::statements::Order;
+use crate::monitor::{MonitorError, findings};
 use crate::state::AppState;
 
 #[utoipa::path(
@@ -31,16 +32,11 @@ pub async fn databases(
     Path(name): Path<String>,
 ) -> Result<Json<ServerDatabases>, ApiError> {
     let server = server(&state, &name)?;
-    Ok(Json(match state.monitor.databases(&server).await {
-        Ok(databases) => ServerDatabases {
-            databases,
-            error: None,
-        },
-        Err(e) => ServerDatabases {
-            databases: Vec::new(),
-            error: Some(e.status()),
-        },
-    }))
+    let read = state.monitor.databases(&server).await;
+    Ok(Json(or_status(read.map(|databases| ServerDatabases {
+        databases,
+        error: None,
+    }))))
 }
 
 #[utoipa::path(
@@ -55,20 +51,11 @@ pub async fn replication(
     Path(name): Path<String>,
 ) -> Result<Json<ServerReplication>, ApiError> {
     let server = server(&state, &name)?;
-    Ok(Json(match state.monitor.replication(&server).await {
-        Ok(mut r) => {
-            r.findings = findings::replication(&r, &state.collector.settings());
-            r
-        }
-        Err(e) => ServerReplication {
-            in_recovery: None,
-            senders: Vec::new(),
-            slots: Vec::new(),
-            standby: None,
-            findings: Vec::new(),
-            error: Some(e.status()),
-        },
-    }))
+    let read = state.monitor.replication(&server).await;
+    Ok(Json(or_status(read.map(|mut r| {
+        r.findings = findings::replication(&r, &state.collector.settings());
+        r
+    }))))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -104,20 +91,65 @@ pub async fn statements(
     }
     let server = server(&state, &name)?;
     let chars = query_chars(&state.collector.settings());
-    Ok(Json(
-        match state
-            .monitor
-            .statements(&server, q.order, limit, chars)
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => ServerStatements {
-                taken_at: None,
-                interval_seconds: None,
-                statements: Vec::new(),
-                error: Some(e.status()),
-                hint: None,
-            },
-        },
-    ))
+    let read = state
+        .monitor
+        .statements(&server, q.order, limit, chars)
+        .await;
+    Ok(Json(or_status(read)))
+}
+
+/// An answer that can stand for a server that did not answer: empty lists and its status.
+pub trait Unanswered {
+    fn unanswered(status: String) -> Self;
+}
+
+/// The answer, or the server's status in an empty one: one bad server is a status, not an
+/// error page.
+pub fn or_status<T: Unanswered>(read: Result<T, MonitorError>) -> T {
+    read.unwrap_or_else(|e| T::unanswered(e.status()))
+}
+
+impl Unanswered for ServerDatabases {
+    fn unanswered(status: String) -> Self {
+        ServerDatabases {
+            databases: Vec::new(),
+            error: Some(status),
+        }
+    }
+}
+
+impl Unanswered for ServerReplication {
+    fn unanswered(status: String) -> Self {
+        ServerReplication {
+            in_recovery: None,
+            senders: Vec::new(),
+            slots: Vec::new(),
+            standby: None,
+            findings: Vec::new(),
+            error: Some(status),
+        }
+    }
+}
+
+impl Unanswered for ServerStatements {
+    fn unanswered(status: String) -> Self {
+        ServerStatements {
+            taken_at: None,
+            interval_seconds: None,
+            statements: Vec::new(),
+            error: Some(status),
+            hint: None,
+        }
+    }
+}
+
+impl Unanswered for ServerActivity {
+    fn unanswered(status: String) -> Self {
+        ServerActivity {
+            sessions: Vec::new(),
+            blocking: Vec::new(),
+            findings: Vec::new(),
+            error: Some(status),
+        }
+    }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiError;
+use super::live::{Unanswered, or_status};
 use crate::auth::{Auth, Viewer};
 use crate::history::window::HistoryWindow;
 use crate::monitor::Session;
@@ -59,16 +60,20 @@ pub async fn activity(
     Path(name): Path<String>,
 ) -> Result<Json<Activity>, ApiError> {
     let server = server(&state, &name)?;
-    Ok(Json(match state.monitor.sessions(&server).await {
-        Ok(queries) => Activity {
-            queries,
-            error: None,
-        },
-        Err(e) => Activity {
+    let read = state.monitor.sessions(&server).await;
+    Ok(Json(or_status(read.map(|queries| Activity {
+        queries,
+        error: None,
+    }))))
+}
+
+impl Unanswered for Activity {
+    fn unanswered(status: String) -> Self {
+        Activity {
             queries: Vec::new(),
-            error: Some(e.status()),
-        },
-    }))
+            error: Some(status),
+        }
+    }
 }
 
 #[utoipa::path(
