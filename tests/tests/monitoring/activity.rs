@@ -139,11 +139,13 @@ async fn lock_chain_tree_cancel_terminate() {
             .all(|s| s["application_name"] != "pgmon")
     );
 
-    // Findings, with the thresholds lowered: A idle in its transaction, C waiting on a lock.
+    // Findings, with the thresholds lowered: A idle in its transaction for long, C waiting on a
+    // lock, D's query running long.
     let set = admin
         .put(
             "/settings",
-            &json!({"idle_in_transaction_seconds": 1, "lock_wait_seconds": 1}),
+            &json!({"idle_in_transaction_seconds": 1, "lock_wait_seconds": 1,
+                    "long_transaction_seconds": 1, "long_query_seconds": 1}),
         )
         .await;
     assert_eq!(set.status, 200, "{}", set.body);
@@ -157,7 +159,11 @@ async fn lock_chain_tree_cancel_terminate() {
     let start = Instant::now();
     let findings = loop {
         let got = view.get("/server/live/activity").await.body;
-        if found(&got, "idle_in_transaction", pids.0) && found(&got, "lock_wait", pids.2) {
+        if found(&got, "idle_in_transaction", pids.0)
+            && found(&got, "lock_wait", pids.2)
+            && found(&got, "long_transaction", pids.0)
+            && found(&got, "long_query", pids.3)
+        {
             break got["findings"].clone();
         }
         assert!(
