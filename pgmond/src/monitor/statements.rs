@@ -56,31 +56,39 @@ struct Snapshot {
 /// A server's snapshot before the newest (none yet after the first), and the newest.
 type Pair = (Option<Arc<Snapshot>>, Arc<Snapshot>);
 
-/// The two newest snapshots of each server.
+/// The two newest snapshots of each server, and a turn per server for taking them: calls that
+/// come together wait for the one taking a snapshot and answer from its pair, rather than
+/// taking snapshots milliseconds apart.
 #[derive(Default)]
-pub struct Snapshots(Mutex<HashMap<String, Pair>>);
+pub struct Snapshots {
+    pairs: Mutex<HashMap<String, Pair>>,
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
 
 impl Snapshots {
     pub fn forget(&self, server: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(server);
+        lock(&self.pairs).remove(server);
+        lock(&self.turns).remove(server);
+    }
+
+    fn turn(&self, server: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.turns)
+            .entry(server.to_owned())
+            .or_default()
+            .clone()
     }
 
     fn newest(&self, server: &str) -> Option<Pair> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(server)
-            .cloned()
+        lock(&self.pairs).get(server).cloned()
     }
 
-    fn push(&self, server: &str, snap: Snapshot) {
-        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+    /// Makes `snap` the newest, the newest before it the previous; returns it.
+    fn push(&self, server: &str, snap: Snapshot) -> Arc<Snapshot> {
+        let mut all = lock(&self.pairs);
         let newest = Arc::new(snap);
         let previous = all.remove(server).map(|(_, n)| n);
-        all.insert(server.to_owned(), (previous, newest));
+        all.insert(server.to_owned(), (previous, newest.clone()));
+        newest
     }
 }
 
@@ -90,6 +98,10 @@ const EXTENSION: &str = "
     SELECT e.extversion, quote_ident(n.nspname)
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
     WHERE e.extname = 'pg_stat_statements'";
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// The counters, texts left out (`pg_stat_statements(false)` does not read the text file).
 /// `{time}` is `total_exec_time` from version 1.8 of the extension, `total_time` before.
@@ -133,29 +145,29 @@ impl Monitor {
         query_chars: i32,
     ) -> Result<ServerStatements, MonitorError> {
         let db = live_db(server);
-        let pair = match self.statements.newest(&server.name) {
+        let turn = self.statements.turn(&server.name);
+        let taking = turn.lock().await;
+        let (previous, newest) = match self.statements.newest(&server.name) {
             Some((Some(previous), newest)) if newest.at.elapsed() < MIN_GAP => (previous, newest),
             known => {
-                let first = known.is_none();
+                let previous = match known {
+                    Some((_, newest)) => newest,
+                    None => {
+                        let first = match self.snapshot(server).await? {
+                            Err(why) => return Ok(missing(db, why)),
+                            Ok(snap) => self.statements.push(&server.name, snap),
+                        };
+                        tokio::time::sleep(MIN_GAP).await;
+                        first
+                    }
+                };
                 match self.snapshot(server).await? {
                     Err(why) => return Ok(missing(db, why)),
-                    Ok(snap) => self.statements.push(&server.name, snap),
-                }
-                if first {
-                    tokio::time::sleep(MIN_GAP).await;
-                    match self.snapshot(server).await? {
-                        Err(why) => return Ok(missing(db, why)),
-                        Ok(snap) => self.statements.push(&server.name, snap),
-                    }
-                }
-                match self.statements.newest(&server.name) {
-                    Some((Some(previous), newest)) => (previous, newest),
-                    // Another request for a changed server emptied the pair meanwhile.
-                    _ => return Err(MonitorError::Pool("statement snapshots were reset".into())),
+                    Ok(snap) => (previous, self.statements.push(&server.name, snap)),
                 }
             }
         };
-        let (previous, newest) = pair;
+        drop(taking);
         let seconds = newest
             .at
             .duration_since(previous.at)

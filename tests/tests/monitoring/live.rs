@@ -44,6 +44,7 @@ async fn databases_and_statement_rates() {
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "live", pg.port, Some("live_stmts"));
     add_local_server(&dir, "bare", pg.port, Some("live_bare"));
+    add_local_server(&dir, "twin", pg.port, Some("live_stmts"));
     add_local_server(&dir, "down", free_port(), None);
     let daemon = Daemon::start(&dir);
     let view = daemon.api_as("view", "view-pass-1").await;
@@ -116,6 +117,16 @@ async fn databases_and_statement_rates() {
     let quiet = view.get("/server/live/statements?limit=1000").await.body;
     assert_eq!(count(&quiet), None, "{quiet}");
 
+    // First calls that come together wait for one pair of snapshots a second apart.
+    let (x, y) = tokio::join!(
+        view.get("/server/twin/statements"),
+        view.get("/server/twin/statements")
+    );
+    for a in [&x, &y] {
+        let seconds = a.body["interval_seconds"].as_f64();
+        assert!(seconds.is_some_and(|s| s >= 1.0), "{}", a.body);
+    }
+    assert_eq!(x.body["taken_at"], y.body["taken_at"]);
     // Bad parameters, no extension, no server.
     for bad in ["limit=0", "limit=1001", "order=fastest"] {
         let a = view.get(&format!("/server/live/statements?{bad}")).await;
