@@ -130,11 +130,10 @@ impl Monitor {
         if row.get::<_, bool>(5) || application.as_deref() == Some(pools::APPLICATION_NAME) {
             return Err(ActionError::Ours(pid));
         }
-        if kind.as_deref() != Some("client backend") && !force {
-            return Err(ActionError::NotAClient {
-                pid,
-                kind: kind.unwrap_or_else(|| "backend of unknown type".into()),
-            });
+        // A type PostgreSQL hides (another role's session, and pgmon's role without
+        // pg_read_all_stats) is left to PostgreSQL's own checks, which say why they refuse.
+        if let Some(kind) = kind.filter(|k| k != "client backend" && !force) {
+            return Err(ActionError::NotAClient { pid, kind });
         }
         let sql = if terminate {
             "SELECT pg_terminate_backend($1)"

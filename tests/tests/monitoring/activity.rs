@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_tests::daemon::{Daemon, add_local_server, stdout_of};
+use pgmon_tests::daemon::{Daemon, add_local_server, set_server_field, stdout_of};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
@@ -309,4 +309,48 @@ async fn lock_chain_tree_cancel_terminate() {
             .any(|e| e["actor"] == "view" && e["outcome"] == "denied"),
         "{trail}"
     );
+}
+
+/// PostgreSQL's own refusals reach the caller as 403 with its reason: a monitoring role
+/// without `pg_signal_backend`, and one with it facing a superuser's session.
+#[tokio::test]
+async fn the_servers_refusal_is_a_403_with_its_reason() {
+    let pg = TestCluster::shared();
+    let admin_db = pg.client("postgres").await;
+    admin_db
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE pgmon_weak LOGIN; EXCEPTION WHEN duplicate_object THEN END $$",
+        )
+        .await
+        .unwrap();
+    let sleeper = pg.client("postgres").await;
+    let pid = pid_of(&sleeper).await;
+    let sleeping = tokio::spawn(async move { sleeper.query("SELECT pg_sleep(60)", &[]).await });
+
+    let (_tmp, dir) = seed_config();
+    add_local_server(&dir, "weak", pg.port, None);
+    set_server_field(&dir, "weak", "user", json!("pgmon_weak"));
+    let daemon = Daemon::start(&dir);
+    let oper = daemon.api_as("oper", "oper-pass-1").await;
+    let path = format!("/server/weak/backends/{pid}/cancel");
+    for grant in ["REVOKE", "GRANT"] {
+        let to = if grant == "GRANT" { "TO" } else { "FROM" };
+        admin_db
+            .batch_execute(&format!("{grant} pg_signal_backend {to} pgmon_weak"))
+            .await
+            .unwrap();
+        let (status, body) = post(&oper, &path).await;
+        assert_eq!(status, 403, "{grant}: {body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("superuser") || detail.contains("SUPERUSER"),
+            "{grant}: {detail}"
+        );
+    }
+    assert!(!sleeping.is_finished(), "the query was cancelled after all");
+    admin_db
+        .query_one("SELECT pg_cancel_backend($1)", &[&pid])
+        .await
+        .unwrap();
+    let _ = sleeping.await;
 }
