@@ -110,6 +110,9 @@ async fn dispatch(
         Command::Metrics { filter } => metrics::run(b, filter.as_deref(), out).await,
         Command::Audit(args) => audit::run(b, args, out).await,
         Command::Backend(cmd) => stats::signal(b, cmd, out).await,
+        Command::Top(_) if !remote => Err(CliError::Unreachable(
+            "top needs the daemon: use --url or --socket (local mode only manages files)".into(),
+        )),
         Command::Top(args) => top::run(b, args, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
