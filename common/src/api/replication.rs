@@ -57,8 +57,9 @@ pub struct Standby {
     pub replay_lsn: Option<String>,
     /// Received but not yet replayed.
     pub replay_lag_bytes: Option<i64>,
-    /// Since the last replayed transaction committed on the primary: the standby's delay while
-    /// there is WAL to replay (on an idle primary it only grows with the clock).
+    /// Since the last replayed transaction committed on the primary (what many dashboards call
+    /// replication delay). An upper bound only: it also counts the primary's quiet before the
+    /// WAL now waiting was written, and on an idle primary it grows with the clock.
     pub replay_delay_seconds: Option<f64>,
     pub last_replay_at: Option<String>,
     pub replay_paused: bool,

@@ -255,7 +255,7 @@ impl Series for FleetSeries {
     }
 }
 
-/// Standbys' lag as each primary measures it, a standby's own delay, and slots: from the
+/// Standbys' lag as each primary measures it, a standby's own replay backlog, and slots: from the
 /// collector's newest sample, so as fresh as `collect_interval`.
 fn encode_replication(e: &mut DescriptorEncoder<'_>, live: &[(&str, &Live)]) -> Result {
     let senders = || {
@@ -289,20 +289,14 @@ fn encode_replication(e: &mut DescriptorEncoder<'_>, live: &[(&str, &Live)]) -> 
     family(
         e,
         (
-            "pgmon_standby_replay_delay",
-            "On a standby with WAL left to replay: since the last replayed commit (0 when caught up)",
-            Some(&Unit::Seconds),
+            "pgmon_standby_replay_lag",
+            "On a standby: WAL received and not yet replayed",
+            Some(&Unit::Bytes),
             MetricType::Gauge,
         ),
         live.iter().filter_map(|(n, l)| {
-            let s = l.replication.standby.as_ref()?;
-            let behind = s.replay_lag_bytes.is_some_and(|b| b > 0);
-            let delay = if behind {
-                s.replay_delay_seconds.unwrap_or(0.0)
-            } else {
-                0.0
-            };
-            Some((server_label(n), ConstGauge::new(delay)))
+            let lag = l.replication.standby.as_ref()?.replay_lag_bytes?;
+            Some((server_label(n), ConstGauge::new(lag)))
         }),
     )?;
     let slots = || {

@@ -137,13 +137,10 @@ pub fn replication(r: &ServerReplication, s: &Settings) -> Vec<Finding> {
         lagging(&name, sender.replay_lag_seconds, sender.replay_lag_bytes);
     }
     if let Some(standby) = &r.standby {
-        // With nothing left to replay, the delay is the primary's quiet, not lag.
-        let behind = standby.replay_lag_bytes.is_some_and(|b| b > 0);
-        lagging(
-            "this standby",
-            standby.replay_delay_seconds.filter(|_| behind),
-            standby.replay_lag_bytes,
-        );
+        // In bytes only: the time since the last replayed commit counts the primary's quiet
+        // before the WAL waiting now was written (a primary idle for an hour, then one write,
+        // reads as an hour behind), so it says nothing of lag; the primary's replay_lag does.
+        lagging("this standby", None, standby.replay_lag_bytes);
     }
     let slot_bytes = (s.slot_retained_mib as f64) * MIB;
     for slot in r.slots.iter().filter(|slot| !slot.active) {

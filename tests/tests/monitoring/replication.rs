@@ -220,7 +220,7 @@ async fn primary_standby_lag_and_slots() {
                 "pgmon_replication_slot_retained_bytes",
                 ("slot", "idle_slot"),
             ),
-            find("pgmon_standby_replay_delay_seconds", ("server", "standby")),
+            find("pgmon_standby_replay_lag_bytes", ("server", "standby")),
         );
         if let (Some(a), Some(b), Some(c), Some(d)) = got {
             break (a, b, c, d);
@@ -234,7 +234,7 @@ async fn primary_standby_lag_and_slots() {
     assert!(series.0.parse::<i64>().unwrap() >= 0, "{series:?}");
     assert_eq!(series.1, "0");
     assert!(series.2.parse::<i64>().unwrap() >= 0, "{series:?}");
-    assert!(series.3.parse::<f64>().unwrap() >= 0.0, "{series:?}");
+    assert!(series.3.parse::<i64>().unwrap() >= 0, "{series:?}");
 
     // pgmonctl shows the same, as a table and as JSON.
     let table = stdout_of(&daemon.pgmonctl_socket(&["stats", "replication", "primary"], ""));
