@@ -45,8 +45,8 @@ impl FleetRow {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sort {
-    /// Longest first: the query's age for active sessions, the transaction's for those idle in
-    /// one, else time in their state.
+    /// Longest first (client sessions before the server's processes): the query's age for
+    /// active sessions, the transaction's for those idle in one, else time in their state.
     Duration,
     /// Active sessions that wait on nothing (on CPU) first, then those waiting, longest first.
     Cpu,
@@ -171,11 +171,19 @@ impl App {
             .filter(|s| matches(s))
             .collect();
         let longest = |s: &&Session| std::cmp::Reverse(duration(s).map(|d| (d * 1000.0) as i64));
+        // Clients before the server's own processes: a walsender is active for ever.
+        let other = |s: &&Session| s.backend_type.as_deref() != Some("client backend");
         match self.sort {
-            Sort::Duration => shown.sort_by_key(|s| (longest(s), s.pid)),
+            Sort::Duration => shown.sort_by_key(|s| (other(s), longest(s), s.pid)),
             Sort::Cpu => shown.sort_by_key(|s| {
                 let on_cpu = s.state.as_deref() == Some("active") && s.wait_event_type.is_none();
-                (!on_cpu, s.wait_event_type.is_none(), longest(s), s.pid)
+                (
+                    other(s),
+                    !on_cpu,
+                    s.wait_event_type.is_none(),
+                    longest(s),
+                    s.pid,
+                )
             }),
             Sort::User => shown.sort_by_key(|s| (s.usename.clone(), longest(s), s.pid)),
         }

@@ -87,7 +87,7 @@ pub fn sessions(backends: &[Backend], s: &Settings) -> Vec<Finding> {
                 "lock_wait",
                 wait.seconds,
                 s.lock_wait_seconds,
-                &format!("has waited for a {} lock on {on}", wait.mode),
+                &format!("has waited for {} on {on}", wait.mode),
             );
         }
     }
