@@ -63,12 +63,6 @@ async fn load(
     );
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 fn add_servers(dir: &std::path::Path, servers: impl Iterator<Item = (String, String, u16)>) {
     std::fs::write(dir.join("servers.json"), "[]").unwrap();
     let cfg = ConfigDir::open(dir).unwrap();
@@ -216,9 +210,8 @@ async fn main() {
         (0..1000).map(|i| (format!("far-{i:04}"), format!("db{i}.invalid"), 5432)),
     );
     let d = Daemon::binary(&big, &[]);
-    let pid = d.pid();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle = rss_kib(pid);
+    let idle = d.rss_kib();
     let token = d.api().token("admin", "admin-pass-1").await;
     let t = Instant::now();
     let sweep = client
@@ -234,7 +227,7 @@ async fn main() {
     let unreachable = sweep.matches("PostgreSQL: host unreachable").count();
     let timeouts = sweep.matches("PostgreSQL: operation timeout").count();
     assert_eq!(unreachable + timeouts, 1000, "every server reported down");
-    let after = rss_kib(pid);
+    let after = d.rss_kib();
     println!(
         "Memory (VmRSS): idle {:.1} MiB, after a sweep of 1,000 servers {:.1} MiB (sweep took {}: {unreachable} unreachable, {timeouts} timed out)",
         idle as f64 / 1024.0,

@@ -23,17 +23,6 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
-fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse::<f64>()
-        .unwrap()
-        / 1024.0
-}
-
 async fn samples(api: &pgmon_tests::http::Api) -> u64 {
     let s = api.get("/collector/status").await.body;
     s["servers"]
@@ -54,7 +43,7 @@ async fn main() {
     let (cpu0, samples0, start) = (cpu_seconds(d.pid()), samples(&api).await, Instant::now());
     let mut rss_max: f64 = 0.0;
     while start.elapsed() < MEASURE {
-        rss_max = rss_max.max(rss_mib(d.pid()));
+        rss_max = rss_max.max(d.rss_kib() as f64 / 1024.0);
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     let (cpu1, samples1) = (cpu_seconds(d.pid()), samples(&api).await);

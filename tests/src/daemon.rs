@@ -183,6 +183,13 @@ impl Daemon {
         Self::spawn(config_dir, &[], Duration::from_millis(1), None)
     }
 
+    /// The process's resident memory (VmRSS), in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
     /// The process's pid (a daemon in this process has none to signal).
     pub fn pid(&self) -> u32 {
         match &self.runner {

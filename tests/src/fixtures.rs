@@ -5,6 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use nix::unistd::{Gid, Uid, chown};
 use tempfile::TempDir;
 
 /// Every plaintext secret of the seed config (FIXTURE.md): server passwords, SSH passwords, the
@@ -47,7 +48,7 @@ pub fn fixtures_dir() -> PathBuf {
 pub fn seed_config() -> (TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("creating a temp dir");
     let dst = tmp.path().join("config");
-    copy_tree(&fixtures_dir().join("seed-config"), &dst);
+    copy_tree(&fixtures_dir().join("seed-config"), &dst, &[], None);
     (tmp, dst)
 }
 
@@ -58,18 +59,35 @@ pub fn empty_config() -> (TempDir, PathBuf) {
     (tmp, dst)
 }
 
-fn copy_tree(src: &Path, dst: &Path) {
-    fs::create_dir_all(dst).expect("creating fixture copy");
+/// Copies the tree `src` to `dst` (folders 0700, files 0600) but the top-level names in
+/// `skip`, giving everything to `owner` when one is named. A file that is gone by the time it
+/// is copied (a server's temporary file) is left out.
+pub fn copy_tree(src: &Path, dst: &Path, skip: &[&str], owner: Option<(Uid, Gid)>) {
+    let give = |p: &Path| {
+        if let Some((uid, gid)) = owner {
+            chown(p, Some(uid), Some(gid)).expect("giving a copied file to its owner");
+        }
+    };
+    fs::create_dir_all(dst).expect("creating a copy");
     fs::set_permissions(dst, fs::Permissions::from_mode(0o700)).unwrap();
-    for entry in fs::read_dir(src).expect("reading fixtures") {
+    give(dst);
+    for entry in fs::read_dir(src).expect("reading a tree to copy") {
         let entry = entry.unwrap();
+        if skip.iter().any(|s| entry.file_name() == *s) {
+            continue;
+        }
         let target = dst.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copying a fixture file");
-            fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+            copy_tree(&entry.path(), &target, &[], owner);
+            continue;
         }
+        match fs::copy(entry.path(), &target) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => panic!("copying {}: {e}", entry.path().display()),
+        }
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+        give(&target);
     }
 }
 

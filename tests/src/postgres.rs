@@ -13,6 +13,7 @@ use nix::unistd::{Gid, Uid, User, chown};
 use tempfile::TempDir;
 
 use crate::cleanup;
+use crate::fixtures::copy_tree;
 use crate::net::{free_port, is_listening, wait_until};
 
 const INSTALL_HINT: &str = "install the Debian package `postgresql` (initdb and postgres)";
@@ -418,36 +419,6 @@ fn pg_basebackup() -> Option<(PathBuf, u32)> {
     let version = text.split_whitespace().nth(2)?;
     let major = version.split('.').next()?.parse().ok()?;
     Some((PathBuf::from("pg_basebackup"), major))
-}
-
-/// Copies the tree `from` to `to` but the top-level names in `skip` (their folders are made
-/// empty by the caller), giving everything to `owner`.
-fn copy_tree(from: &Path, to: &Path, skip: &[&str], owner: Option<(Uid, Gid)>) {
-    fs::create_dir_all(to).unwrap();
-    let give = |p: &Path| {
-        if let Some((uid, gid)) = owner {
-            chown(p, Some(uid), Some(gid)).unwrap();
-        }
-    };
-    give(to);
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let name = entry.file_name();
-        if skip.iter().any(|s| name == *s) {
-            continue;
-        }
-        let target = to.join(&name);
-        let kind = entry.file_type().unwrap();
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &target, &[], owner);
-        } else if kind.is_file() {
-            // A file the server removes meanwhile (a temporary one) is not needed.
-            if fs::copy(entry.path(), &target).is_ok() {
-                give(&target);
-            }
-        }
-    }
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(to, fs::Permissions::from_mode(0o700)).unwrap();
 }
 
 fn has_server_binaries(dir: &Path) -> bool {

@@ -208,20 +208,8 @@ async fn load_with_faults() {
     pgmon_tests::daemon::add_local_server(&dir, "hang", tarpit.port, None);
     let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
-    let rss = |pid: u32| -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .unwrap()
-            .split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
     assert_eq!(api.get("/servers/live").await.body["status"], "ok");
-    let before = rss(d.pid());
+    let before = d.rss_kib();
 
     let stop = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..16)
@@ -283,7 +271,7 @@ async fn load_with_faults() {
         api.get("/server_stats/live").await.body["error"],
         Value::Null
     );
-    let after = rss(d.pid());
+    let after = d.rss_kib();
     assert!(
         after < before + 64 * 1024,
         "RSS grew from {before} KiB to {after} KiB"
