@@ -67,6 +67,7 @@ pub async fn run(b: &impl Backend, args: TopArgs, out: &Printer) -> Result<(), C
 
 /// Fetches what the screen shows; a failure becomes the footer's message.
 async fn refresh(b: &impl Backend, app: &mut App) {
+    let chosen = app.selected_pid();
     let fetched = match &app.screen {
         Screen::Fleet => b
             .list_servers()
@@ -77,7 +78,7 @@ async fn refresh(b: &impl Backend, app: &mut App) {
     if let Err(e) = fetched {
         app.message = Some(e.to_string());
     }
-    app.clamp();
+    app.reselect(chosen);
 }
 
 async fn once(b: &impl Backend, app: &mut App, out: &Printer) -> Result<(), CliError> {

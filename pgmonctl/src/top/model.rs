@@ -197,6 +197,23 @@ impl App {
         }
     }
 
+    /// The pid of the selected session, on a server's screen.
+    pub fn selected_pid(&self) -> Option<i32> {
+        match self.screen {
+            Screen::Server(_) => self.sessions().get(self.selected).map(|s| s.pid),
+            Screen::Fleet => None,
+        }
+    }
+
+    /// After a refresh, selects the session `pid` again where it is now, if it is still shown,
+    /// so that the row under the cursor is the session chosen, not whatever moved there.
+    pub fn reselect(&mut self, pid: Option<i32>) {
+        if let Some(at) = pid.and_then(|p| self.sessions().iter().position(|s| s.pid == p)) {
+            self.selected = at;
+        }
+        self.clamp();
+    }
+
     /// Keeps the selection on a row after the list changed.
     pub fn clamp(&mut self) {
         self.selected = self.selected.min(self.rows().saturating_sub(1));
@@ -377,6 +394,28 @@ mod tests {
         let mut viewer = app(false);
         viewer.on_key(key('c'));
         assert!(viewer.confirm.is_none());
+    }
+
+    #[test]
+    fn the_selection_follows_its_session_across_refreshes() {
+        let mut a = app(true);
+        a.on_key(key('j'));
+        assert_eq!(a.selected_pid(), Some(1));
+        let chosen = a.selected_pid();
+        // A refresh brings a longer-running session above it.
+        let mut fresh = a.activity.clone().unwrap();
+        fresh
+            .sessions
+            .push(session(9, "dan", "active", 500.0, None));
+        a.activity = Some(fresh);
+        a.reselect(chosen);
+        assert_eq!(a.selected_pid(), Some(1));
+        // Gone: the cursor stays in the list.
+        let mut fresh = a.activity.clone().unwrap();
+        fresh.sessions.retain(|s| s.pid != 1);
+        a.activity = Some(fresh);
+        a.reselect(chosen);
+        assert!(a.selected < a.sessions().len());
     }
 
     #[test]
