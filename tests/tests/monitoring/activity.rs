@@ -181,7 +181,14 @@ async fn lock_chain_tree_cancel_terminate() {
         .unwrap();
     assert_eq!(wait["unit"], "seconds");
     assert!(wait["value"].as_f64().unwrap() > 1.0, "{wait}");
-    assert!(wait["message"].as_str().unwrap().contains("lock"), "{wait}");
+    let mode = c_row["waiting_for"]["mode"].as_str().unwrap();
+    assert!(
+        wait["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("waited for {mode} on ")),
+        "{wait}"
+    );
 
     // The same tree through pgmonctl, and its refusals.
     let tree = stdout_of(&daemon.pgmonctl_socket(&["stats", "activity", "live", "--tree"], ""));

@@ -7,29 +7,11 @@ use std::time::{Duration, Instant};
 
 use pgmon_tests::daemon::{Daemon, add_local_server, add_settings, stdout_of};
 use pgmon_tests::fixtures::seed_config;
-use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
 use serde_json::{Value, json};
 
 const MIB: i64 = 1024 * 1024;
-
-/// Polls `path` until `ok` holds of the answer, for at most 20 s.
-async fn until(api: &Api, path: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let got = api.get(path).await;
-        assert_eq!(got.status, 200, "{}", got.body);
-        if ok(&got.body) {
-            return got.body;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what}: {}",
-            got.body
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+const WAIT: Duration = Duration::from_secs(20);
 
 fn find<'a>(list: &'a Value, key: &str, value: &str) -> Option<&'a Value> {
     list.as_array()?.iter().find(|x| x[key] == value)
@@ -78,16 +60,17 @@ async fn primary_standby_lag_and_slots() {
     assert_eq!(set.status, 200, "{}", set.body);
 
     // Streaming, caught up.
-    let on_primary = until(
-        &view,
-        "/server/primary/replication",
-        "standby1 streaming",
-        |b| {
-            find(&b["senders"], "application_name", "standby1")
-                .is_some_and(|s| s["state"] == "streaming" && s["replay_lag_bytes"] == 0)
-        },
-    )
-    .await;
+    let on_primary = view
+        .get_until(
+            "/server/primary/replication",
+            WAIT,
+            "standby1 streaming",
+            |b| {
+                find(&b["senders"], "application_name", "standby1")
+                    .is_some_and(|s| s["state"] == "streaming" && s["replay_lag_bytes"] == 0)
+            },
+        )
+        .await;
     assert_eq!(on_primary["in_recovery"], false);
     let sender = find(&on_primary["senders"], "application_name", "standby1").unwrap();
     assert_eq!(sender["client_addr"], "127.0.0.1");
@@ -97,13 +80,17 @@ async fn primary_standby_lag_and_slots() {
         (&used["active"], &used["slot_type"]),
         (&json!(true), &json!("physical"))
     );
-    let on_standby = until(
-        &view,
-        "/server/standby/replication",
-        "standby caught up",
-        |b| b["standby"]["replay_lag_bytes"] == 0 && b["standby"]["receiver_status"] == "streaming",
-    )
-    .await;
+    let on_standby = view
+        .get_until(
+            "/server/standby/replication",
+            WAIT,
+            "standby caught up",
+            |b| {
+                b["standby"]["replay_lag_bytes"] == 0
+                    && b["standby"]["receiver_status"] == "streaming"
+            },
+        )
+        .await;
     assert_eq!(on_standby["in_recovery"], true);
     let own = &on_standby["standby"];
     assert_eq!(own["sender_port"], primary.port);
@@ -118,28 +105,30 @@ async fn primary_standby_lag_and_slots() {
     p.batch_execute("INSERT INTO r SELECT generate_series(1, 100000)")
         .await
         .unwrap();
-    let lagging = until(
-        &view,
-        "/server/primary/replication",
-        "lag on the primary",
-        |b| {
-            find(&b["senders"], "application_name", "standby1")
-                .is_some_and(|s| s["replay_lag_bytes"].as_i64().unwrap_or(0) > MIB)
-        },
-    )
-    .await;
+    let lagging = view
+        .get_until(
+            "/server/primary/replication",
+            WAIT,
+            "lag on the primary",
+            |b| {
+                find(&b["senders"], "application_name", "standby1")
+                    .is_some_and(|s| s["replay_lag_bytes"].as_i64().unwrap_or(0) > MIB)
+            },
+        )
+        .await;
     assert!(
         has_finding(&lagging, "replication_lag", "standby1"),
         "{}",
         lagging["findings"]
     );
-    let behind = until(
-        &view,
-        "/server/standby/replication",
-        "lag on the standby",
-        |b| b["standby"]["replay_lag_bytes"].as_i64().unwrap_or(0) > MIB,
-    )
-    .await;
+    let behind = view
+        .get_until(
+            "/server/standby/replication",
+            WAIT,
+            "lag on the standby",
+            |b| b["standby"]["replay_lag_bytes"].as_i64().unwrap_or(0) > MIB,
+        )
+        .await;
     assert_eq!(behind["standby"]["replay_paused"], true);
     assert!(
         behind["standby"]["replay_delay_seconds"].is_f64(),
@@ -165,10 +154,11 @@ async fn primary_standby_lag_and_slots() {
     s.batch_execute("SELECT pg_wal_replay_resume()")
         .await
         .unwrap();
-    let drained = until(&view, "/server/standby/replication", "lag drained", |b| {
-        b["standby"]["replay_lag_bytes"] == 0
-    })
-    .await;
+    let drained = view
+        .get_until("/server/standby/replication", WAIT, "lag drained", |b| {
+            b["standby"]["replay_lag_bytes"] == 0
+        })
+        .await;
     assert!(
         drained["findings"].as_array().unwrap().is_empty(),
         "{drained}"
@@ -180,16 +170,17 @@ async fn primary_standby_lag_and_slots() {
     assert_eq!(rows(s).await.1, 101_000);
 
     // The inactive slot holds back everything written since it was made.
-    let slots = until(
-        &view,
-        "/server/primary/replication",
-        "idle slot retains",
-        |b| {
-            find(&b["slots"], "slot_name", "idle_slot")
-                .is_some_and(|s| s["retained_bytes"].as_i64().unwrap_or(0) > MIB)
-        },
-    )
-    .await;
+    let slots = view
+        .get_until(
+            "/server/primary/replication",
+            WAIT,
+            "idle slot retains",
+            |b| {
+                find(&b["slots"], "slot_name", "idle_slot")
+                    .is_some_and(|s| s["retained_bytes"].as_i64().unwrap_or(0) > MIB)
+            },
+        )
+        .await;
     let idle = find(&slots["slots"], "slot_name", "idle_slot").unwrap();
     assert_eq!(idle["active"], false);
     assert!(idle["restart_lsn"].is_string(), "{idle}");
