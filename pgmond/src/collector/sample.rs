@@ -80,11 +80,14 @@ pub async fn read(
     let own = APPLICATION_NAME;
     let db_params: [Param; 2] = [&with_sizes, &own];
     let server_params: [Param; 1] = [&own];
-    let (dbs, server, replication) = tokio::try_join!(
+    let (dbs, server) = tokio::try_join!(
         client.query(DATABASES, &db_params),
-        client.query_one(SERVER, &server_params),
-        crate::monitor::replication::read(client)
+        client.query_one(SERVER, &server_params)
     )?;
+    // After, not beside, the two above: four more statements in flight at once grow every
+    // connection's buffers for good (collector_load: 74 MiB resident for 1,000 servers
+    // pipelined, 57 MiB after).
+    let replication = crate::monitor::replication::read(client).await?;
     let mut next = HashMap::with_capacity(dbs.len());
     let databases = dbs
         .iter()

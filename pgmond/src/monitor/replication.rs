@@ -71,15 +71,14 @@ pub async fn read(c: &tokio_postgres::Client) -> Result<ServerReplication, tokio
         .replace("{newest}", NEWEST_LSN)
         .replace("{wal_status}", wal_status)
         .replace("{safe_wal_size}", safe_wal_size);
-    let standby = async {
-        if in_recovery {
-            c.query_one(STANDBY, &[]).await.map(Some)
-        } else {
-            Ok(None)
-        }
+    // One at a time: the collector reads this on each of a thousand connections, and
+    // statements sent together keep their buffers large (see collector::sample).
+    let senders = c.query(&senders, &[]).await?;
+    let slots = c.query(&slots, &[]).await?;
+    let standby = match in_recovery {
+        true => Some(c.query_one(STANDBY, &[]).await?),
+        false => None,
     };
-    let (senders, slots, standby) =
-        tokio::try_join!(c.query(&senders, &[]), c.query(&slots, &[]), standby)?;
     Ok(ServerReplication {
         in_recovery: Some(in_recovery),
         senders: senders.iter().map(sender).collect(),
