@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::backend::Backend;
 use crate::error::CliError;
 use crate::output::{Column, Printer, col, human_bytes};
+use crate::stats::typed;
 
 const DATABASE_COLUMNS: &[Column] = &[
     col("DATABASE", "datname"),
@@ -59,11 +60,10 @@ const STATEMENT_COLUMNS: &[Column] = &[
 const QUERY_WIDTH: usize = 70;
 
 async fn get<T: DeserializeOwned>(b: &impl Backend, name: &str, what: &str) -> Result<T, CliError> {
-    let body = b
-        .monitoring(&format!("/server/{}/{what}", segment(name)))
-        .await?;
-    serde_json::from_value(body)
-        .map_err(|e| CliError::Failed(format!("unexpected answer from the daemon: {e}")))
+    typed(
+        b.monitoring(&format!("/server/{}/{what}", segment(name)))
+            .await?,
+    )
 }
 
 /// A status in `error`: what was printed is not the server's.

@@ -244,7 +244,7 @@ fn analysis_row(d: &DatabaseAnalysis) -> Value {
 }
 
 /// The daemon's JSON as the shared type; a mismatch means client and daemon disagree.
-fn typed<T: DeserializeOwned>(body: Value) -> Result<T, CliError> {
+pub fn typed<T: DeserializeOwned>(body: Value) -> Result<T, CliError> {
     serde_json::from_value(body)
         .map_err(|e| CliError::Failed(format!("unexpected answer from the daemon: {e}")))
 }
