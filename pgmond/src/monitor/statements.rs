@@ -50,6 +50,8 @@ type Key = (u32, u32, i64);
 struct Snapshot {
     at: Instant,
     taken: DateTime<Utc>,
+    /// The extension's schema, quoted: where the texts of the rows shown are read.
+    schema: String,
     counters: HashMap<Key, Counters>,
 }
 
@@ -189,7 +191,9 @@ impl Monitor {
         };
         ran.sort_by(|a, b| rank(&b.1).total_cmp(&rank(&a.1)).then(a.0.cmp(&b.0)));
         ran.truncate(limit);
-        let texts = self.texts(server, &ran, query_chars).await?;
+        let texts = self
+            .texts(server, &newest.schema, &ran, query_chars)
+            .await?;
         let statements = ran
             .into_iter()
             .map(|(key, d)| {
@@ -268,6 +272,7 @@ impl Monitor {
             Ok(Ok(Snapshot {
                 at: Instant::now(),
                 taken: Utc::now(),
+                schema,
                 counters,
             }))
         })
@@ -278,6 +283,7 @@ impl Monitor {
     async fn texts(
         &self,
         server: &Server,
+        schema: &str,
         ran: &[(Key, Counters)],
         query_chars: i32,
     ) -> Result<HashMap<Key, (Option<String>, Option<String>, Option<String>)>, MonitorError> {
@@ -289,11 +295,13 @@ impl Monitor {
         let ids: Vec<i64> = ran.iter().map(|(k, _)| k.2).collect();
         let (users, dbs, ids) = (&users, &dbs, &ids);
         self.with_client(server, live_db(server), |c| async move {
-            let Some(found) = c.query_opt(EXTENSION, &[]).await? else {
-                return Ok(HashMap::new());
+            let sql = TEXTS.replace("{schema}", schema);
+            let rows = match c.query(&sql, &[users, dbs, ids, &query_chars]).await {
+                Ok(rows) => rows,
+                // The extension dropped since the snapshot: no texts, as none are kept.
+                Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(HashMap::new()),
+                Err(e) => return Err(e.into()),
             };
-            let sql = TEXTS.replace("{schema}", found.get(1));
-            let rows = c.query(&sql, &[users, dbs, ids, &query_chars]).await?;
             Ok(rows
                 .iter()
                 .map(|r| {
