@@ -336,6 +336,20 @@ pub fn run_pgmonctl(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output 
     child.wait_with_output().expect("waiting for pgmonctl")
 }
 
+/// `pgmonctl [global...] --url URL login --user USER --password-stdin` with `password` on
+/// stdin and `env` (where the token is saved: `XDG_CONFIG_HOME`).
+pub fn pgmonctl_login(
+    url: &str,
+    user: &str,
+    password: &str,
+    global: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut args = global.to_vec();
+    args.extend(["--url", url, "login", "--user", user, "--password-stdin"]);
+    run_pgmonctl(&args, &format!("{password}\n"), env)
+}
+
 /// The standard output of a `pgmonctl` run that must have succeeded (else a panic with its
 /// stderr).
 pub fn stdout_of(out: &Output) -> String {

@@ -5,7 +5,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use pgmon_tests::daemon::{Daemon, run_pgmonctl, stdout_of};
+use pgmon_tests::daemon::{Daemon, pgmonctl_login, run_pgmonctl, stdout_of};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
 use serde_json::{Value, json};
@@ -132,11 +132,7 @@ async fn pgmonctl_logout_ends_the_session() {
     let xdg = tempfile::tempdir().unwrap();
     let env = [("XDG_CONFIG_HOME", xdg.path().to_str().unwrap())];
     let url = d.url("");
-    let out = run_pgmonctl(
-        &["--url", &url, "login", "--user", "view", "--password-stdin"],
-        "view-pass-1\n",
-        &env,
-    );
+    let out = pgmonctl_login(&url, "view", "view-pass-1", &[], &env);
     stdout_of(&out);
     let saved: Value = serde_json::from_str(
         &std::fs::read_to_string(xdg.path().join("pgmonctl/tokens.json")).unwrap(),

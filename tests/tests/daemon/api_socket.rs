@@ -3,7 +3,9 @@
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::process::Command;
 
-use pgmon_tests::daemon::{Daemon, json_of, pgmonctl, pgmond_to_exit, run_pgmonctl};
+use pgmon_tests::daemon::{
+    Daemon, json_of, pgmonctl, pgmonctl_login, pgmond_to_exit, run_pgmonctl,
+};
 use pgmon_tests::fixtures::seed_config;
 use serde_json::Value;
 
@@ -85,18 +87,7 @@ async fn pgmonctl_modes_agree() {
     let xdg = tempfile::tempdir().unwrap();
     let env = [("XDG_CONFIG_HOME", xdg.path().to_str().unwrap())];
     let url = format!("http://127.0.0.1:{}", d.port);
-    let login = run_pgmonctl(
-        &[
-            "--url",
-            &url,
-            "login",
-            "--user",
-            "admin",
-            "--password-stdin",
-        ],
-        "admin-pass-1\n",
-        &env,
-    );
+    let login = pgmonctl_login(&url, "admin", "admin-pass-1", &[], &env);
     assert!(
         login.status.success(),
         "{}",
@@ -293,18 +284,7 @@ async fn exit_codes_over_the_wire() {
         assert!(err.contains(text), "{args:?}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
     }
-    let bad_login = run_pgmonctl(
-        &[
-            "--url",
-            &url,
-            "login",
-            "--user",
-            "admin",
-            "--password-stdin",
-        ],
-        "wrong\n",
-        &[xdg_env],
-    );
+    let bad_login = pgmonctl_login(&url, "admin", "wrong", &[], &[xdg_env]);
     assert_eq!(bad_login.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad_login.stderr).contains("Invalid credentials"));
 }

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use pgmon_tests::certs::TestCerts;
-use pgmon_tests::daemon::{Daemon, add_settings, pgmond_to_exit, run_pgmonctl};
+use pgmon_tests::daemon::{Daemon, add_settings, pgmonctl_login, pgmond_to_exit, run_pgmonctl};
 use pgmon_tests::fixtures::seed_config;
 
 fn install(certs: &TestCerts, name: &str, dir: &std::path::Path) {
@@ -59,20 +59,7 @@ async fn https_verified_and_renewed_on_sighup() {
     let xdg = tempfile::tempdir().unwrap();
     let env = [("XDG_CONFIG_HOME", xdg.path().to_str().unwrap())];
     let ca_arg = ca.to_str().unwrap();
-    let out = run_pgmonctl(
-        &[
-            "--url",
-            &url,
-            "--cacert",
-            ca_arg,
-            "login",
-            "--user",
-            "admin",
-            "--password-stdin",
-        ],
-        "admin-pass-1\n",
-        &env,
-    );
+    let out = pgmonctl_login(&url, "admin", "admin-pass-1", &["--cacert", ca_arg], &env);
     assert!(
         out.status.success(),
         "{}",
