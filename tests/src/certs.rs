@@ -13,6 +13,20 @@ pub struct TestCerts {
     dir: TempDir,
 }
 
+/// `openssl req` with a new P-256 key (unencrypted) into `key`, writing `out`, and `more`.
+fn new_key_request(dir: &Path, key: &str, out: &str, more: &[&str]) {
+    let mut args = vec![
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+    ];
+    args.extend(["-nodes", "-keyout", key, "-out", out]);
+    args.extend(more);
+    openssl(dir, &args);
+}
+
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
         .args(args)
@@ -32,20 +46,12 @@ fn self_signed_ca(dir: &Path, name: &str) {
         format!("{name}.crt"),
         format!("/CN={name}"),
     );
-    openssl(
+    new_key_request(
         dir,
+        &key,
+        &crt,
         &[
-            "req",
             "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &crt,
             "-days",
             "2",
             "-subj",
@@ -65,23 +71,7 @@ fn server_cert(d: &Path, ca: &str, name: &str) {
         format!("{name}.csr"),
         format!("{name}.crt"),
     );
-    openssl(
-        d,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &csr,
-            "-subj",
-            "/CN=localhost",
-        ],
-    );
+    new_key_request(d, &key, &csr, &["-subj", "/CN=localhost"]);
     std::fs::write(
         d.join("server.ext"),
         "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
