@@ -1,5 +1,5 @@
-//! The shared fixtures (`../shared/fixtures` beside the repository), copied before use: they are
-//! read-only and must never change.
+//! The fixtures (`tests/fixtures` in the repository: data made with the old backend's own
+//! libraries), copied before use: they are read-only and must never change.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -25,19 +25,12 @@ pub const PLAINTEXT_SECRETS: &[&str] = &[
     "gone-pass-1",
 ];
 
-/// The fixtures folder: `$PGMON_FIXTURES`, else `shared/fixtures` beside the repository.
+/// The fixtures folder, `tests/fixtures` of this repository (nothing outside it is read).
 pub fn fixtures_dir() -> PathBuf {
-    let dir = std::env::var_os("PGMON_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../shared/fixtures")
-                .canonicalize()
-                .unwrap_or_default()
-        });
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     assert!(
         dir.join("seed-config").is_dir(),
-        "fixtures not found at {}: set PGMON_FIXTURES to the shared/fixtures folder",
+        "fixtures not found at {}: the repository's tests/fixtures folder is missing",
         dir.display()
     );
     dir

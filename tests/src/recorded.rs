@@ -1,4 +1,4 @@
-//! The Python backend's recorded answers (`shared/fixtures/recorded`), and replaying them.
+//! The Python backend's recorded answers (`tests/fixtures/recorded`), and replaying them.
 
 use serde_json::Value;
 
