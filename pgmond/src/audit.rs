@@ -1,7 +1,8 @@
 //! `audit.log` in the config dir: the audit trail as JSON lines, each appended and fsynced
 //! before the answer it records goes out. At `audit_max_bytes` the file is renamed
 //! `audit.log.<UTC time>` and a new one started; renamed files older than
-//! `audit_retention_days` are deleted. Entries hold who, from where, what, to what and how it
+//! `audit_retention_days` are deleted, and past `audit_max_files` renamed files the oldest go,
+//! so the trail's size on disk is bounded. Entries hold who, from where, what, to what and how it
 //! ended, never a request body, so no secret can reach them.
 
 use std::fs::{File, OpenOptions};
@@ -20,6 +21,7 @@ pub struct AuditLog {
     file: Mutex<Option<File>>,
     max_bytes: u64,
     keep: Duration,
+    max_files: usize,
 }
 
 /// What `GET /audit` narrows the entries to; `None` matches anything.
@@ -54,19 +56,67 @@ impl Filter {
     }
 }
 
+/// The time a renamed file's name gives, as entries write times (`audit.log.<UTC time>`).
+fn renamed_at(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stamp = name.strip_prefix(&format!("{AUDIT_FILE}."))?;
+    let stamp = stamp.split('-').next()?;
+    let t = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.fZ").ok()?;
+    Some(self::stamp(t.and_utc()))
+}
+
 /// The time as entries write it.
 pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl AuditLog {
-    pub fn new(config_dir: &Path, max_bytes: u64, retention_days: u64) -> AuditLog {
+    pub fn new(
+        config_dir: &Path,
+        max_bytes: u64,
+        retention_days: u64,
+        max_files: usize,
+    ) -> AuditLog {
         AuditLog {
             path: config_dir.join(AUDIT_FILE),
             file: Mutex::new(None),
             max_bytes,
-            keep: Duration::from_secs(retention_days * 86_400),
+            keep: Duration::from_secs(retention_days.saturating_mul(86_400)),
+            max_files,
         }
+    }
+
+    /// The file at the log's path, open for appending: the one held while it is still there,
+    /// else opened anew (it was rotated, removed or replaced by hand). Never through a link.
+    fn current<'a>(&self, held: &'a mut Option<File>) -> io::Result<&'a mut File> {
+        use std::os::unix::fs::MetadataExt;
+        let here = std::fs::symlink_metadata(&self.path).ok();
+        let same = |f: &File| {
+            f.metadata()
+                .ok()
+                .zip(here.as_ref())
+                .is_some_and(|(a, b)| (a.dev(), a.ino()) == (b.dev(), b.ino()))
+        };
+        if !held.as_ref().is_some_and(same) {
+            *held = None;
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .custom_flags(nix::libc::O_NOFOLLOW)
+                .open(&self.path)?;
+            if !file.metadata()?.is_file() {
+                return Err(io::Error::other("audit.log is not a regular file"));
+            }
+            *held = Some(file);
+        }
+        Ok(held.as_mut().expect("just opened"))
+    }
+
+    /// Whether an entry can be written now (the file opens for appending). Blocking.
+    pub fn ready(&self) -> io::Result<()> {
+        let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        self.current(&mut guard).map(drop)
     }
 
     /// Appends `entry` and syncs it to disk. Blocking.
@@ -74,23 +124,12 @@ impl AuditLog {
         let mut line = serde_json::to_vec(entry)?;
         line.push(b'\n');
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(f) = guard.as_ref() {
-            let len = f.metadata()?.len();
-            if len > 0 && len + line.len() as u64 > self.max_bytes {
-                *guard = None;
-                self.rotate()?;
-            }
+        let len = self.current(&mut guard)?.metadata()?.len();
+        if len > 0 && len.saturating_add(line.len() as u64) > self.max_bytes {
+            *guard = None;
+            self.rotate()?;
         }
-        let file = match guard.as_mut() {
-            Some(f) => f,
-            None => guard.insert(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .mode(0o600)
-                    .open(&self.path)?,
-            ),
-        };
+        let file = self.current(&mut guard)?;
         file.write_all(&line)?;
         file.sync_data()
     }
@@ -106,10 +145,10 @@ impl AuditLog {
             to = self.path.with_extension(format!("log.{stamp}-{n}"));
         }
         std::fs::rename(&self.path, to)?;
-        let cutoff = SystemTime::now() - self.keep;
-        for old in self.rotated()? {
+        let cutoff = SystemTime::now().checked_sub(self.keep);
+        for (n, old) in self.rotated()?.into_iter().enumerate() {
             let modified = std::fs::metadata(&old).and_then(|m| m.modified())?;
-            if modified < cutoff {
+            if n >= self.max_files || cutoff.is_some_and(|c| modified < c) {
                 std::fs::remove_file(&old)?;
             }
         }
@@ -137,6 +176,13 @@ impl AuditLog {
         let mut skipped = 0;
         let files = std::iter::once(self.path.clone()).chain(self.rotated()?);
         for path in files {
+            // A renamed file holds nothing newer than its name's time: one renamed before
+            // `since` (and every older one) has nothing to match.
+            if let (Some(since), Some(renamed)) = (&filter.since, renamed_at(&path))
+                && renamed < *since
+            {
+                break;
+            }
             let file = match File::open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
@@ -144,12 +190,21 @@ impl AuditLog {
             };
             let lines: Vec<String> = io::BufReader::new(file).lines().collect::<Result<_, _>>()?;
             // A line cut short by a crash does not parse and is passed over.
-            for e in lines
+            let newest_first = lines
                 .iter()
                 .rev()
-                .filter_map(|l| serde_json::from_str::<AuditEntry>(l).ok())
-                .filter(|e| filter.matches(e))
-            {
+                .filter_map(|l| serde_json::from_str::<AuditEntry>(l).ok());
+            for e in newest_first {
+                if filter.since.as_deref().is_some_and(|s| e.time.as_str() < s) {
+                    // Entries are appended in time order: the rest are older still.
+                    return Ok(AuditPage {
+                        entries,
+                        next_offset: None,
+                    });
+                }
+                if !filter.matches(&e) {
+                    continue;
+                }
                 if skipped < offset {
                     skipped += 1;
                 } else if entries.len() < limit {
@@ -187,12 +242,24 @@ mod tests {
     }
 
     #[test]
+    /// Renamed files are capped by count, and a retention of any size does not overflow.
+    fn rotated_files_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path(), 300, u64::MAX, 2);
+        for i in 0..30 {
+            log.append(&entry(i % 60, "admin", "server.update"))
+                .unwrap();
+        }
+        assert_eq!(log.rotated().unwrap().len(), 2);
+    }
+
+    #[test]
     /// Entries across a rotation come back newest first, filtered and paged; a torn last line
     /// is passed over; files are 0600.
     fn append_rotate_read() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::new(dir.path(), 1_000, 90);
+        let log = AuditLog::new(dir.path(), 1_000, 90, 100);
         for i in 0..20 {
             let (actor, action) = if i % 2 == 0 {
                 ("admin", "server.update")

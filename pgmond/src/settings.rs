@@ -52,10 +52,15 @@ pub struct FileSettings {
     /// read from the config dir; the key 0600). Both or neither.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Folders (absolute paths) whose files servers' `sslrootcert`, `sslcert` and `sslkey` may
+    /// name, beside the config dir's own `.crt`, `.pem`, `.cer` and `.key` files.
+    pub tls_dirs: Vec<PathBuf>,
     /// `audit.log` is renamed and a new one started past this size.
     pub audit_max_bytes: u64,
     /// Renamed audit logs are deleted after this many days.
     pub audit_retention_days: u64,
+    /// Renamed audit logs kept at most (the oldest go first).
+    pub audit_max_files: usize,
     pub admin_socket: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
@@ -110,8 +115,10 @@ impl Default for FileSettings {
             refresh_token_expiration_minutes: 7 * 24 * 60,
             tls_cert: None,
             tls_key: None,
+            tls_dirs: Vec::new(),
             audit_max_bytes: 10 << 20,
             audit_retention_days: 90,
+            audit_max_files: 20,
             admin_socket: None,
             max_body_bytes: 1024 * 1024,
             status_cache_ttl_seconds: 5,
@@ -164,6 +171,9 @@ impl FileSettings {
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err("tls_cert and tls_key go together: give both or neither".into());
         }
+        if let Some(d) = self.tls_dirs.iter().find(|d| !d.is_absolute()) {
+            return Err(format!("tls_dirs: {} is not an absolute path", d.display()));
+        }
         if let Some(addr) = self.metrics_listen {
             let private = match addr.ip() {
                 std::net::IpAddr::V4(ip) => {
@@ -193,6 +203,12 @@ impl FileSettings {
             config_dir.join(self.tls_cert.as_ref()?),
             config_dir.join(self.tls_key.as_ref()?),
         ))
+    }
+
+    /// Where servers' TLS files may be read from; pgmond's HTTPS key is never one of them.
+    pub fn tls_files_rule(&self, config_dir: &Path) -> crate::monitor::tls_files::TlsFiles {
+        let https_key = self.tls_files(config_dir).map(|(_, key)| key);
+        crate::monitor::tls_files::TlsFiles::new(config_dir, &self.tls_dirs, https_key)
     }
 
     pub fn refresh_lifetime(&self) -> Duration {

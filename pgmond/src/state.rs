@@ -15,6 +15,7 @@ use crate::collector::{Collector, Schedule};
 use crate::fleet::{Fleet, Snapshot};
 use crate::history::HistoryStore;
 use crate::metrics::Metrics;
+use crate::monitor::tls_files::TlsFiles;
 use crate::monitor::{CacheTtls, Monitor};
 use pgmon_common::api::settings::SettingsUpdate;
 
@@ -33,13 +34,15 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     pub sessions: Arc<Sessions>,
     pub audit: Arc<AuditLog>,
+    /// Which TLS files server entries may name.
+    pub tls_files: Arc<TlsFiles>,
 }
 
 impl AppState {
     pub fn new(
         dir: ConfigDir,
         (tokens, sessions, audit): (TokenKeys, Sessions, AuditLog),
-        ttls: CacheTtls,
+        (ttls, tls_files): (CacheTtls, TlsFiles),
         max_servers: usize,
         throttle: LoginThrottle,
         history: (HistoryStore, Schedule, SettingsUpdate),
@@ -47,7 +50,8 @@ impl AppState {
     ) -> AppState {
         let dir = Arc::new(dir);
         let fleet = Arc::new(Fleet::new(Arc::clone(&dir), snapshot));
-        let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls));
+        let tls_files = Arc::new(tls_files);
+        let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls, Arc::clone(&tls_files)));
         let (store, schedule, settings) = history;
         let collector = Arc::new(Collector::new(
             Arc::clone(&dir),
@@ -73,6 +77,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             max_servers,
             throttle: Arc::new(throttle),
+            tls_files,
         }
     }
 

@@ -15,13 +15,13 @@ use axum::Json;
 use axum::extract::{FromRequestParts, MatchedPath, Query, RawPathParams, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use pgmon_common::api::ErrorBody;
 use pgmon_common::api::audit::{AuditEntry, AuditPage, AuditQuery};
 
 use super::ApiError;
 use super::extract::Source;
-use crate::audit::{AUDIT_FILE, Filter, stamp};
+use crate::audit::{Filter, stamp};
 use crate::auth::{Admin, Auth};
 use crate::state::AppState;
 
@@ -117,7 +117,15 @@ fn outcome(status: u16) -> &'static str {
     }
 }
 
+/// Session actions: their entries are written when they can be, but a login or a logout is
+/// never refused for want of the audit log (that would lock everyone out, the admin too).
+const SESSION_ACTIONS: &[&str] = &["login", "session.refresh", "session.logout"];
+
 /// Records the request's action once answered; the answer waits for the entry to be on disk.
+/// A change is refused (503) when the audit log cannot be written, so none is made without its
+/// entry; once begun, it runs to its end with its entry in a task of its own, whatever the
+/// client does (one that hangs up would otherwise cancel the handler between the saved file
+/// and the rest: memory, pools, the entry).
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -126,6 +134,24 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let Some(action) = route.and_then(|r| action(request.method(), &r)) else {
         return next.run(request).await;
     };
+    if !SESSION_ACTIONS.contains(&action.as_str()) {
+        let log = state.audit.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || log.ready())
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+        {
+            tracing::error!(error = %e, %action, "refusing a change: the audit log cannot be written");
+            return ApiError::AuditUnavailable(e.to_string()).into_response();
+        }
+    }
+    let task = tokio::spawn(record_change(state, request, next, action));
+    match task.await {
+        Ok(response) => response,
+        Err(e) => super::middleware::panic_response(e.into_panic()),
+    }
+}
+
+async fn record_change(state: AppState, request: Request, next: Next, action: String) -> Response {
     let (mut parts, body) = request.into_parts();
     let target = match RawPathParams::from_request_parts(&mut parts, &state).await {
         // `server/pid` for a backend action.
@@ -230,6 +256,6 @@ pub async fn list(
     let (log, offset) = (state.audit.clone(), q.offset.unwrap_or(0));
     let page = tokio::task::spawn_blocking(move || log.read(&filter, offset, limit))
         .await?
-        .map_err(|e| pgmon_common::Error::io("reading", AUDIT_FILE)(e))?;
+        .map_err(|e| ApiError::AuditUnavailable(e.to_string()))?;
     Ok(Json(page))
 }

@@ -45,6 +45,9 @@ pub enum ApiError {
     /// Every password-check turn is taken.
     #[error("Too many logins at once, try again shortly")]
     Busy,
+    /// The audit log cannot be written (or read): changes are refused until it can.
+    #[error("The audit log (audit.log in the config dir) cannot be used: {0}")]
+    AuditUnavailable(String),
     /// A backend action the server or pgmon will not carry out.
     #[error(transparent)]
     Action(#[from] crate::monitor::backends::ActionError),
@@ -81,7 +84,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::KeyWork(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::KeyWork(_) | ApiError::Busy | ApiError::AuditUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Action(a) => {
                 use crate::monitor::backends::ActionError as A;

@@ -1,8 +1,9 @@
 //! Layers around every route: errors always in the `{"detail"}` shape, panics as a plain 500,
-//! and one log line per request (with the peer uid on the admin socket).
+//! bodies that must arrive in time, and one log line per request (with the peer uid on the
+//! admin socket).
 
 use std::any::Any;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Request};
@@ -55,6 +56,47 @@ pub async fn security_headers(mut response: Response) -> Response {
         h.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
     }
     response
+}
+
+/// The whole request body, read before any handler runs, within `deadline` and `max` bytes:
+/// hyper's header timeout ends at the last header, so a client sending one byte every few
+/// seconds would otherwise hold its connection (and a place under `max_connections`) for
+/// good. Too slow: 408 and the connection closed; too large: 413.
+pub async fn read_body_in_time(
+    axum::extract::State((deadline, max)): axum::extract::State<(Duration, usize)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    let (parts, body) = request.into_parts();
+    let read = tokio::time::timeout(deadline, Limited::new(body, max).collect()).await;
+    let bytes = match read {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => {
+            return crate::api::ApiError::TooLarge.into_response();
+        }
+        Ok(Err(_)) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"detail": "Request body could not be read"})),
+            )
+                .into_response();
+        }
+        Err(_) => {
+            let mut late = (
+                StatusCode::REQUEST_TIMEOUT,
+                Json(json!({"detail": "Request body not received in time"})),
+            )
+                .into_response();
+            late.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            return late;
+        }
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// A panic in a handler becomes a generic 500; the daemon keeps serving.

@@ -108,6 +108,13 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
             state.clone(),
             audit::record,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            (
+                Duration::from_secs(settings.header_timeout_seconds),
+                settings.max_body_bytes,
+            ),
+            middleware::read_body_in_time,
+        ))
         .layer(axum::middleware::map_response(middleware::json_errors))
         .layer(axum::middleware::from_fn(middleware::log_requests))
         .layer(axum::middleware::from_fn({

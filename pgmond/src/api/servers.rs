@@ -42,6 +42,40 @@ pub async fn list(_: Auth<Viewer>, State(state): State<AppState>) -> impl IntoRe
     ([(CONTENT_TYPE, "application/json")], body)
 }
 
+/// The TLS files a body names must be ones pgmond may read (`TlsFiles`): a 422 naming the
+/// field otherwise, before anything is saved or tried.
+async fn check_tls_files(state: &AppState, input: &ServerInput) -> Result<(), ApiError> {
+    let named: Vec<(&'static str, String)> = [
+        ("sslrootcert", &input.sslrootcert),
+        ("sslcert", &input.sslcert),
+        ("sslkey", &input.sslkey),
+    ]
+    .into_iter()
+    .filter_map(|(field, p)| Some((field, p.clone().filter(|p| !p.is_empty())?)))
+    .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let files = std::sync::Arc::clone(&state.tls_files);
+    let read = tokio::task::spawn_blocking(move || {
+        named
+            .into_iter()
+            .find_map(|(field, p)| Some((field, files.read(field, &p).err()?.0)))
+    });
+    let refused = match tokio::time::timeout(CONNECT_TIMEOUT, read).await {
+        Ok(done) => done?,
+        Err(_) => Some(("sslrootcert", "reading the TLS files timed out".into())),
+    };
+    match refused {
+        None => Ok(()),
+        Some((field, why)) => Err(ApiError::validation(
+            vec!["body".into(), field.into()],
+            "value_error",
+            why,
+        )),
+    }
+}
+
 /// Store work that yields a server, and the SSH keys its status object names, in one trip to
 /// the blocking pool.
 async fn with_keys<T: Send + 'static>(
@@ -82,6 +116,7 @@ pub async fn create(
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
     input.check_fields()?;
+    check_tls_files(&state, &input).await?;
     if query.check && !is_reachable(&input.host, input.port, CONNECT_TIMEOUT).await {
         return Err(ApiError::BadRequest(format!(
             "Server {}:{} is unreachable. Check address and port.",
@@ -106,6 +141,7 @@ pub async fn update(
     Path(name): Path<String>,
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
+    check_tls_files(&state, &input).await?;
     let target = name.clone();
     let (update, keys) = with_keys(&state, move |dir| dir.update_server(&target, input)).await?;
     state.monitor.forget(&update.old);
@@ -148,6 +184,7 @@ pub async fn test_unsaved(
     State(state): State<AppState>,
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerTest>, ApiError> {
+    check_tls_files(&state, &input).await?;
     let keys = state.fleet.get().keys.clone();
     let server = input.unsaved(&keys, state.dir.cipher()?)?;
     let ssh = async {

@@ -3,13 +3,15 @@
 //! request. A server that asks for the password in cleartext over an unencrypted connection
 //! is refused before the password is sent, as libpq's `require_auth=!password` does, unless the
 //! server entry allows it (`"allow_cleartext_password": true`): anyone who can take over the
-//! host name or address would otherwise collect it.
+//! host name or address would otherwise collect it. Over TLS whose certificate was not checked
+//! against `sslrootcert` the same watch reads the decrypted messages: such a certificate says
+//! nothing of who answers.
 
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -21,9 +23,8 @@ use tokio::net::TcpStream;
 use tokio_postgres::{Client, Config, NoTls};
 
 use super::pools::CONNECT_TIMEOUT;
-use super::tls::{TlsSettings, TlsSetupError};
-use tokio_postgres::tls::MakeTlsConnect;
-use tokio_postgres_rustls::MakeRustlsConnect;
+use super::tls::{Connector, TlsSettings, TlsSetupError};
+use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
 
 /// The error a refused cleartext request carries inside the driver's I/O error, so the status
 /// can name it.
@@ -38,7 +39,7 @@ pub struct GuardedConnect {
     pub allow_cleartext: bool,
     pub tls: TlsSettings,
     /// The TLS connector, made (files read) at the first connect.
-    connector: tokio::sync::OnceCell<Result<Option<MakeRustlsConnect>, String>>,
+    connector: tokio::sync::OnceCell<Result<Option<Arc<Connector>>, String>>,
 }
 
 impl GuardedConnect {
@@ -52,14 +53,19 @@ impl GuardedConnect {
         }
     }
 
-    async fn connector(&self) -> io::Result<Option<MakeRustlsConnect>> {
+    async fn connector(&self) -> io::Result<Option<Arc<Connector>>> {
         let made = self
             .connector
             .get_or_init(|| async {
                 let tls = self.tls.clone();
-                tokio::task::spawn_blocking(move || tls.connector().map_err(|e| e.0))
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()))
+                let read = tokio::task::spawn_blocking(move || {
+                    tls.connector().map(|c| c.map(Arc::new)).map_err(|e| e.0)
+                });
+                // The files are small and regular (`TlsFiles`), but a disk can still hang.
+                match tokio::time::timeout(CONNECT_TIMEOUT, read).await {
+                    Ok(done) => done.unwrap_or_else(|e| Err(e.to_string())),
+                    Err(_) => Err("reading the TLS files timed out".into()),
+                }
             })
             .await;
         made.clone()
@@ -96,9 +102,14 @@ impl Connect for GuardedConnect {
                 None => tokio_postgres::config::SslMode::Disable,
             });
             let (client, task) = match connector {
-                Some(mut tls) => {
-                    let tls = MakeTlsConnect::<Guarded>::make_tls_connect(&mut tls, &self.host)
-                        .unwrap_or_else(|e| match e {});
+                Some(c) => {
+                    let tls =
+                        MakeTlsConnect::<Guarded>::make_tls_connect(&mut c.tls.clone(), &self.host)
+                            .unwrap_or_else(|e| match e {});
+                    let tls = WatchedTls {
+                        inner: tls,
+                        allow_cleartext: self.allow_cleartext || c.verified,
+                    };
                     spawn(config.connect_raw(stream, tls).await?)
                 }
                 None => spawn(config.connect_raw(stream, NoTls).await?),
@@ -340,6 +351,53 @@ impl<S> AuthWatch<S> {
             self.have = 0;
         }
         Ok(())
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for AuthWatch<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+impl<S: TlsStream + Unpin> TlsStream for AuthWatch<S> {
+    fn channel_binding(&self) -> ChannelBinding {
+        self.inner.channel_binding()
+    }
+}
+
+/// The TLS handshake, then the cleartext-password watch over what it decrypts.
+struct WatchedTls<T> {
+    inner: T,
+    allow_cleartext: bool,
+}
+
+impl<S, T> TlsConnect<S> for WatchedTls<T>
+where
+    T: TlsConnect<S>,
+    T::Future: Send + 'static,
+    T::Stream: Send + 'static,
+    T::Error: 'static,
+{
+    type Stream = AuthWatch<T::Stream>;
+    type Error = T::Error;
+    type Future = BoxFuture<'static, Result<AuthWatch<T::Stream>, T::Error>>;
+
+    fn connect(self, stream: S) -> Self::Future {
+        let (handshake, allow) = (self.inner.connect(stream), self.allow_cleartext);
+        Box::pin(async move { Ok(AuthWatch::new(handshake.await?, allow, false)) })
     }
 }
 

@@ -15,6 +15,7 @@ pub mod replication;
 pub mod statements;
 mod status;
 pub(crate) mod tls;
+pub mod tls_files;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -33,6 +34,7 @@ pub use error::MonitorError;
 pub use pools::APPLICATION_NAME;
 use pools::Pools;
 use status::LiveFacts;
+use tls_files::TlsFiles;
 
 /// How long results are reused: ok statuses per session key (`SERVER_STATUS_CACHE_TTL`, 5 s)
 /// and disk readings per SSH login (`SSH_CACHE_TTL`, 30 s).
@@ -98,11 +100,11 @@ pub async fn version_num(client: &Object) -> Result<i32, MonitorError> {
 }
 
 impl Monitor {
-    pub fn new(dir: Arc<ConfigDir>, ttls: CacheTtls) -> Monitor {
+    pub fn new(dir: Arc<ConfigDir>, ttls: CacheTtls, tls: Arc<TlsFiles>) -> Monitor {
         Monitor {
             dir,
             ttls,
-            pools: Pools::default(),
+            pools: Pools::new(tls),
             cache: Mutex::new(HashMap::new()),
             disk_cache: Mutex::new(HashMap::new()),
             latest: latest::Latest::default(),
@@ -225,7 +227,10 @@ impl Monitor {
     /// about to be saved as much as for a stored one.
     pub async fn test_pg(&self, server: &Server) -> PgTest {
         let attempt = async {
-            let client = pools::connect_once(server, live_db(server), &self.dir).await?;
+            let client = self
+                .pools
+                .connect_once(server, live_db(server), &self.dir)
+                .await?;
             let facts = status::read(&client).await?;
             Ok::<(String, bool), MonitorError>((facts.version, facts.ssl))
         };

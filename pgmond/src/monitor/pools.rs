@@ -12,7 +12,7 @@
 //! borrows another entry's session.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -23,6 +23,7 @@ use pgmon_common::servers::Server;
 use super::connect::GuardedConnect;
 use super::error::MonitorError;
 use super::tls::TlsSettings;
+use super::tls_files::TlsFiles;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How pgmon's sessions name themselves in `pg_stat_activity`.
@@ -60,9 +61,10 @@ struct Entry {
     profile: PoolProfile,
 }
 
-#[derive(Default)]
 pub struct Pools {
     pools: Mutex<HashMap<String, Entry>>,
+    /// Which TLS files the servers' entries may name.
+    tls: Arc<TlsFiles>,
 }
 
 /// `host:port:user:db`, the key the Python backend showed in `/api/pools/status`.
@@ -94,6 +96,26 @@ pub fn session_key(server: &Server, db: &str) -> String {
 }
 
 impl Pools {
+    pub fn new(tls: Arc<TlsFiles>) -> Pools {
+        Pools {
+            pools: Mutex::new(HashMap::new()),
+            tls,
+        }
+    }
+
+    /// One session outside the pools (for testing a server, stored or not); it ends when the
+    /// client is dropped.
+    pub async fn connect_once(
+        &self,
+        server: &Server,
+        db: &str,
+        dir: &ConfigDir,
+    ) -> Result<tokio_postgres::Client, MonitorError> {
+        use deadpool_postgres::Connect;
+        let (cfg, connect) = session(server, db, dir, &self.tls)?;
+        Ok(connect.connect(&cfg).await?.0)
+    }
+
     /// A connection to `db` on `server`, from its pool (created on first use).
     pub async fn get(
         &self,
@@ -117,7 +139,7 @@ impl Pools {
             return Ok(e.pool.clone());
         }
         let profile = PoolProfile::for_server(server);
-        let pool = build_pool(server, db, dir, profile)?;
+        let pool = build_pool(server, db, dir, &self.tls, profile)?;
         pools.insert(
             key,
             Entry {
@@ -188,6 +210,7 @@ fn session(
     server: &Server,
     db: &str,
     dir: &ConfigDir,
+    tls: &Arc<TlsFiles>,
 ) -> Result<(tokio_postgres::Config, GuardedConnect), MonitorError> {
     let cipher = dir.cipher()?;
     let mut cfg = tokio_postgres::Config::new();
@@ -202,30 +225,19 @@ fn session(
         server.host.clone(),
         server.port,
         server.allow_cleartext_password,
-        TlsSettings::of(server, dir.root()),
+        TlsSettings::of(server, tls),
     );
     Ok((cfg, connect))
-}
-
-/// One session outside the pools (for testing a server, stored or not); it ends when the
-/// client is dropped.
-pub async fn connect_once(
-    server: &Server,
-    db: &str,
-    dir: &ConfigDir,
-) -> Result<tokio_postgres::Client, MonitorError> {
-    use deadpool_postgres::Connect;
-    let (cfg, connect) = session(server, db, dir)?;
-    Ok(connect.connect(&cfg).await?.0)
 }
 
 fn build_pool(
     server: &Server,
     db: &str,
     dir: &ConfigDir,
+    tls: &Arc<TlsFiles>,
     profile: PoolProfile,
 ) -> Result<Pool, MonitorError> {
-    let (cfg, connect) = session(server, db, dir)?;
+    let (cfg, connect) = session(server, db, dir, tls)?;
     let manager = Manager::from_connect(
         cfg,
         connect,

@@ -3,11 +3,15 @@
 //! exactly. `prefer` and `require` encrypt without checking the certificate, unless
 //! `sslrootcert` is given (then they check the chain, as libpq does with a root certificate);
 //! `verify-ca` checks the chain against `sslrootcert`; `verify-full` also the host name.
-//! Files are read once per pool, on the blocking pool; a relative path is read from the config
-//! dir, and a client key must be 0600.
+//! Files are read once per pool, on the blocking pool, through [`TlsFiles`] (which files may
+//! be read at all), and a client key must be 0600.
+//!
+//! A certificate nobody checked proves nothing about who answers: whoever takes over the host
+//! name can complete TLS with a certificate of its own. So unless the certificate was verified
+//! against `sslrootcert`, the cleartext-password guard keeps reading inside TLS.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use pgmon_common::servers::{Server, SslMode};
@@ -21,8 +25,10 @@ use rustls::{
 };
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-/// What stopped TLS from being set up (a file missing or unreadable, a key readable by others),
-/// carried inside the driver's I/O error so the status can say it.
+use super::tls_files::TlsFiles;
+
+/// What stopped TLS from being set up (a file refused or unreadable, a key readable by
+/// others), carried inside the driver's I/O error so the status can say it.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct TlsSetupError(pub String);
@@ -31,17 +37,24 @@ pub struct TlsSetupError(pub String);
 #[derive(Clone)]
 pub struct TlsSettings {
     pub mode: SslMode,
-    rootcert: Option<PathBuf>,
-    client: Option<(PathBuf, PathBuf)>,
+    files: Arc<TlsFiles>,
+    rootcert: Option<String>,
+    client: Option<(String, String)>,
+}
+
+/// A connector, and whether it checks the server's certificate against a root certificate.
+pub struct Connector {
+    pub tls: MakeRustlsConnect,
+    pub verified: bool,
 }
 
 impl TlsSettings {
-    pub fn of(server: &Server, config_dir: &Path) -> TlsSettings {
-        let path = |p: &Option<String>| p.as_deref().map(|p| config_dir.join(p));
+    pub fn of(server: &Server, files: &Arc<TlsFiles>) -> TlsSettings {
         TlsSettings {
             mode: server.sslmode,
-            rootcert: path(&server.sslrootcert),
-            client: path(&server.sslcert).zip(path(&server.sslkey)),
+            files: Arc::clone(files),
+            rootcert: server.sslrootcert.clone(),
+            client: server.sslcert.clone().zip(server.sslkey.clone()),
         }
     }
 
@@ -56,12 +69,16 @@ impl TlsSettings {
     }
 
     /// The connector (none for `disable`); reads the files, so it runs on the blocking pool.
-    pub fn connector(&self) -> Result<Option<MakeRustlsConnect>, TlsSetupError> {
+    pub fn connector(&self) -> Result<Option<Connector>, TlsSetupError> {
         if self.mode == SslMode::Disable {
             return Ok(None);
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let roots = self.rootcert.as_deref().map(roots_from).transpose()?;
+        let roots = match &self.rootcert {
+            Some(p) => Some(roots_from(&self.files.read("sslrootcert", p)?, p)?),
+            None => None,
+        };
+        let verified = roots.is_some();
         let verifier: Arc<dyn ServerCertVerifier> = match (self.mode, roots) {
             (SslMode::VerifyFull, Some(roots)) => web_pki(roots, &provider)?,
             (_, Some(roots)) => Arc::new(ChainOnly(web_pki(roots, &provider)?)),
@@ -75,57 +92,77 @@ impl TlsSettings {
         let config = match &self.client {
             None => builder.with_no_client_auth(),
             Some((cert, key)) => builder
-                .with_client_auth_cert(certificates(cert, "sslcert")?, private_key(key, "sslkey")?)
+                .with_client_auth_cert(
+                    parse_certificates(&self.files.read("sslcert", cert)?, "sslcert", cert)?,
+                    parse_private_key(&self.files.read("sslkey", key)?, "sslkey", key)?,
+                )
                 .map_err(|e| TlsSetupError(format!("sslcert/sslkey: {e}")))?,
         };
-        Ok(Some(MakeRustlsConnect::new(config)))
+        Ok(Some(Connector {
+            tls: MakeRustlsConnect::new(config),
+            verified,
+        }))
     }
 }
 
-/// A PEM file's contents; an error names the file first (a status shows 50 characters).
-fn read_pem<T, E: std::fmt::Display>(
-    path: &Path,
-    read: impl FnOnce(&Path) -> Result<T, E>,
-) -> Result<T, TlsSetupError> {
-    read(path).map_err(|e| {
-        let name = path
-            .file_name()
-            .map_or(path.as_os_str(), |n| n)
-            .to_string_lossy();
-        TlsSetupError(format!("{name}: {e} ({})", path.display()))
-    })
-}
-
-fn roots_from(path: &Path) -> Result<RootCertStore, TlsSetupError> {
+fn roots_from(pem: &[u8], path: &str) -> Result<RootCertStore, TlsSetupError> {
     let mut roots = RootCertStore::empty();
-    for cert in read_pem(path, |p| CertificateDer::pem_file_iter(p))? {
-        let cert =
-            cert.map_err(|e| TlsSetupError(format!("sslrootcert {}: {e}", path.display())))?;
+    for cert in parse_certificates(pem, "sslrootcert", path)? {
         roots
             .add(cert)
-            .map_err(|e| TlsSetupError(format!("sslrootcert {}: {e}", path.display())))?;
+            .map_err(|e| TlsSetupError(format!("sslrootcert {path}: {e}")))?;
     }
     if roots.is_empty() {
         return Err(TlsSetupError(format!(
-            "sslrootcert {}: no certificate in it",
-            path.display()
+            "sslrootcert {path}: no certificate in it"
         )));
     }
     Ok(roots)
 }
 
-/// The certificate chain of PEM file `path` (`what` names the setting in errors).
+/// The certificate chain in PEM text `pem` (`what` and `path` name it in errors).
+fn parse_certificates(
+    pem: &[u8],
+    what: &str,
+    path: &str,
+) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsSetupError(format!("{what} {path}: {e}")))
+}
+
+/// The private key in PEM text `pem`.
+fn parse_private_key(
+    pem: &[u8],
+    what: &str,
+    path: &str,
+) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
+    PrivateKeyDer::from_pem_slice(pem).map_err(|e| TlsSetupError(format!("{what} {path}: {e}")))
+}
+
+/// Reads a file pgmond's own settings name (HTTPS), at most a MiB.
+fn read_setting_file(path: &Path, what: &str) -> Result<Vec<u8>, TlsSetupError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(super::tls_files::MAX_TLS_FILE)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| TlsSetupError(format!("{what} {}: {e}", path.display())))?;
+    Ok(bytes)
+}
+
+/// The certificate chain of PEM file `path`, a setting of pgmond.toml (`what` names it).
 pub fn certificates(
     path: &Path,
     what: &str,
 ) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
-    read_pem(path, |p| CertificateDer::pem_file_iter(p))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsSetupError(format!("{what} {}: {e}", path.display())))
+    let shown = path.display().to_string();
+    parse_certificates(&read_setting_file(path, what)?, what, &shown)
 }
 
-/// The private key of PEM file `path`, which only its owner may read (`what` names the
-/// setting in errors).
+/// The private key of PEM file `path`, a setting of pgmond.toml, which only its owner may read.
 pub fn private_key(path: &Path, what: &str) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
     let mode = std::fs::metadata(path)
         .map_err(|e| TlsSetupError(format!("{what} {}: {e}", path.display())))?
@@ -138,7 +175,8 @@ pub fn private_key(path: &Path, what: &str) -> Result<PrivateKeyDer<'static>, Tl
             mode & 0o777
         )));
     }
-    read_pem(path, |p| PrivateKeyDer::from_pem_file(p))
+    let shown = path.display().to_string();
+    parse_private_key(&read_setting_file(path, what)?, what, &shown)
 }
 
 fn web_pki(
