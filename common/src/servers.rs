@@ -343,15 +343,25 @@ impl ServerInput {
         if self.user.is_empty() {
             return Err(Error::invalid("User must not be empty"));
         }
-        if let Some(IntervalInput::Seconds(s)) = self.collect_interval
-            && s != 0
-            && s < MIN_COLLECT_INTERVAL
-        {
-            return Err(Error::invalid(format!(
-                "collect_interval must be 0 (not sampled) or at least {MIN_COLLECT_INTERVAL} seconds"
-            )));
+        if let Some(why) = self.interval_out_of_range() {
+            return Err(Error::invalid(why));
         }
         Ok(())
+    }
+
+    /// Why the body's `collect_interval` is out of its bounds, if it is.
+    pub fn interval_out_of_range(&self) -> Option<String> {
+        match self.collect_interval {
+            Some(IntervalInput::Seconds(s))
+                if s != 0 && !(MIN_COLLECT_INTERVAL..=MAX_COLLECT_INTERVAL).contains(&s) =>
+            {
+                Some(format!(
+                    "collect_interval must be 0 (not sampled) or {MIN_COLLECT_INTERVAL} to \
+                     {MAX_COLLECT_INTERVAL} seconds"
+                ))
+            }
+            _ => None,
+        }
     }
 
     fn validate(&self, dir: &ConfigDir) -> Result<()> {
@@ -533,6 +543,8 @@ pub const DEFAULT_MAX_SERVERS: usize = 10_000;
 /// The shortest per-server collection interval the API accepts (pgmond.toml may set shorter
 /// ones for tests).
 pub const MIN_COLLECT_INTERVAL: u64 = 10;
+/// The longest collection interval, as for the collector's setting: a day.
+pub const MAX_COLLECT_INTERVAL: u64 = 86_400;
 
 impl ConfigDir {
     pub fn list_servers(&self) -> Result<Vec<Server>> {

@@ -42,6 +42,18 @@ pub async fn list(_: Auth<Viewer>, State(state): State<AppState>) -> impl IntoRe
     ([(CONTENT_TYPE, "application/json")], body)
 }
 
+/// A body's own collection interval within its bounds: 422 naming the field otherwise.
+fn check_interval(input: &ServerInput) -> Result<(), ApiError> {
+    match input.interval_out_of_range() {
+        None => Ok(()),
+        Some(why) => Err(ApiError::validation(
+            vec!["body".into(), "collect_interval".into()],
+            "value_error",
+            why,
+        )),
+    }
+}
+
 /// The TLS files a body names must be ones pgmond may read (`TlsFiles`): a 422 naming the
 /// field otherwise, before anything is saved or tried.
 async fn check_tls_files(state: &AppState, input: &ServerInput) -> Result<(), ApiError> {
@@ -115,6 +127,7 @@ pub async fn create(
     Query(query): Query<CheckQuery>,
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
+    check_interval(&input)?;
     input.check_fields()?;
     check_tls_files(&state, &input).await?;
     if query.check && !is_reachable(&input.host, input.port, CONNECT_TIMEOUT).await {
@@ -141,6 +154,7 @@ pub async fn update(
     Path(name): Path<String>,
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
+    check_interval(&input)?;
     check_tls_files(&state, &input).await?;
     let target = name.clone();
     let (update, keys) = with_keys(&state, move |dir| dir.update_server(&target, input)).await?;

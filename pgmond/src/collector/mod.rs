@@ -272,11 +272,13 @@ impl Collector {
         Duration::from_secs(self.settings().collect_interval)
     }
 
+    /// A server's interval; a hand-written entry's is held to the API's bounds, so no
+    /// instant it is added to can overflow.
     fn interval_of(&self, server: &Server) -> Duration {
-        server
+        let seconds = server
             .collect_interval
-            .map(Duration::from_secs)
-            .unwrap_or(Duration::from_secs(self.settings().collect_interval))
+            .unwrap_or(self.settings().collect_interval);
+        Duration::from_secs(seconds.min(pgmon_common::servers::MAX_COLLECT_INTERVAL))
     }
 
     async fn sample_loop(self: Arc<Self>, server: Server) {
@@ -338,8 +340,9 @@ impl Collector {
             let read = tokio::time::timeout(
                 SAMPLE_DEADLINE,
                 self.monitor
-                    .with_client(&server, live_db(&server), |c| async move {
-                        sample::read(&c, false, &mut HashMap::new()).await
+                    .with_client(&server, live_db(&server), |c| {
+                        let own = self.monitor.own_pids(&server);
+                        async move { sample::read(&c, false, &mut HashMap::new(), own).await }
                     }),
             )
             .await;
@@ -369,8 +372,9 @@ impl Collector {
             .monitor
             .with_client(server, live_db(server), |c| {
                 let mut counters = before.clone();
+                let own = self.monitor.own_pids(server);
                 async move {
-                    let r = sample::read(&c, with_sizes, &mut counters).await?;
+                    let r = sample::read(&c, with_sizes, &mut counters, own).await?;
                     Ok((r, counters))
                 }
             })

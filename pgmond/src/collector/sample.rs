@@ -8,13 +8,12 @@ use pgmon_common::api::replication::ServerReplication;
 
 use crate::history::answers::{Figures, INCREASES};
 use crate::history::{Connections, DbObservation};
-use crate::monitor::APPLICATION_NAME;
 use crate::monitor::MonitorError;
 
 /// Sizes need a `pg_database_size` per database (a walk of its files), so they are read only
 /// when due (`$1`). A database the role may not connect to has no size rather than an error,
 /// and creation times come from the `PG_VERSION` file's time, where the role may stat files.
-/// Sessions are the clients': pgmon's own (application `$2`) are not counted, so a database
+/// Sessions are the clients': pgmon's own (backend pids `$2`) are not counted, so a database
 /// nobody else uses shows none (the analysis calls it unused), as `/server_stats` leaves them
 /// out too.
 const DATABASES: &str = "
@@ -30,7 +29,7 @@ const DATABASES: &str = "
     FROM pg_database d
     LEFT JOIN pg_stat_database s ON s.datid = d.oid
     LEFT JOIN (SELECT datid, count(*) AS n FROM pg_stat_activity
-               WHERE application_name = $2 GROUP BY datid) own ON own.datid = d.oid
+               WHERE pid = ANY($2::int4[]) GROUP BY datid) own ON own.datid = d.oid
     WHERE NOT d.datistemplate
     ORDER BY d.datname";
 
@@ -51,7 +50,7 @@ const SERVER: &str = "
            current_setting('server_version'),
            extract(epoch FROM pg_postmaster_start_time())::float8
     FROM pg_stat_activity
-    WHERE backend_type = 'client backend' AND application_name IS DISTINCT FROM $1";
+    WHERE backend_type = 'client backend' AND pid <> ALL($1::int4[])";
 
 /// The cumulative counters of a database, to turn the next sample's into increases.
 pub type Counters = [i64; INCREASES.len()];
@@ -75,9 +74,9 @@ pub async fn read(
     client: &Client,
     with_sizes: bool,
     previous: &mut HashMap<i64, (Counters, Option<i64>)>,
+    own: Vec<i32>,
 ) -> Result<Read, MonitorError> {
     type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
-    let own = APPLICATION_NAME;
     let db_params: [Param; 2] = [&with_sizes, &own];
     let server_params: [Param; 1] = [&own];
     let (dbs, server) = tokio::try_join!(

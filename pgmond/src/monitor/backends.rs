@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use pgmon_common::api::activity::{Backend, BlockingNode, LockWait};
 use pgmon_common::servers::Server;
 
-use super::{Monitor, MonitorError, live_db, pools, version_num};
+use super::{Monitor, MonitorError, live_db, version_num};
 use crate::history::window::iso;
 
 /// `{waitstart}` is `pg_locks.waitstart` from PostgreSQL 14 on, NULL before (the query's start
@@ -28,7 +28,7 @@ const ACTIVITY: &str = "
         SELECT locktype, relation, mode, {waitstart} AS waitstart FROM pg_locks
         WHERE pid = a.pid AND NOT granted LIMIT 1
     ) l ON true
-    WHERE a.pid <> pg_backend_pid() AND a.application_name IS DISTINCT FROM $1
+    WHERE a.pid <> pg_backend_pid() AND a.pid <> ALL($1::int4[])
     ORDER BY a.pid";
 
 /// Why a backend was not signalled.
@@ -70,7 +70,7 @@ impl Monitor {
             };
             let sql = ACTIVITY.replace("{waitstart}", waitstart);
             let rows = c
-                .query(&sql, &[&pools::APPLICATION_NAME, &query_chars])
+                .query(&sql, &[&self.own_pids(server), &query_chars])
                 .await?;
             Ok(rows
                 .iter()
@@ -118,7 +118,7 @@ impl Monitor {
         let row = client
             .query_opt(
                 "SELECT backend_type, usename::text, datname::text, query_start,
-                        application_name, pid = pg_backend_pid()
+                        pid = pg_backend_pid()
                  FROM pg_stat_activity WHERE pid = $1",
                 &[&pid],
             )
@@ -126,8 +126,7 @@ impl Monitor {
             .map_err(MonitorError::from)?
             .ok_or(ActionError::NoSuchBackend(pid))?;
         let kind: Option<String> = row.get(0);
-        let application: Option<String> = row.get(4);
-        if row.get::<_, bool>(5) || application.as_deref() == Some(pools::APPLICATION_NAME) {
+        if row.get::<_, bool>(4) || self.own_pids(server).contains(&pid) {
             return Err(ActionError::Ours(pid));
         }
         // A type PostgreSQL hides (another role's session, and pgmon's role without

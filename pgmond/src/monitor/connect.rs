@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
@@ -32,23 +33,81 @@ use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream}
 #[error("cleartext password refused (no TLS)")]
 pub struct CleartextRefused;
 
+/// The backend pids of pgmon's own open sessions, by `host:port`: how pgmon tells its own
+/// sessions from others (an `application_name` is anyone's to set).
+#[derive(Default)]
+pub struct OwnPids(Mutex<HashMap<String, Vec<i32>>>);
+
+impl OwnPids {
+    fn endpoint(host: &str, port: u16) -> String {
+        format!("{host}:{port}")
+    }
+
+    /// pgmon's sessions open on `host:port` now.
+    pub fn of(&self, host: &str, port: u16) -> Vec<i32> {
+        let all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.get(&Self::endpoint(host, port))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn add(self: &Arc<Self>, host: &str, port: u16, pid: i32) -> Registered {
+        let endpoint = Self::endpoint(host, port);
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.entry(endpoint.clone()).or_default().push(pid);
+        Registered {
+            own: Arc::clone(self),
+            endpoint,
+            pid,
+        }
+    }
+}
+
+/// A session's place in [`OwnPids`], given up when the session ends.
+struct Registered {
+    own: Arc<OwnPids>,
+    endpoint: String,
+    pid: i32,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut all = self.own.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(pids) = all.get_mut(&self.endpoint) {
+            if let Some(at) = pids.iter().position(|p| *p == self.pid) {
+                pids.swap_remove(at);
+            }
+            if pids.is_empty() {
+                all.remove(&self.endpoint);
+            }
+        }
+    }
+}
+
 /// Opens sessions to one `host:port`.
 pub struct GuardedConnect {
     pub host: String,
     pub port: u16,
     pub allow_cleartext: bool,
     pub tls: TlsSettings,
+    own: Arc<OwnPids>,
     /// The TLS connector, made (files read) at the first connect.
     connector: tokio::sync::OnceCell<Result<Option<Arc<Connector>>, String>>,
 }
 
 impl GuardedConnect {
-    pub fn new(host: String, port: u16, allow_cleartext: bool, tls: TlsSettings) -> Self {
+    pub fn new(
+        (host, port): (String, u16),
+        allow_cleartext: bool,
+        tls: TlsSettings,
+        own: Arc<OwnPids>,
+    ) -> Self {
         GuardedConnect {
             host,
             port,
             allow_cleartext,
             tls,
+            own,
             connector: tokio::sync::OnceCell::new(),
         }
     }
@@ -83,13 +142,17 @@ impl Connect for GuardedConnect {
             // The driver turns only its own I/O into errors, so a failed TCP connect (or TLS
             // set-up) travels as a stream that fails on first use: the caller sees the same
             // I/O error kinds (refused, timed out) as from the driver's own connect.
+            let pid = Arc::new(AtomicI32::new(0));
             let (connector, stream) = match self.connector().await {
                 Err(e) => (None, Guarded::Failed(Some(e))),
                 Ok(tls) => {
                     let stream = match tcp_connect(&self.host, self.port).await {
-                        Ok(tcp) => {
-                            Guarded::Open(AuthWatch::new(tcp, self.allow_cleartext, tls.is_some()))
-                        }
+                        Ok(tcp) => Guarded::Open(AuthWatch::new(
+                            tcp,
+                            self.allow_cleartext,
+                            tls.is_some(),
+                            Arc::clone(&pid),
+                        )),
                         Err(e) => Guarded::Failed(Some(e)),
                     };
                     (tls, stream)
@@ -109,25 +172,42 @@ impl Connect for GuardedConnect {
                     let tls = WatchedTls {
                         inner: tls,
                         allow_cleartext: self.allow_cleartext || c.verified,
+                        pid: Arc::clone(&pid),
                     };
-                    spawn(config.connect_raw(stream, tls).await?)
+                    let connected = config.connect_raw(stream, tls).await?;
+                    spawn(connected, self.register(&pid))
                 }
-                None => spawn(config.connect_raw(stream, NoTls).await?),
+                None => {
+                    let connected = config.connect_raw(stream, NoTls).await?;
+                    spawn(connected, self.register(&pid))
+                }
             };
             Ok((client, task))
         })
     }
 }
 
-/// Runs a session's connection until it ends.
+impl GuardedConnect {
+    /// Notes the new session's backend pid (from its BackendKeyData) as pgmon's own.
+    fn register(&self, pid: &AtomicI32) -> Option<Registered> {
+        match pid.load(Ordering::SeqCst) {
+            0 => None,
+            pid => Some(self.own.add(&self.host, self.port, pid)),
+        }
+    }
+}
+
+/// Runs a session's connection until it ends; its pid stays pgmon's own until then.
 fn spawn<S, T>(
     (client, connection): (Client, tokio_postgres::Connection<S, T>),
+    registered: Option<Registered>,
 ) -> (Client, tokio::task::JoinHandle<()>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let task = tokio::spawn(async move {
+        let _registered = registered;
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "PostgreSQL connection ended");
         }
@@ -267,12 +347,17 @@ impl AsyncWrite for Guarded {
 const AUTH_OK: u32 = 0;
 const AUTH_CLEARTEXT: u32 = 3;
 
-/// Reads the server's messages as they pass until authentication is over. Each backend
-/// message is a type byte, a 4-byte length (counting itself) and the body; an `R` body starts
-/// with the 4-byte request code.
+/// Reads the server's messages as they pass until the session is ready (`Z`): authentication
+/// requests until `AuthenticationOk`, then the `K` (BackendKeyData) message, whose body starts
+/// with the session's backend pid. Each backend message is a type byte, a 4-byte length
+/// (counting itself) and the body; an `R` body starts with the 4-byte request code.
 struct AuthWatch<S> {
     inner: S,
     allow_cleartext: bool,
+    /// `AuthenticationOk` seen: no password is asked for any more.
+    authenticated: bool,
+    /// Where the backend pid goes (0 until seen).
+    pid: Arc<AtomicI32>,
     /// The driver asked for TLS: the server's first byte is its one-byte answer, `S` (what
     /// follows is TLS: nothing to read, and no password in the clear) or `N` (plain messages
     /// follow).
@@ -286,10 +371,12 @@ struct AuthWatch<S> {
 }
 
 impl<S> AuthWatch<S> {
-    fn new(inner: S, allow_cleartext: bool, ssl_reply: bool) -> AuthWatch<S> {
+    fn new(inner: S, allow_cleartext: bool, ssl_reply: bool, pid: Arc<AtomicI32>) -> AuthWatch<S> {
         AuthWatch {
             inner,
             allow_cleartext,
+            authenticated: false,
+            pid,
             ssl_reply,
             head: [0; 9],
             have: 0,
@@ -323,7 +410,7 @@ impl<S> AuthWatch<S> {
                 bytes = &bytes[1..];
                 continue;
             }
-            let need = if self.head[0] == b'R' { 9 } else { 5 };
+            let need = if matches!(self.head[0], b'R' | b'K') { 9 } else { 5 };
             let n = (need - self.have).min(bytes.len());
             self.head[self.have..self.have + n].copy_from_slice(&bytes[..n]);
             self.have += n;
@@ -333,20 +420,28 @@ impl<S> AuthWatch<S> {
             }
             let len = u32::from_be_bytes([self.head[1], self.head[2], self.head[3], self.head[4]]);
             let body = (len as usize).saturating_sub(4);
-            if self.head[0] == b'R' {
-                match u32::from_be_bytes([self.head[5], self.head[6], self.head[7], self.head[8]]) {
-                    AUTH_OK => self.done = true,
-                    AUTH_CLEARTEXT if !self.allow_cleartext => {
-                        return Err(io::Error::new(
-                            io::ErrorKind::PermissionDenied,
-                            CleartextRefused,
-                        ));
+            let first = [self.head[5], self.head[6], self.head[7], self.head[8]];
+            match self.head[0] {
+                b'R' if !self.authenticated => {
+                    match u32::from_be_bytes(first) {
+                        AUTH_OK => self.authenticated = true,
+                        AUTH_CLEARTEXT if !self.allow_cleartext => {
+                            return Err(io::Error::new(
+                                io::ErrorKind::PermissionDenied,
+                                CleartextRefused,
+                            ));
+                        }
+                        _ => {}
                     }
-                    _ => {}
+                    self.skip = body.saturating_sub(4);
                 }
-                self.skip = body.saturating_sub(4);
-            } else {
-                self.skip = body;
+                b'K' => {
+                    self.pid.store(i32::from_be_bytes(first), Ordering::SeqCst);
+                    self.skip = body.saturating_sub(4);
+                }
+                b'R' => self.skip = body.saturating_sub(4),
+                b'Z' => self.done = true,
+                _ => self.skip = body,
             }
             self.have = 0;
         }
@@ -378,10 +473,11 @@ impl<S: TlsStream + Unpin> TlsStream for AuthWatch<S> {
     }
 }
 
-/// The TLS handshake, then the cleartext-password watch over what it decrypts.
+/// The TLS handshake, then the watch over what it decrypts.
 struct WatchedTls<T> {
     inner: T,
     allow_cleartext: bool,
+    pid: Arc<AtomicI32>,
 }
 
 impl<S, T> TlsConnect<S> for WatchedTls<T>
@@ -396,8 +492,8 @@ where
     type Future = BoxFuture<'static, Result<AuthWatch<T::Stream>, T::Error>>;
 
     fn connect(self, stream: S) -> Self::Future {
-        let (handshake, allow) = (self.inner.connect(stream), self.allow_cleartext);
-        Box::pin(async move { Ok(AuthWatch::new(handshake.await?, allow, false)) })
+        let (handshake, allow, pid) = (self.inner.connect(stream), self.allow_cleartext, self.pid);
+        Box::pin(async move { Ok(AuthWatch::new(handshake.await?, allow, false, pid)) })
     }
 }
 
@@ -435,23 +531,27 @@ mod tests {
         let mut stream = notice.to_vec();
         stream.extend(auth(AUTH_CLEARTEXT, &[]));
         for split in 0..stream.len() {
-            let mut w = AuthWatch::new((), false, false);
+            let mut w = AuthWatch::new((), false, false, Arc::default());
             let (a, b) = stream.split_at(split);
             let refused = w.watch(a).and_then(|_| w.watch(b)).unwrap_err();
             assert!(refused.get_ref().unwrap().is::<CleartextRefused>());
         }
-        let mut allowed = AuthWatch::new((), true, false);
+        let mut allowed = AuthWatch::new((), true, false, Arc::default());
         assert!(allowed.watch(&stream).is_ok());
 
         let mut scram = auth(10, b"SCRAM-SHA-256\0\0");
         scram.extend(auth(5, &[1, 2, 3, 4]));
         scram.extend(auth(AUTH_OK, &[]));
         scram.extend(auth(AUTH_CLEARTEXT, &[]));
-        let mut w = AuthWatch::new((), false, false);
+        // BackendKeyData (pid 4242, key), then ReadyForQuery.
+        scram.extend([b'K', 0, 0, 0, 12, 0, 0, 0x10, 0x92, 9, 9, 9, 9]);
+        scram.extend([b'Z', 0, 0, 0, 5, b'I']);
+        let mut w = AuthWatch::new((), false, false, Arc::default());
         for byte in &scram {
             w.watch(std::slice::from_ref(byte)).unwrap();
         }
         assert!(w.done);
+        assert_eq!(w.pid.load(Ordering::SeqCst), 4242);
     }
 
     #[test]
@@ -460,12 +560,12 @@ mod tests {
     fn reads_the_answer_to_a_tls_request() {
         let mut plain = vec![b'N'];
         plain.extend(auth(AUTH_CLEARTEXT, &[]));
-        let mut w = AuthWatch::new((), false, true);
+        let mut w = AuthWatch::new((), false, true, Arc::default());
         let refused = w.watch(&plain).unwrap_err();
         assert!(refused.get_ref().unwrap().is::<CleartextRefused>());
         let mut tls = vec![b'S'];
         tls.extend(auth(AUTH_CLEARTEXT, &[]));
-        let mut w = AuthWatch::new((), false, true);
+        let mut w = AuthWatch::new((), false, true, Arc::default());
         w.watch(&tls).unwrap();
         assert!(w.done);
     }

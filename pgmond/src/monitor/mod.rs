@@ -31,7 +31,6 @@ use serde::Serialize;
 
 pub use disk::ssh_configured;
 pub use error::MonitorError;
-pub use pools::APPLICATION_NAME;
 use pools::Pools;
 use status::LiveFacts;
 use tls_files::TlsFiles;
@@ -200,15 +199,20 @@ impl Monitor {
             .map(|(_, f)| f.clone())
     }
 
+    /// The backend pids of pgmon's own sessions open on `server`'s PostgreSQL.
+    pub fn own_pids(&self, server: &Server) -> Vec<i32> {
+        self.pools.own.of(&server.host, server.port)
+    }
+
     /// Sessions with a state (`/server_stats/{name}`), less pgmon's own (they are what asks).
     pub async fn sessions(&self, server: &Server) -> Result<Vec<Session>, MonitorError> {
         const SQL: &str = "SELECT pid, usename::text, datname::text, query, state
                            FROM pg_stat_activity
                            WHERE state IS NOT NULL
                              AND pid <> pg_backend_pid()
-                             AND application_name IS DISTINCT FROM $1";
+                             AND pid <> ALL($1::int4[])";
         self.with_client(server, live_db(server), |c| async move {
-            let rows = c.query(SQL, &[&pools::APPLICATION_NAME]).await?;
+            let rows = c.query(SQL, &[&self.own_pids(server)]).await?;
             Ok(rows
                 .iter()
                 .map(|r| Session {

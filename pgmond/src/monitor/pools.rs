@@ -20,13 +20,14 @@ use pgmon_common::ConfigDir;
 use pgmon_common::api::PoolStatus;
 use pgmon_common::servers::Server;
 
-use super::connect::GuardedConnect;
+use super::connect::{GuardedConnect, OwnPids};
 use super::error::MonitorError;
 use super::tls::TlsSettings;
 use super::tls_files::TlsFiles;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How pgmon's sessions name themselves in `pg_stat_activity`.
+/// How pgmon's sessions name themselves in `pg_stat_activity` (for the DBA's eye: pgmon knows
+/// its own sessions by their pids, since anyone can take this name).
 pub const APPLICATION_NAME: &str = "pgmon";
 /// UTC, so `date_trunc` buckets and rendered times match the recorded answers everywhere.
 const SESSION_OPTIONS: &str =
@@ -65,6 +66,8 @@ pub struct Pools {
     pools: Mutex<HashMap<String, Entry>>,
     /// Which TLS files the servers' entries may name.
     tls: Arc<TlsFiles>,
+    /// The backend pids of the sessions pgmon has open.
+    pub own: Arc<OwnPids>,
 }
 
 /// `host:port:user:db`, the key the Python backend showed in `/api/pools/status`.
@@ -100,6 +103,7 @@ impl Pools {
         Pools {
             pools: Mutex::new(HashMap::new()),
             tls,
+            own: Arc::default(),
         }
     }
 
@@ -112,7 +116,7 @@ impl Pools {
         dir: &ConfigDir,
     ) -> Result<tokio_postgres::Client, MonitorError> {
         use deadpool_postgres::Connect;
-        let (cfg, connect) = session(server, db, dir, &self.tls)?;
+        let (cfg, connect) = session(server, db, dir, (&self.tls, &self.own))?;
         Ok(connect.connect(&cfg).await?.0)
     }
 
@@ -139,7 +143,7 @@ impl Pools {
             return Ok(e.pool.clone());
         }
         let profile = PoolProfile::for_server(server);
-        let pool = build_pool(server, db, dir, &self.tls, profile)?;
+        let pool = build_pool(server, db, dir, (&self.tls, &self.own), profile)?;
         pools.insert(
             key,
             Entry {
@@ -210,7 +214,7 @@ fn session(
     server: &Server,
     db: &str,
     dir: &ConfigDir,
-    tls: &Arc<TlsFiles>,
+    (tls, own): (&Arc<TlsFiles>, &Arc<OwnPids>),
 ) -> Result<(tokio_postgres::Config, GuardedConnect), MonitorError> {
     let cipher = dir.cipher()?;
     let mut cfg = tokio_postgres::Config::new();
@@ -222,10 +226,10 @@ fn session(
         cfg.password(p.reveal(cipher, &format!("password of server {}", server.name))?);
     }
     let connect = GuardedConnect::new(
-        server.host.clone(),
-        server.port,
+        (server.host.clone(), server.port),
         server.allow_cleartext_password,
         TlsSettings::of(server, tls),
+        Arc::clone(own),
     );
     Ok((cfg, connect))
 }
@@ -234,7 +238,7 @@ fn build_pool(
     server: &Server,
     db: &str,
     dir: &ConfigDir,
-    tls: &Arc<TlsFiles>,
+    tls: (&Arc<TlsFiles>, &Arc<OwnPids>),
     profile: PoolProfile,
 ) -> Result<Pool, MonitorError> {
     let (cfg, connect) = session(server, db, dir, tls)?;
