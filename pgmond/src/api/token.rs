@@ -81,10 +81,14 @@ pub async fn login(
             state.throttle.failed(addr, &login);
         }
         // One line fail2ban can match: see the README for the filter.
-        tracing::warn!("login failed for {} from {shown}", login.escape_debug());
+        // The login is anyone's text: cut as the audit actor is.
+        let tried: String = login.chars().take(256).collect();
+        tracing::warn!("login failed for {} from {shown}", tried.escape_debug());
         return Err(ApiError::BadCredentials);
     };
-    state.throttle.succeeded(&user.login);
+    if let Some(addr) = addr {
+        state.throttle.succeeded(addr, &user.login);
+    }
     tracing::info!("login succeeded for {} from {shown}", user.login);
     Ok(Json(pair(&state, &user, &new_session())))
 }

@@ -1,9 +1,16 @@
 //! Sign-in that withstands guessing: failed logins are counted per source address and per
-//! login, and past the limit both are refused (429 with `Retry-After`) before any password is
-//! checked, for a minute, then twice as long each time the limit is reached again; a success
-//! clears the login's count. The answer is the same whether the login exists. Password checks
-//! (bcrypt, a quarter of a second of CPU each) run a few at a time, so a flood of guesses
-//! cannot take the cores the rest of the API needs. The admin socket is not throttled.
+//! login from that address, and past the limit the address (any login from it), or the login
+//! from that address, is refused (429 with `Retry-After`) before any password is checked, for a
+//! minute, then twice as long each time the limit is reached again; a success clears the
+//! login's count at that address. The answer is the same whether the login exists.
+//!
+//! There is no account-wide block: one would let anyone lock the owner out by guessing wrong
+//! from anywhere (five guesses at `admin` used to keep the real admin out for 15 minutes). A
+//! guesser spread over many addresses is held by each address's own limit, and by the password
+//! checks, which run a few at a time (bcrypt, a quarter of a second of CPU each), so a flood
+//! of guesses cannot take the cores the rest of the API needs. A request without an address
+//! (none on TCP: a test's in-process client) is counted per login. The admin socket is not
+//! throttled.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -24,7 +31,7 @@ const CHECK_WAIT: Duration = Duration::from_secs(2);
 /// Limits from pgmond.toml.
 #[derive(Clone, Copy, Debug)]
 pub struct ThrottleLimits {
-    /// Failures per minute for one login before it is blocked.
+    /// Failures per minute for one login from one address before that pair is blocked.
     pub per_login: usize,
     /// Failures per minute from one address before it is blocked.
     pub per_source: usize,
@@ -37,6 +44,9 @@ pub struct ThrottleLimits {
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Key {
     Source(IpAddr),
+    /// A login tried from an address.
+    Pair(IpAddr, String),
+    /// A login tried with no address known.
     Login(String),
 }
 
@@ -75,8 +85,12 @@ pub enum Refusal {
     Busy,
 }
 
-fn login_key(login: &str) -> Key {
-    Key::Login(login.chars().take(MAX_LOGIN_CHARS).collect())
+fn login_key(source: Option<IpAddr>, login: &str) -> Key {
+    let login = login.chars().take(MAX_LOGIN_CHARS).collect();
+    match source {
+        Some(addr) => Key::Pair(addr, login),
+        None => Key::Login(login),
+    }
 }
 
 impl LoginThrottle {
@@ -89,7 +103,7 @@ impl LoginThrottle {
     }
 
     fn keys(source: Option<IpAddr>, login: &str) -> Vec<Key> {
-        let mut keys = vec![login_key(login)];
+        let mut keys = vec![login_key(source, login)];
         keys.extend(source.map(Key::Source));
         keys
     }
@@ -139,7 +153,7 @@ impl LoginThrottle {
         for key in Self::keys(source, login) {
             let limit = match key {
                 Key::Source(_) => self.limits.per_source,
-                Key::Login(_) => self.limits.per_login,
+                Key::Pair(..) | Key::Login(_) => self.limits.per_login,
             };
             let r = records.entry(key).or_default();
             r.forget_old(now);
@@ -155,11 +169,11 @@ impl LoginThrottle {
         }
     }
 
-    /// A successful login clears its login's record (not its source's: one good password
-    /// does not excuse a flood of guesses from the same address).
-    pub fn succeeded(&self, login: &str) {
+    /// A successful login clears its login's record at its address (not the address's own:
+    /// one good password does not excuse a flood of guesses from the same address).
+    pub fn succeeded(&self, source: Option<IpAddr>, login: &str) {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        records.remove(&login_key(login));
+        records.remove(&login_key(source, login));
     }
 }
 
@@ -177,8 +191,9 @@ mod tests {
     }
 
     #[tokio::test]
-    /// A login is blocked at its limit, for a minute, then for twice as long; a success
-    /// clears it; another login from another address is not affected; blocks are capped.
+    /// A login is blocked at its limit from the guessing address only, for a minute, then for
+    /// twice as long; a success clears it; the same login from another address is not
+    /// affected; blocks are capped.
     async fn limits_and_backoff() {
         let t = throttle();
         let a: IpAddr = "127.0.0.2".parse().unwrap();
@@ -189,21 +204,22 @@ mod tests {
         }
         assert!(t.admit(Some(a), "bob").await.is_ok());
         t.failed(Some(a), "bob");
-        let Err(Refusal::Blocked(wait)) = t.admit(Some(b), "bob").await else {
+        let Err(Refusal::Blocked(wait)) = t.admit(Some(a), "bob").await else {
             panic!("bob not blocked");
         };
         assert!(wait > Duration::from_secs(59) && wait <= WINDOW);
+        assert!(t.admit(Some(b), "bob").await.is_ok(), "the owner locked out");
         assert!(t.admit(Some(b), "carol").await.is_ok());
         // The second strike doubles the block; the third is capped at 150 s.
         for (n, expected) in [(2u64, 120u64), (3, 150)] {
             {
                 let mut records = t.records.lock().unwrap();
-                records.get_mut(&login_key("bob")).unwrap().blocked_until = None;
+                records.get_mut(&login_key(Some(a), "bob")).unwrap().blocked_until = None;
             }
             for _ in 0..3 {
-                t.failed(Some(b), "bob");
+                t.failed(Some(a), "bob");
             }
-            let Err(Refusal::Blocked(wait)) = t.admit(None, "bob").await else {
+            let Err(Refusal::Blocked(wait)) = t.admit(Some(a), "bob").await else {
                 panic!("strike {n}: bob not blocked");
             };
             assert!(
@@ -215,8 +231,9 @@ mod tests {
                 "strike {n}: {wait:?}"
             );
         }
-        t.succeeded("bob");
-        assert!(t.admit(None, "bob").await.is_ok());
+        t.succeeded(Some(a), "bob");
+        let records = t.records.lock().unwrap();
+        assert!(!records.contains_key(&login_key(Some(a), "bob")));
     }
 
     #[tokio::test]
