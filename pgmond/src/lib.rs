@@ -176,6 +176,12 @@ impl Daemon {
         tokio::spawn(state.fleet.clone().run(shutdown.clone()));
         tokio::spawn(
             state
+                .sessions
+                .clone()
+                .compact_in_background(shutdown.clone()),
+        );
+        tokio::spawn(
+            state
                 .monitor
                 .clone()
                 .refresh_statuses(state.fleet.clone(), shutdown.clone()),

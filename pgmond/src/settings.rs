@@ -173,17 +173,57 @@ impl FileSettings {
         }
         // Durations are multiplied and added to instants: each is bounded here, when read.
         let bounds: [(&str, u64, u64, u64); 11] = [
-            ("token_expiration_minutes", self.token_expiration_minutes, 1, 525_600),
-            ("refresh_token_expiration_minutes", self.refresh_token_expiration_minutes, 1, 5_256_000),
+            (
+                "token_expiration_minutes",
+                self.token_expiration_minutes,
+                1,
+                525_600,
+            ),
+            (
+                "refresh_token_expiration_minutes",
+                self.refresh_token_expiration_minutes,
+                1,
+                5_256_000,
+            ),
             ("audit_retention_days", self.audit_retention_days, 1, 36_500),
             ("raw_retention_days", self.raw_retention_days, 1, 3_650),
-            ("collect_interval_seconds", self.collect_interval_seconds, 1, 86_400),
-            ("size_interval_seconds", self.size_interval_seconds, 1, 604_800),
-            ("status_cache_ttl_seconds", self.status_cache_ttl_seconds, 0, 86_400),
-            ("ssh_cache_ttl_seconds", self.ssh_cache_ttl_seconds, 0, 86_400),
-            ("header_timeout_seconds", self.header_timeout_seconds, 1, 3_600),
+            (
+                "collect_interval_seconds",
+                self.collect_interval_seconds,
+                1,
+                86_400,
+            ),
+            (
+                "size_interval_seconds",
+                self.size_interval_seconds,
+                1,
+                604_800,
+            ),
+            (
+                "status_cache_ttl_seconds",
+                self.status_cache_ttl_seconds,
+                0,
+                86_400,
+            ),
+            (
+                "ssh_cache_ttl_seconds",
+                self.ssh_cache_ttl_seconds,
+                0,
+                86_400,
+            ),
+            (
+                "header_timeout_seconds",
+                self.header_timeout_seconds,
+                1,
+                3_600,
+            ),
             ("drain_seconds", self.drain_seconds, 0, 3_600),
-            ("login_block_max_seconds", self.login_block_max_seconds, 1, 30 * 86_400),
+            (
+                "login_block_max_seconds",
+                self.login_block_max_seconds,
+                1,
+                30 * 86_400,
+            ),
         ];
         if let Some((name, value, min, max)) =
             bounds.iter().find(|(_, v, min, max)| v < min || v > max)

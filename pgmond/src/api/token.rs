@@ -90,11 +90,16 @@ pub async fn login(
         state.throttle.succeeded(addr, &user.login);
     }
     tracing::info!("login succeeded for {} from {shown}", user.login);
-    Ok(Json(pair(&state, &user, &new_session())))
+    let session = new_session();
+    let pair = state.tokens.issue(&user, &session);
+    let (sessions, until) = (state.sessions.clone(), state.tokens.session_end());
+    let (login, refresh_id) = (user.login.clone(), pair.refresh_id.clone());
+    tokio::task::spawn_blocking(move || sessions.start(&session, &login, &refresh_id, until))
+        .await??;
+    Ok(Json(token(pair)))
 }
 
-fn pair(state: &AppState, user: &pgmon_common::users::User, session: &str) -> Token {
-    let pair = state.tokens.issue(user, session);
+fn token(pair: crate::auth::jwt::Pair) -> Token {
     Token {
         access_token: pair.access,
         token_type: "bearer".into(),
@@ -129,10 +134,13 @@ pub async fn refresh(
     };
     let snapshot = state.fleet.get();
     let user = token_user(&snapshot, &state.tokens, &subject)?.clone();
+    let pair = state.tokens.issue(&user, &session);
     let (sessions, until) = (state.sessions.clone(), state.tokens.session_end());
-    let (sid, jti) = (session.clone(), id);
-    let exchange =
-        tokio::task::spawn_blocking(move || sessions.exchange(&sid, &jti, until)).await??;
+    let (login, next) = (user.login.clone(), pair.refresh_id.clone());
+    let exchange = tokio::task::spawn_blocking(move || {
+        sessions.exchange((&session, &login), &id, &next, until)
+    })
+    .await??;
     if exchange == Exchange::Reused {
         tracing::warn!(
             "refresh token reused for {}: session ended",
@@ -140,7 +148,7 @@ pub async fn refresh(
         );
         return Err(ApiError::TokenRevoked);
     }
-    Ok(Json(pair(&state, &user, &session)))
+    Ok(Json(token(pair)))
 }
 
 #[utoipa::path(

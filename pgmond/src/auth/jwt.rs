@@ -47,6 +47,8 @@ pub struct Subject {
 pub struct Pair {
     pub access: String,
     pub refresh: String,
+    /// The refresh token's `jti`: what its session remembers as current.
+    pub refresh_id: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -95,21 +97,23 @@ impl TokenKeys {
     /// each valid for its configured lifetime.
     pub fn issue(&self, user: &pgmon_common::users::User, session: &str) -> Pair {
         let now = chrono::Utc::now().timestamp().max(0) as u64;
-        let token = |lifetime: Duration, typ: Option<&str>| {
+        let token = |lifetime: Duration, typ: Option<&str>, jti: String| {
             let claims = Claims {
                 sub: user.login.clone(),
                 exp: now + lifetime.as_secs(),
                 ver: Some(self.version(user)),
                 sid: Some(session.to_owned()),
-                jti: Some(random_id()),
+                jti: Some(jti),
                 typ: typ.map(str::to_owned),
             };
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
                 .expect("HS256 encoding with an HMAC key cannot fail")
         };
+        let refresh_id = random_id();
         Pair {
-            access: token(self.lifetime, None),
-            refresh: token(self.refresh_lifetime, Some(REFRESH)),
+            access: token(self.lifetime, None, random_id()),
+            refresh: token(self.refresh_lifetime, Some(REFRESH), refresh_id.clone()),
+            refresh_id,
         }
     }
 

@@ -208,13 +208,19 @@ mod tests {
             panic!("bob not blocked");
         };
         assert!(wait > Duration::from_secs(59) && wait <= WINDOW);
-        assert!(t.admit(Some(b), "bob").await.is_ok(), "the owner locked out");
+        assert!(
+            t.admit(Some(b), "bob").await.is_ok(),
+            "the owner locked out"
+        );
         assert!(t.admit(Some(b), "carol").await.is_ok());
         // The second strike doubles the block; the third is capped at 150 s.
         for (n, expected) in [(2u64, 120u64), (3, 150)] {
             {
                 let mut records = t.records.lock().unwrap();
-                records.get_mut(&login_key(Some(a), "bob")).unwrap().blocked_until = None;
+                records
+                    .get_mut(&login_key(Some(a), "bob"))
+                    .unwrap()
+                    .blocked_until = None;
             }
             for _ in 0..3 {
                 t.failed(Some(a), "bob");

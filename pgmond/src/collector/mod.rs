@@ -339,11 +339,10 @@ impl Collector {
             let started = Instant::now();
             let read = tokio::time::timeout(
                 SAMPLE_DEADLINE,
-                self.monitor
-                    .with_client(&server, live_db(&server), |c| {
-                        let own = self.monitor.own_pids(&server);
-                        async move { sample::read(&c, false, &mut HashMap::new(), own).await }
-                    }),
+                self.monitor.with_client(&server, live_db(&server), |c| {
+                    let own = self.monitor.own_pids(&server);
+                    async move { sample::read(&c, false, &mut HashMap::new(), own).await }
+                }),
             )
             .await;
             if let Ok(Ok(read)) = read {

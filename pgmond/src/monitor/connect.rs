@@ -410,7 +410,11 @@ impl<S> AuthWatch<S> {
                 bytes = &bytes[1..];
                 continue;
             }
-            let need = if matches!(self.head[0], b'R' | b'K') { 9 } else { 5 };
+            let need = if matches!(self.head[0], b'R' | b'K') {
+                9
+            } else {
+                5
+            };
             let n = (need - self.have).min(bytes.len());
             self.head[self.have..self.have + n].copy_from_slice(&bytes[..n]);
             self.have += n;
