@@ -109,6 +109,21 @@ impl<T: Serialize + DeserializeOwned + Clone> JsonStore<T> {
         change: impl FnOnce(&mut Vec<T>) -> Result<R>,
         scrub: Option<Scrub<'_, T>>,
     ) -> Result<R> {
+        self.write_under_lock(change, Some(scrub))
+    }
+
+    /// Like [`update`](Self::update) without a backup: for bookkeeping (a login's time) that
+    /// must not push the backup of a real change out of the folder.
+    pub fn update_unbacked<R>(&self, change: impl FnOnce(&mut Vec<T>) -> Result<R>) -> Result<R> {
+        self.write_under_lock(change, None)
+    }
+
+    /// The update; `backup` says whether (and through which scrub) the old file is kept.
+    fn write_under_lock<R>(
+        &self,
+        change: impl FnOnce(&mut Vec<T>) -> Result<R>,
+        backup: Option<Option<Scrub<'_, T>>>,
+    ) -> Result<R> {
         let _lock = self.lock(true)?;
         let stamp = self.stamp()?;
         let old = match stamp {
@@ -120,9 +135,9 @@ impl<T: Serialize + DeserializeOwned + Clone> JsonStore<T> {
             None => Vec::new(),
         };
         // The old content, kept for the scrubbed backup before `change` alters it.
-        let before = scrub.map(|scrub| (scrub, items.clone()));
+        let before = backup.map(|scrub| scrub.map(|scrub| (scrub, items.clone())));
         let out = change(&mut items)?;
-        if let Some(bytes) = &old {
+        if let (Some(bytes), Some(before)) = (&old, before) {
             self.backup(bytes, before)?;
         }
         self.write_file(&items)?;
@@ -166,6 +181,7 @@ impl<T: Serialize + DeserializeOwned + Clone> JsonStore<T> {
             .create(true)
             .truncate(false)
             .mode(FILE_MODE)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&self.lock_path);
         let file = match opened {
             Ok(f) => f,
@@ -186,11 +202,19 @@ impl<T: Serialize + DeserializeOwned + Clone> JsonStore<T> {
     /// hand-written file's wider mode.)
     fn backup(&self, old: &[u8], scrub: Option<(Scrub<'_, T>, Vec<T>)>) -> Result<()> {
         create_private_dir(&self.backup_dir)?;
-        let stamp = chrono::Local::now().format("%Y%m%d_%H%M%S");
-        let target = self
+        // To the microsecond, and never over another: two writes in one second keep two.
+        let stamp = chrono::Local::now().format("%Y%m%d_%H%M%S_%6f");
+        let mut target = self
             .backup_dir
             .join(format!("{}_{stamp}.json", self.backup_prefix));
-        let _ = fs::remove_file(&target);
+        for n in 1.. {
+            if fs::symlink_metadata(&target).is_err() {
+                break;
+            }
+            target = self
+                .backup_dir
+                .join(format!("{}_{stamp}_{n}.json", self.backup_prefix));
+        }
         let scrubbed = match scrub {
             Some((scrub, mut items)) => scrub(&mut items).then_some(self.render(&items)?),
             None => None,

@@ -317,7 +317,7 @@ impl ConfigDir {
 
     /// Records a successful login.
     pub fn touch_last_login(&self, login: &str) -> Result<()> {
-        self.users.update(|users| {
+        self.users.update_unbacked(|users| {
             let i = position(users, login)?;
             users[i].last_login = Some(Timestamp::now());
             Ok(())

@@ -156,6 +156,10 @@ pub async fn update(
 ) -> Result<Json<ServerStatus>, ApiError> {
     check_interval(&input)?;
     check_tls_files(&state, &input).await?;
+    if input.name != name {
+        // Told before the file changes, so the supervisor never sees the new list without it.
+        state.collector.server_renamed(&name, &input.name);
+    }
     let target = name.clone();
     let (update, keys) = with_keys(&state, move |dir| dir.update_server(&target, input)).await?;
     state.monitor.forget(&update.old);

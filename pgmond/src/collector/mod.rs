@@ -85,6 +85,9 @@ pub struct Collector {
     /// Each server's newest sample, for `/metrics`: a scrape never asks a server.
     latest: Mutex<HashMap<String, Arc<LatestSample>>>,
     wake: Notify,
+    /// Renames made through the API (old name → new), for the next reconcile: the history
+    /// follows them whatever else the change touched.
+    renames: Mutex<HashMap<String, String>>,
 }
 
 /// The newest sample of a server, and how many were taken and failed since pgmond started.
@@ -111,6 +114,11 @@ pub struct Live {
 
 fn clamp(bytes: u64) -> i64 {
     i64::try_from(bytes).unwrap_or(i64::MAX)
+}
+
+/// Whether two entries are the same in every field.
+fn same(a: &Server, b: &Server) -> bool {
+    serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -140,6 +148,7 @@ impl Collector {
             imports: Mutex::new(HashMap::new()),
             latest: Mutex::new(HashMap::new()),
             wake: Notify::new(),
+            renames: Mutex::new(HashMap::new()),
         }
     }
 
@@ -152,11 +161,17 @@ impl Collector {
         self.wake.notify_one();
     }
 
+    /// Tells the supervisor that server `old` is now called `new`.
+    pub fn server_renamed(&self, old: &str, new: &str) {
+        lock(&self.renames).insert(old.to_owned(), new.to_owned());
+        self.wake.notify_one();
+    }
+
     /// Runs until `shutdown`, then stops every task.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let retention = tokio::spawn(Arc::clone(&self).retention_loop());
         loop {
-            self.reconcile();
+            self.reconcile().await;
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}
@@ -167,6 +182,10 @@ impl Collector {
         for (_, t) in lock(&self.tasks).drain() {
             t.sampler.abort();
             t.importer.abort();
+        }
+        // A clean stop leaves every sample in history.db, none in its write-ahead log.
+        if let Err(e) = self.store.checkpoint().await {
+            tracing::warn!(error = %e, "checkpointing the history store failed");
         }
     }
 
@@ -187,8 +206,12 @@ impl Collector {
     }
 
     /// Starts tasks for new servers, restarts those of changed entries and stops those of
-    /// removed ones.
-    fn reconcile(self: &Arc<Self>) {
+    /// removed ones, whatever changed the list (the API, pgmonctl on the files, an edit by
+    /// hand): what an old entry held (pools, cached status) is let go, and its history follows
+    /// the server. An entry that reappears under another name, the same in all else, was
+    /// renamed: its history moves with it. One that is gone has its history set aside, so a
+    /// new server under the name starts empty.
+    async fn reconcile(self: &Arc<Self>) {
         let servers = Arc::clone(&self.fleet.get().servers);
         {
             // The same list as last time: nothing to compare.
@@ -198,24 +221,50 @@ impl Collector {
             }
             *seen = Some(Arc::clone(&servers));
         }
-        let mut tasks = lock(&self.tasks);
-        let mut imports = lock(&self.imports);
         let listed: HashMap<&str, &Server> = servers.iter().map(|s| (s.name.as_str(), s)).collect();
-        tasks.retain(|name, t| {
-            let keep = listed.get(name.as_str()).is_some_and(|s| {
-                serde_json::to_value(s).ok() == serde_json::to_value(&t.server).ok()
-            });
+        let mut stopped = Vec::new();
+        lock(&self.tasks).retain(|name, t| {
+            let keep = listed.get(name.as_str()).is_some_and(|s| same(s, &t.server));
             if !keep {
                 t.sampler.abort();
                 t.importer.abort();
-                if !listed.contains_key(name.as_str()) {
-                    imports.remove(name);
-                    lock(&self.latest).remove(name);
-                }
+                stopped.push(t.server.clone());
             }
             keep
         });
-        for server in servers.iter() {
+        let fresh: Vec<&Server> = {
+            let tasks = lock(&self.tasks);
+            servers
+                .iter()
+                .filter(|s| !tasks.contains_key(&s.name))
+                .collect()
+        };
+        for old in &stopped {
+            self.monitor.forget(old);
+            let told = lock(&self.renames).remove(&old.name);
+            let renamed = fresh.iter().find(|n| {
+                let mut moved = old.clone();
+                moved.name.clone_from(&n.name);
+                n.name != old.name && (told.as_ref() == Some(&n.name) || same(&moved, n))
+            });
+            let history = match renamed {
+                Some(n) => self.store.rename_server(&old.name, &n.name).await,
+                None if !listed.contains_key(old.name.as_str()) => {
+                    self.store.retire_server(&old.name).await
+                }
+                None => Ok(()),
+            };
+            if let Err(e) = history {
+                tracing::warn!(server = %old.name, error = %e, "moving a server's history failed");
+            }
+            if !listed.contains_key(old.name.as_str()) || renamed.is_some() {
+                lock(&self.imports).remove(&old.name);
+                lock(&self.latest).remove(&old.name);
+            }
+        }
+        let mut tasks = lock(&self.tasks);
+        let mut imports = lock(&self.imports);
+        for server in fresh {
             if tasks.contains_key(&server.name) {
                 continue;
             }

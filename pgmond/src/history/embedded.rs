@@ -209,6 +209,16 @@ fn merge_hourly(tx: &Transaction<'_>, db_id: i64, hour: i64, f: &Figures) -> rus
     Ok(())
 }
 
+/// Renames the history of `name` to one no server can have (`~retired~<time>~<name>`: a `~`
+/// is refused in names).
+fn retire(tx: &Transaction<'_>, name: &str, now: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE server SET name = '~retired~' || ?2 || '~' || name WHERE name = ?1",
+        rusqlite::params![name, now],
+    )?;
+    Ok(())
+}
+
 fn server_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
     tx.prepare_cached("INSERT INTO server (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?
         .execute([name])?;
@@ -522,6 +532,18 @@ fn db_facts(
 
 impl Embedded {
     pub fn open(path: &Path) -> Result<Embedded, HistoryError> {
+        // SQLite follows links: the store and its companions must be files of their own.
+        for companion in ["", "-wal", "-shm", "-journal"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(companion);
+            let p = std::path::PathBuf::from(p);
+            if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(HistoryError::NotAStore(
+                    p,
+                    "a symbolic link: pgmond does not write through links".into(),
+                ));
+            }
+        }
         check_existing(path)?;
         if !path.exists() {
             // Private from the first byte: SQLite gives its WAL and shared-memory files the
@@ -626,6 +648,34 @@ impl Embedded {
     }
 
     /// Notes the databases of a server that is not sampled (see `catalogue`).
+    /// Moves the history of server `old` to `new` (renamed); history already kept under
+    /// `new` is retired first.
+    pub fn rename_server(&self, old: &str, new: &str, now: i64) -> Result<(), HistoryError> {
+        self.write(|tx| {
+            retire(tx, new, now)?;
+            tx.execute(
+                "UPDATE server SET name = ?2 WHERE name = ?1",
+                rusqlite::params![old, new],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Sets the history of server `name` aside (the server was removed): a new server under
+    /// the name starts empty; retention ages the old one out.
+    pub fn retire_server(&self, name: &str, now: i64) -> Result<(), HistoryError> {
+        self.write(|tx| retire(tx, name, now))
+    }
+
+    /// Closes the store: its write-ahead log is folded into the database file, so a stopped
+    /// pgmond leaves every sample in `history.db` alone.
+    pub fn checkpoint(&self) -> Result<(), HistoryError> {
+        lock(&self.readers).clear();
+        let conn = lock(&self.writer);
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn record_catalogue(
         &self,
         server: &str,

@@ -137,6 +137,23 @@ impl HistoryStore {
         tokio::task::spawn_blocking(move || work(&inner)).await?
     }
 
+    /// The history of server `old` is `new`'s from now on.
+    pub async fn rename_server(&self, old: &str, new: &str) -> Result<(), HistoryError> {
+        let (old, new, now) = (old.to_owned(), new.to_owned(), chrono::Utc::now().timestamp());
+        self.run(move |s| s.rename_server(&old, &new, now)).await
+    }
+
+    /// The history of removed server `name` is set aside.
+    pub async fn retire_server(&self, name: &str) -> Result<(), HistoryError> {
+        let (name, now) = (name.to_owned(), chrono::Utc::now().timestamp());
+        self.run(move |s| s.retire_server(&name, now)).await
+    }
+
+    /// Folds the write-ahead log into the store (at shutdown).
+    pub async fn checkpoint(&self) -> Result<(), HistoryError> {
+        self.run(|s| s.checkpoint()).await
+    }
+
     pub async fn record(&self, sample: ServerSample) -> Result<(), HistoryError> {
         self.run(move |s| s.record(&sample)).await
     }
