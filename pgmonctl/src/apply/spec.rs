@@ -255,6 +255,19 @@ pub fn load(path: &Path) -> Result<Spec, CliError> {
     parse(&text)
 }
 
+/// The parser's budget sized to the file: every node and event takes at least a byte of the
+/// text, so a fleet of any size fits, while what aliases expand to (a YAML bomb) stays within
+/// the file's own size.
+fn options_for(text: &str) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(text.len());
+    budget.max_events = budget.max_events.max(text.len().saturating_mul(2));
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(text.len());
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
 pub fn parse(text: &str) -> Result<Spec, CliError> {
     let raw: RawSpec = if text.trim().is_empty() {
         RawSpec {
@@ -263,7 +276,8 @@ pub fn parse(text: &str) -> Result<Spec, CliError> {
             users: Vec::new(),
         }
     } else {
-        serde_saphyr::from_str(text).map_err(|e| CliError::Usage(format!("{e}")))?
+        serde_saphyr::from_str_with_options(text, options_for(text))
+            .map_err(|e| CliError::Usage(format!("{e}")))?
     };
     Ok(Spec {
         ssh_keys: objects("ssh_keys", "name", raw.ssh_keys)?,
@@ -367,6 +381,29 @@ mod tests {
             env_name("SERVER", "db-1.x", "PASSWORD"),
             "PGMON_SERVER_DB_1_X_PASSWORD"
         );
+    }
+
+    #[test]
+    /// A fleet of 50,000 users parses (the budget follows the file); a billion laughs in a
+    /// few hundred bytes is still refused.
+    fn budget_follows_the_file() {
+        let mut text = String::from("users:\n");
+        for i in 0..50_000 {
+            text.push_str(&format!(
+                "  - login: user{i}\n    role: viewer\n    is_active: true\n"
+            ));
+        }
+        assert_eq!(parse(&text).unwrap().users.len(), 50_000);
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (i, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip("abcdefgh".chars())
+        {
+            let refs = vec![format!("*{prev}"); 10].join(", ");
+            bomb.push_str(&format!("{i}: &{i} [{refs}]\n"));
+        }
+        bomb.push_str("users: []\n");
+        assert!(parse(&bomb).is_err(), "a YAML bomb was expanded");
     }
 
     #[test]

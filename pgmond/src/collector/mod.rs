@@ -224,7 +224,9 @@ impl Collector {
         let listed: HashMap<&str, &Server> = servers.iter().map(|s| (s.name.as_str(), s)).collect();
         let mut stopped = Vec::new();
         lock(&self.tasks).retain(|name, t| {
-            let keep = listed.get(name.as_str()).is_some_and(|s| same(s, &t.server));
+            let keep = listed
+                .get(name.as_str())
+                .is_some_and(|s| same(s, &t.server));
             if !keep {
                 t.sampler.abort();
                 t.importer.abort();

@@ -139,7 +139,11 @@ impl HistoryStore {
 
     /// The history of server `old` is `new`'s from now on.
     pub async fn rename_server(&self, old: &str, new: &str) -> Result<(), HistoryError> {
-        let (old, new, now) = (old.to_owned(), new.to_owned(), chrono::Utc::now().timestamp());
+        let (old, new, now) = (
+            old.to_owned(),
+            new.to_owned(),
+            chrono::Utc::now().timestamp(),
+        );
         self.run(move |s| s.rename_server(&old, &new, now)).await
     }
 
