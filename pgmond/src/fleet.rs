@@ -44,30 +44,46 @@ impl Snapshot {
 
 pub struct Fleet {
     dir: Arc<ConfigDir>,
-    current: RwLock<Arc<Snapshot>>,
-    /// Counts snapshots put in place after a write, so a background read that began before
-    /// one cannot put an older view back.
-    writes: AtomicU64,
+    /// The snapshot in use, and the number of the read that made it.
+    current: RwLock<(u64, Arc<Snapshot>)>,
+    /// Numbers reads in the order they begin: a read that began later saw every change an
+    /// earlier one saw, so the highest number in place is the newest view, whichever read
+    /// (after an API write, or in the background) finishes last.
+    reads: AtomicU64,
 }
+
+/// A snapshot and the number of its read.
+pub struct Read(u64, pgmon_common::Result<Snapshot>);
 
 impl Fleet {
     pub fn new(dir: Arc<ConfigDir>, first: Snapshot) -> Fleet {
         Fleet {
             dir,
-            current: RwLock::new(Arc::new(first)),
-            writes: AtomicU64::new(0),
+            current: RwLock::new((0, Arc::new(first))),
+            reads: AtomicU64::new(1),
         }
     }
 
     pub fn get(&self) -> Arc<Snapshot> {
-        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()).1)
     }
 
-    /// Puts the snapshot read right after a write in place.
-    pub fn set(&self, next: Snapshot) {
+    /// Reads the lists now, numbered; blocking (run on the blocking pool).
+    pub fn read(&self, dir: &ConfigDir) -> Read {
+        let n = self.reads.fetch_add(1, Ordering::SeqCst);
+        Read(n, Snapshot::read(dir))
+    }
+
+    /// Puts a read's snapshot in place unless a later read's already is; a failed read is
+    /// returned as its error.
+    pub fn offer(&self, read: Read) -> pgmon_common::Result<()> {
+        let Read(n, snapshot) = read;
+        let snapshot = snapshot?;
         let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        *current = Arc::new(next);
+        if n > current.0 {
+            *current = (n, Arc::new(snapshot));
+        }
+        Ok(())
     }
 
     /// Revalidates every 100 ms until `shutdown`.
@@ -77,16 +93,13 @@ impl Fleet {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(REVALIDATE_EVERY) => {}
             }
-            let dir = Arc::clone(&self.dir);
-            let writes = self.writes.load(Ordering::SeqCst);
-            match tokio::task::spawn_blocking(move || Snapshot::read(&dir)).await {
-                Ok(Ok(next)) => {
-                    let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
-                    if self.writes.load(Ordering::SeqCst) == writes {
-                        *current = Arc::new(next);
+            let me = Arc::clone(&self);
+            match tokio::task::spawn_blocking(move || me.read(&me.dir)).await {
+                Ok(read) => {
+                    if let Err(e) = self.offer(read) {
+                        tracing::warn!(error = %e, "rereading the config failed");
                     }
                 }
-                Ok(Err(e)) => tracing::warn!(error = %e, "rereading the config failed"),
                 Err(e) => tracing::warn!(error = %e, "rereading the config failed"),
             }
         }

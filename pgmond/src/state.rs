@@ -89,15 +89,14 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&ConfigDir) -> pgmon_common::Result<T> + Send + 'static,
     {
-        let dir = Arc::clone(&self.dir);
-        let (out, snapshot) = tokio::task::spawn_blocking(move || {
+        let (dir, fleet) = (Arc::clone(&self.dir), Arc::clone(&self.fleet));
+        let (out, read) = tokio::task::spawn_blocking(move || {
             let out = work(&dir);
-            (out, Snapshot::read(&dir))
+            (out, fleet.read(&dir))
         })
         .await?;
-        if let Ok(s) = snapshot {
-            self.fleet.set(s);
-        }
+        // A failed reread leaves the snapshot to the background check.
+        let _ = self.fleet.offer(read);
         Ok(out?)
     }
 

@@ -12,6 +12,8 @@ use pgmon_common::servers::Server;
 
 /// Rows per page: a few seconds of work at most, so shutdown and new samples do not wait long.
 const PAGE: i64 = 20_000;
+/// A page of legacy rows is read within this long (a large stats database, a busy server).
+const PAGE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -48,7 +50,7 @@ pub async fn import_pass(
     loop {
         let after = cursor.unwrap_or((i64::MIN, i64::MIN));
         let page = monitor
-            .with_client(server, &db, |c| async move {
+            .with_client_within(PAGE_DEADLINE, server, &db, |c| async move {
                 // Before any cursor, from the start of the epoch: no collector ran earlier.
                 let after_ts =
                     DateTime::<Utc>::from_timestamp_micros(after.0).unwrap_or(DateTime::UNIX_EPOCH);
@@ -58,6 +60,7 @@ pub async fn import_pass(
                                 db_size::int8
                          FROM public.pg_statistics
                          WHERE ts >= $1 AND (ts > $1 OR id::int8 > $2)
+                           AND id IS NOT NULL AND datname IS NOT NULL
                          ORDER BY ts, id
                          LIMIT $3",
                         &[&after_ts, &after.1, &PAGE],
@@ -66,7 +69,8 @@ pub async fn import_pass(
                 // Creation times are few; they come with the first page of each pass.
                 let creations = if first {
                     c.query(
-                        "SELECT datname::text, creation_time, oid::int8 FROM public.db_creation",
+                        "SELECT datname::text, creation_time, oid::int8 FROM public.db_creation
+                         WHERE datname IS NOT NULL AND creation_time IS NOT NULL",
                         &[],
                     )
                     .await?

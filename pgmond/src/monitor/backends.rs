@@ -114,6 +114,21 @@ impl Monitor {
         terminate: bool,
         force: bool,
     ) -> Result<Signalled, ActionError> {
+        tokio::time::timeout(
+            super::CALL_DEADLINE,
+            self.signal_now(server, pid, terminate, force),
+        )
+        .await
+        .unwrap_or(Err(ActionError::Monitor(MonitorError::Timeout)))
+    }
+
+    async fn signal_now(
+        &self,
+        server: &Server,
+        pid: i32,
+        terminate: bool,
+        force: bool,
+    ) -> Result<Signalled, ActionError> {
         let client = self.pools.get(server, live_db(server), &self.dir).await?;
         let row = client
             .query_opt(

@@ -110,7 +110,8 @@ impl Monitor {
         if !ssh_configured(server) {
             return None;
         }
-        let key = ssh_login_key(server);
+        // Per data directory too: two clusters on one host are on different file systems.
+        let key = format!("{}\0{data_dir}", ssh_login_key(server));
         if let Some(d) = self.cached_disk(&key) {
             return Some(Ok(d));
         }

@@ -37,7 +37,7 @@ impl Monitor {
             let bucket = w.aggregation.bucket_sql();
             let timeline_sql = format!(
                 "SELECT {bucket}, datname, sum(numbackends)::int8, count(numbackends), max(db_size)
-                 FROM public.pg_statistics WHERE ts BETWEEN $1 AND $2
+                 FROM public.pg_statistics WHERE ts BETWEEN $1 AND $2 AND datname IS NOT NULL
                  GROUP BY 1, 2 ORDER BY 1, 2"
             );
             let range: [&(dyn ToSql + Sync); 2] = [&w.start, &w.end];
@@ -51,7 +51,8 @@ impl Monitor {
                 c.query(
                     "SELECT s.datname, c.creation_time,
                             EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = s.datname)
-                     FROM (SELECT DISTINCT datname FROM public.pg_statistics WHERE ts BETWEEN $1 AND $2) s
+                     FROM (SELECT DISTINCT datname FROM public.pg_statistics
+                           WHERE ts BETWEEN $1 AND $2 AND datname IS NOT NULL) s
                      LEFT JOIN public.db_creation c ON c.datname = s.datname
                      ORDER BY s.datname",
                     &range

@@ -46,6 +46,9 @@ pub struct CacheTtls {
 const STATUS_CONCURRENCY: usize = 64;
 /// A whole status check (connect and queries) never takes longer than this.
 const CHECK_DEADLINE: Duration = Duration::from_secs(6);
+/// What any one call to a monitored server may take, connecting included (a statements
+/// snapshot is two reads a second apart).
+pub const CALL_DEADLINE: Duration = Duration::from_secs(10);
 
 pub struct Monitor {
     dir: Arc<ConfigDir>,
@@ -112,7 +115,9 @@ impl Monitor {
     }
 
     /// Runs `work` on a pooled connection to `db`, once more on a fresh connection if the
-    /// first one turned out broken (a restarted server leaves dead connections in the pool).
+    /// first one turned out broken (a restarted server leaves dead connections in the pool);
+    /// all of it within [`CALL_DEADLINE`], so a silent network never holds a caller (or a lock
+    /// it holds) for the TCP keepalive's minute.
     pub async fn with_client<T, F, Fut>(
         &self,
         server: &Server,
@@ -123,14 +128,35 @@ impl Monitor {
         F: Fn(Object) -> Fut,
         Fut: Future<Output = Result<T, MonitorError>>,
     {
-        let first = work(self.pools.get(server, db, &self.dir).await?).await;
-        match first {
-            Err(e) if e.is_broken_connection() => {
-                tracing::debug!(server = %server.name, error = %e, "retrying on a fresh connection");
-                work(self.pools.get(server, db, &self.dir).await?).await
+        self.with_client_within(CALL_DEADLINE, server, db, work)
+            .await
+    }
+
+    /// [`with_client`](Self::with_client) with a deadline of the caller's.
+    pub async fn with_client_within<T, F, Fut>(
+        &self,
+        deadline: Duration,
+        server: &Server,
+        db: &str,
+        work: F,
+    ) -> Result<T, MonitorError>
+    where
+        F: Fn(Object) -> Fut,
+        Fut: Future<Output = Result<T, MonitorError>>,
+    {
+        let attempt = async {
+            let first = work(self.pools.get(server, db, &self.dir).await?).await;
+            match first {
+                Err(e) if e.is_broken_connection() => {
+                    tracing::debug!(server = %server.name, error = %e, "retrying on a fresh connection");
+                    work(self.pools.get(server, db, &self.dir).await?).await
+                }
+                other => other,
             }
-            other => other,
-        }
+        };
+        tokio::time::timeout(deadline, attempt)
+            .await
+            .unwrap_or(Err(MonitorError::Timeout))
     }
 
     /// The status object of `server`: stored facts plus live ones (cached for 5 s when ok),
@@ -263,10 +289,11 @@ impl Monitor {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&key);
+        let login = disk::ssh_login_key(server);
         self.disk_cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&disk::ssh_login_key(server));
+            .retain(|key, _| !key.starts_with(&login));
     }
 
     pub fn pool_count(&self) -> usize {

@@ -195,14 +195,24 @@ impl Pools {
         self.each(|e, s| [s.size, s.available, s.waiting, e.profile.max])
     }
 
-    /// `f` of each pool, by the name `/api/pools/status` shows.
+    /// `f` of each pool, by the name `/api/pools/status` shows: `host:port:user:db` as the
+    /// Python backend showed it, with the credentials' tag added where two pools (an entry
+    /// and its changed credentials, two entries at one endpoint) would share that name.
     fn each<T>(&self, f: impl Fn(&Entry, deadpool_postgres::Status) -> T) -> Vec<(String, T)> {
         let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        let shown = |k: &str| k.split_once('#').map_or(k, |(shown, _)| shown).to_owned();
+        let mut uses: HashMap<String, usize> = HashMap::new();
+        for k in pools.keys() {
+            *uses.entry(shown(k)).or_default() += 1;
+        }
         pools
             .iter()
             .map(|(k, e)| {
-                let shown = k.split_once('#').map_or(k.as_str(), |(shown, _)| shown);
-                (shown.to_owned(), f(e, e.pool.status()))
+                let name = match shown(k) {
+                    plain if uses[&plain] == 1 => plain,
+                    _ => k.clone(),
+                };
+                (name, f(e, e.pool.status()))
             })
             .collect()
     }

@@ -122,14 +122,24 @@ fn classify(e: OpenError, host_key_changed: bool) -> SshError {
     }
 }
 
+/// Output kept of a command, per stream: `df` of one mount point prints a few hundred bytes;
+/// a host that sends more is not believed past this.
+const MAX_OUTPUT: usize = 64 << 10;
+
+/// Appends what fits under [`MAX_OUTPUT`].
+fn keep(buf: &mut Vec<u8>, data: &[u8]) {
+    let room = MAX_OUTPUT.saturating_sub(buf.len());
+    buf.extend_from_slice(&data[..data.len().min(room)]);
+}
+
 async fn exec(session: &Handle<HostKeyCheck>, command: &str) -> Result<Output, russh::Error> {
     let mut channel = session.channel_open_session().await?;
     channel.exec(true, command).await?;
     let (mut stdout, mut stderr, mut status) = (Vec::new(), Vec::new(), None);
     while let Some(msg) = channel.wait().await {
         match msg {
-            ChannelMsg::Data { data } => stdout.extend_from_slice(&data),
-            ChannelMsg::ExtendedData { data, .. } => stderr.extend_from_slice(&data),
+            ChannelMsg::Data { data } => keep(&mut stdout, &data),
+            ChannelMsg::ExtendedData { data, .. } => keep(&mut stderr, &data),
             ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
             _ => {}
         }
@@ -216,9 +226,11 @@ fn trust_on_first_use(path: &Path, entry: &str, key: &PublicKey) -> Result<bool,
     if known_other {
         return Ok(false);
     }
+    use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
         .open(path)?;
     std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     writeln!(file, "{entry} {wanted}")?;
