@@ -111,14 +111,63 @@ pub fn openssh_with_rounds(pem_text: &str, rounds: u32) -> String {
 }
 
 /// A fake PostgreSQL server on loopback: it answers every startup with
-/// AuthenticationCleartextPassword and notes whether a password message comes back.
+/// AuthenticationCleartextPassword and notes whether a password message comes back. Without
+/// TLS it answers a TLS request `N`, as a server without SSL does; with a certificate it
+/// answers `S` and speaks TLS (a self-signed certificate: what anyone who took over the host
+/// name could present).
 pub struct CleartextServer {
     pub port: u16,
     got_password: Arc<AtomicBool>,
 }
 
+/// Reads one startup-phase packet (length, then body); `None` when the peer is gone.
+fn packet(conn: &mut impl Read) -> Option<Vec<u8>> {
+    let mut len = [0; 4];
+    conn.read_exact(&mut len).ok()?;
+    let mut body = vec![0; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+    conn.read_exact(&mut body).ok()?;
+    Some(body)
+}
+
+/// The startup packet, then 'R' length 8 code 3 (send the password in cleartext), and whether a
+/// password message ('p') came back.
+fn ask_for_password(conn: &mut (impl Read + Write)) -> bool {
+    if packet(conn).is_none() {
+        return false;
+    }
+    conn.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]).ok();
+    conn.flush().ok();
+    let mut kind = [0; 1];
+    conn.read_exact(&mut kind).is_ok() && kind[0] == b'p'
+}
+
+const SSL_REQUEST: u32 = 80_877_103;
+
 impl CleartextServer {
     pub fn start() -> CleartextServer {
+        Self::serve(None)
+    }
+
+    /// The same over TLS with the certificate and key of PEM files `cert` and `key`.
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> CleartextServer {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(cert)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(key).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        Self::serve(Some(Arc::new(config)))
+    }
+
+    fn serve(tls: Option<Arc<rustls::ServerConfig>>) -> CleartextServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the fake server");
         let port = listener.local_addr().unwrap().port();
         let got_password = Arc::new(AtomicBool::new(false));
@@ -126,30 +175,29 @@ impl CleartextServer {
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(mut conn) = conn else { continue };
-                let flag = Arc::clone(&flag);
+                let (flag, tls) = (Arc::clone(&flag), tls.clone());
                 std::thread::spawn(move || {
                     conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
-                    // A TLS request first (sslmode=prefer) is answered `N`, as a server
-                    // without SSL does; then comes the startup packet.
-                    for _ in 0..2 {
-                        let mut len = [0; 4];
-                        if conn.read_exact(&mut len).is_err() {
-                            return;
-                        }
-                        let mut startup =
-                            vec![0; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
-                        if conn.read_exact(&mut startup).is_err() {
-                            return;
-                        }
-                        if startup != 80_877_103u32.to_be_bytes() {
-                            break;
-                        }
-                        conn.write_all(b"N").ok();
+                    let mut peek = [0; 8];
+                    if conn.peek(&mut peek).ok() != Some(8) {
+                        return;
                     }
-                    // 'R', length 8, code 3: send the password in cleartext.
-                    conn.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]).ok();
-                    let mut kind = [0; 1];
-                    if conn.read_exact(&mut kind).is_ok() && kind[0] == b'p' {
+                    let asks_tls = peek[4..] == SSL_REQUEST.to_be_bytes();
+                    let got = match (asks_tls, tls) {
+                        (true, Some(config)) => {
+                            packet(&mut conn);
+                            conn.write_all(b"S").ok();
+                            let server = rustls::ServerConnection::new(config).unwrap();
+                            ask_for_password(&mut rustls::StreamOwned::new(server, conn))
+                        }
+                        (true, None) => {
+                            packet(&mut conn);
+                            conn.write_all(b"N").ok();
+                            ask_for_password(&mut conn)
+                        }
+                        (false, _) => ask_for_password(&mut conn),
+                    };
+                    if got {
                         flag.store(true, Ordering::SeqCst);
                     }
                 });

@@ -134,17 +134,21 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let Some(action) = route.and_then(|r| action(request.method(), &r)) else {
         return next.run(request).await;
     };
-    if !SESSION_ACTIONS.contains(&action.as_str()) {
-        let log = state.audit.clone();
-        if let Err(e) = tokio::task::spawn_blocking(move || log.ready())
-            .await
-            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
-        {
-            tracing::error!(error = %e, %action, "refusing a change: the audit log cannot be written");
-            return ApiError::AuditUnavailable(e.to_string()).into_response();
+    // Spawned in the same poll that brought the (whole) request here: from now on the client
+    // cannot stop it.
+    let task = tokio::spawn(async move {
+        if !SESSION_ACTIONS.contains(&action.as_str()) {
+            let log = state.audit.clone();
+            if let Err(e) = tokio::task::spawn_blocking(move || log.ready())
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+            {
+                tracing::error!(error = %e, %action, "refusing a change: the audit log cannot be written");
+                return ApiError::AuditUnavailable(e.to_string()).into_response();
+            }
         }
-    }
-    let task = tokio::spawn(record_change(state, request, next, action));
+        record_change(state, request, next, action).await
+    });
     match task.await {
         Ok(response) => response,
         Err(e) => super::middleware::panic_response(e.into_panic()),

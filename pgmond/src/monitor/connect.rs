@@ -30,7 +30,7 @@ use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream}
 /// The error a refused cleartext request carries inside the driver's I/O error, so the status
 /// can name it.
 #[derive(Debug, thiserror::Error)]
-#[error("cleartext password refused (no TLS)")]
+#[error("cleartext password refused (no verified TLS)")]
 pub struct CleartextRefused;
 
 /// The backend pids of pgmon's own open sessions, by `host:port`: how pgmon tells its own

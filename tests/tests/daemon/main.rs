@@ -4,6 +4,7 @@
 
 mod api_socket;
 mod first_start;
+mod hardening;
 mod harness;
 mod https;
 mod metrics;

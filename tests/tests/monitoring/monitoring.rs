@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use pgmon_tests::daemon::{Daemon, add_local_server, local_server_args, pgmonctl};
+use pgmon_tests::daemon::{Daemon, add_local_server, add_settings, local_server_args, pgmonctl};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
@@ -395,6 +395,11 @@ async fn tls_modes_as_libpq_has_them() {
     let plain = TestCluster::shared();
     let (_tmp, dir) = seed_config();
     std::fs::copy(certs.path("ca.crt"), dir.join("pg-ca.crt")).unwrap();
+    // Absolute paths are read from a tls_dirs folder only.
+    add_settings(
+        &dir,
+        &format!("tls_dirs = [{:?}]", certs.path("").display().to_string()),
+    );
     let other_ca = certs.path("other-ca.crt").display().to_string();
     let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await;
