@@ -9,10 +9,19 @@ use tracing_subscriber::EnvFilter;
 /// How long exit waits for blocking work still running (a key derivation, a store write).
 const BLOCKING_GRACE: Duration = Duration::from_secs(2);
 
+/// Threads for blocking work at most.
+const MAX_BLOCKING_THREADS: usize = 64;
+
 fn main() -> std::process::ExitCode {
     let flags = pgmond::Flags::parse();
     init_logging(&flags.log_level);
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Blocking work (the config files, bcrypt, the history store) has a bounded pool: name
+    // look-ups no longer use it, so nothing needs hundreds of threads.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("pgmond: starting the runtime: {e}");

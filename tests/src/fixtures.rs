@@ -109,3 +109,28 @@ pub async fn fleet_on_one_cluster(
     }
     (pg, tmp, dir)
 }
+
+/// Creates the fixture's databases and loads its history into `stats_db`.
+pub async fn load_stats_db(pg: &crate::postgres::TestCluster) {
+    let admin = pg.client("postgres").await;
+    let setup =
+        std::fs::read_to_string(fixtures_dir().join("stats_db/setup_databases.sql")).unwrap();
+    // CREATE DATABASE cannot share a multi-statement query: one statement at a time.
+    for stmt in setup
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<String>()
+        .split(';')
+    {
+        if !stmt.trim().is_empty() {
+            admin.batch_execute(stmt).await.expect(stmt);
+        }
+    }
+    let data =
+        std::fs::read_to_string(fixtures_dir().join("stats_db/stats_db_fixture.sql")).unwrap();
+    pg.client("stats_db")
+        .await
+        .batch_execute(&data)
+        .await
+        .expect("loading the history fixture");
+}

@@ -71,6 +71,7 @@ async fn scrape_open(State(metrics): State<Arc<Metrics>>, headers: HeaderMap) ->
 pub fn metrics_router(metrics: Arc<Metrics>) -> Router {
     Router::new()
         .route("/metrics", get(scrape_open))
+        .layer(super::compression())
         .with_state(metrics)
 }
 

@@ -122,6 +122,7 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
             move |r, n| crate::metrics::track(m.clone(), r, n)
         }))
         .layer(cors(&settings.allowed_origins))
+        .layer(compression())
         .layer(axum::middleware::map_response(middleware::security_headers))
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(
@@ -134,6 +135,35 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// gzip for clients that ask (Prometheus does: a 1,000-server scrape is 12 MB of text),
+/// answers over a KiB.
+pub fn compression() -> tower_http::compression::CompressionLayer<
+    tower_http::compression::predicate::And<
+        tower_http::compression::predicate::SizeAbove,
+        tower_http::compression::DefaultPredicate,
+    >,
+> {
+    use tower_http::compression::predicate::{Predicate, SizeAbove};
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .compress_when(SizeAbove::new(1024).and(tower_http::compression::DefaultPredicate::new()))
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip.
+pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
 }
 
 /// CORS for the browser front end: only the configured origins, with credentials, methods and

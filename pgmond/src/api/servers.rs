@@ -33,13 +33,24 @@ pub struct CheckQuery {
     get, path = "/servers", tag = "servers", security(("bearer" = [])),
     responses((status = 200, body = [ServerStatus]), (status = 401, body = ErrorBody))
 )]
-pub async fn list(_: Auth<Viewer>, State(state): State<AppState>) -> impl IntoResponse {
+pub async fn list(
+    _: Auth<Viewer>,
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     let snapshot = state.fleet.get();
-    let body = state
+    let list = state
         .monitor
         .statuses_json(&snapshot.servers, &snapshot.keys)
         .await;
-    ([(CONTENT_TYPE, "application/json")], body)
+    let json = [(CONTENT_TYPE, "application/json")];
+    // Compressed once per list, not per request (the compression layer leaves an answer
+    // that already says its encoding alone).
+    if super::accepts_gzip(&headers) {
+        let gzip = [(axum::http::header::CONTENT_ENCODING, "gzip")];
+        return (json, gzip, list.gzip()).into_response();
+    }
+    (json, list.json.clone()).into_response()
 }
 
 /// A body's own collection interval within its bounds: 422 naming the field otherwise.

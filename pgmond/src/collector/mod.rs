@@ -88,6 +88,8 @@ pub struct Collector {
     /// Renames made through the API (old name → new), for the next reconcile: the history
     /// follows them whatever else the change touched.
     renames: Mutex<HashMap<String, String>>,
+    /// Wakes every task waiting for its next turn when the settings change.
+    settings_changed: Notify,
 }
 
 /// The newest sample of a server, and how many were taken and failed since pgmond started.
@@ -149,6 +151,7 @@ impl Collector {
             latest: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             renames: Mutex::new(HashMap::new()),
+            settings_changed: Notify::new(),
         }
     }
 
@@ -316,7 +319,22 @@ impl Collector {
         *changes = saved;
         let next = saved.applied_to(self.schedule.defaults);
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = next;
+        self.settings_changed.notify_waiters();
         Ok(next)
+    }
+
+    /// Sleeps until `after(self)` past `started`, worked out again whenever the settings
+    /// change: a shorter interval takes effect at once, not after the current one.
+    async fn wait_until(&self, started: Instant, after: impl Fn(&Self) -> Duration) {
+        loop {
+            // Registered before the deadline is read, so no change slips between.
+            let changed = self.settings_changed.notified();
+            let deadline = started + after(self);
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline.into()) => return,
+                _ = changed => {}
+            }
+        }
     }
 
     fn global_interval(&self) -> Duration {
@@ -338,7 +356,9 @@ impl Collector {
         }
         let spread = self.interval_of(&server).min(MAX_JITTER);
         let jitter = rand::rng().random_range(Duration::ZERO..=spread);
-        tokio::time::sleep(jitter).await;
+        let first = Instant::now();
+        self.wait_until(first, |me| jitter.min(me.interval_of(&server)))
+            .await;
         let mut previous = HashMap::new();
         let mut sized_at: Option<Instant> = None;
         loop {
@@ -379,7 +399,7 @@ impl Collector {
             if let Err(e) = self.store.record(sample).await {
                 tracing::warn!(server = %server.name, error = %e, "storing a sample failed");
             }
-            tokio::time::sleep_until((started + self.interval_of(&server)).into()).await;
+            self.wait_until(started, |me| me.interval_of(&server)).await;
         }
     }
 
@@ -388,25 +408,34 @@ impl Collector {
     async fn catalogue_loop(self: Arc<Self>, server: Server) {
         loop {
             let started = Instant::now();
-            let read = tokio::time::timeout(
-                SAMPLE_DEADLINE,
-                self.monitor.with_client(&server, live_db(&server), |c| {
-                    let own = self.monitor.own_pids(&server);
-                    async move { sample::read(&c, false, &mut HashMap::new(), own).await }
-                }),
-            )
-            .await;
-            if let Ok(Ok(read)) = read {
-                let at = chrono::Utc::now().timestamp();
-                if let Err(e) = self
-                    .store
-                    .record_catalogue(&server.name, at, read.databases)
-                    .await
-                {
-                    tracing::warn!(server = %server.name, error = %e, "storing databases failed");
-                }
+            self.record_catalogue(&server).await;
+            self.wait_until(started, Self::global_interval).await;
+        }
+    }
+
+    /// Reads which databases `server` has now and keeps that in the store (for `exists` in
+    /// the history answers); false when the server did not answer.
+    async fn record_catalogue(&self, server: &Server) -> bool {
+        let read = tokio::time::timeout(
+            SAMPLE_DEADLINE,
+            self.monitor.with_client(server, live_db(server), |c| {
+                let own = self.monitor.own_pids(server);
+                async move { sample::read(&c, false, &mut HashMap::new(), own).await }
+            }),
+        )
+        .await;
+        let Ok(Ok(read)) = read else { return false };
+        let at = chrono::Utc::now().timestamp();
+        match self
+            .store
+            .record_catalogue(&server.name, at, read.databases)
+            .await
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(server = %server.name, error = %e, "storing databases failed");
+                false
             }
-            tokio::time::sleep_until((started + self.global_interval()).into()).await;
         }
     }
 
@@ -495,6 +524,15 @@ impl Collector {
                 legacy::import_pass(&self.monitor, &self.store, &server),
             )
             .await;
+            // Before the answers move to the store, the store learns which databases exist
+            // now: its first sample may be a minute away, and until then every database would
+            // read as gone.
+            let caught_up = lock(&self.imports)
+                .get(&server.name)
+                .is_some_and(|i| i.state == ImportState::CaughtUp);
+            if matches!(pass, Ok(Ok(_))) && !caught_up {
+                self.record_catalogue(&server).await;
+            }
             self.set_import(&server.name, |i| match pass {
                 Ok(Ok(rows)) => {
                     i.rows += rows;
@@ -516,7 +554,7 @@ impl Collector {
             {
                 tracing::debug!(server = %server.name, error = %e, "legacy import");
             }
-            tokio::time::sleep_until((started + self.global_interval()).into()).await;
+            self.wait_until(started, Self::global_interval).await;
         }
     }
 

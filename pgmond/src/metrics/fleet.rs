@@ -97,8 +97,22 @@ impl Series for FleetSeries {
             .filter_map(|(n, l)| l.outcome.as_ref().ok().map(|live| (*n, live)))
             .collect();
 
-        let versions: HashMap<&str, &str> =
+        // Servers not sampled yet (the collector's first samples are spread over a minute)
+        // count by their latest status check, which a start runs for the whole fleet at once:
+        // a scrape right after start covers every server.
+        let checked: Vec<(&str, pgmon_common::api::ServerStatus)> = snapshot
+            .servers
+            .iter()
+            .filter(|s| !latest.contains_key(&s.name))
+            .filter_map(|s| Some((s.name.as_str(), self.monitor.latest_status(s)?)))
+            .collect();
+        let mut versions: HashMap<&str, &str> =
             live.iter().map(|(n, l)| (*n, l.version.as_str())).collect();
+        versions.extend(
+            checked
+                .iter()
+                .filter_map(|(n, st)| Some((*n, st.version.as_deref()?))),
+        );
         let mut info = e.encode_descriptor(
             "pgmon_server",
             "A monitored server: where it is and, once sampled, its version",
@@ -123,14 +137,17 @@ impl Series for FleetSeries {
             &mut e,
             gauge(
                 "pgmon_up",
-                "Whether the newest sample of the server succeeded (1) or failed (0)",
+                "Whether the newest sample (before the first, the status check) of the server succeeded (1) or failed (0)",
             ),
-            sampled.iter().map(|(n, l)| {
-                (
-                    server_label(n),
-                    ConstGauge::new(i64::from(l.outcome.is_ok())),
+            sampled
+                .iter()
+                .map(|(n, l)| (*n, l.outcome.is_ok()))
+                .chain(
+                    checked
+                        .iter()
+                        .map(|(n, st)| (*n, st.status.starts_with("ok"))),
                 )
-            }),
+                .map(|(n, up)| (server_label(n), ConstGauge::new(i64::from(up)))),
         )?;
         family(
             &mut e,

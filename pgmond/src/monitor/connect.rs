@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::Connect;
 use futures::future::BoxFuture;
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::ResolveHosts;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -227,6 +229,57 @@ type FailedLookup = (Instant, io::ErrorKind, String);
 static FAILED_LOOKUPS: LazyLock<Mutex<HashMap<String, FailedLookup>>> =
     LazyLock::new(Mutex::default);
 
+/// The resolver: asynchronous (no thread per look-up, so a thousand names that never resolve
+/// hold no thread at all), reading `/etc/resolv.conf` and `/etc/hosts` as libc does, caching
+/// answers for their TTL. `None` when the system's configuration cannot be read: then libc's
+/// resolver on the blocking pool, a few look-ups at a time.
+static RESOLVER: LazyLock<Option<TokioResolver>> = LazyLock::new(|| {
+    match TokioResolver::builder_tokio() {
+        Ok(mut builder) => {
+            let opts = builder.options_mut();
+            // Within the connect timeout: two tries of two seconds.
+            opts.timeout = Duration::from_secs(2);
+            opts.attempts = 2;
+            opts.use_hosts_file = ResolveHosts::Always;
+            Some(builder.build())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the system resolver configuration cannot be read: using libc's, a few look-ups at a time");
+            None
+        }
+    }
+});
+
+/// Look-ups through libc at once, when that is the resolver: each holds a blocking thread.
+static LIBC_LOOKUPS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+
+/// The addresses of `host` from the resolver, within the connect timeout.
+async fn look_up(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    let timed_out = || io::Error::new(io::ErrorKind::TimedOut, "name look-up timed out");
+    let lookup = async {
+        match RESOLVER.as_ref() {
+            Some(resolver) => resolver
+                .lookup_ip(host)
+                .await
+                .map(|ips| ips.iter().map(|ip| SocketAddr::new(ip, port)).collect())
+                .map_err(|e| match e.is_no_records_found() || e.is_nx_domain() {
+                    true => io::Error::new(io::ErrorKind::NotFound, e.to_string()),
+                    false if e.to_string().contains("timed out") => timed_out(),
+                    false => io::Error::other(e.to_string()),
+                }),
+            None => {
+                let _turn = LIBC_LOOKUPS.acquire().await.map_err(io::Error::other)?;
+                tokio::net::lookup_host((host, port))
+                    .await
+                    .map(|addrs| addrs.collect())
+            }
+        }
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, lookup)
+        .await
+        .unwrap_or_else(|_| Err(timed_out()))
+}
+
 /// The addresses of `host`, or the failure of a look-up of it in the last few seconds.
 async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     if let Ok(ip) = host.parse::<IpAddr>() {
@@ -238,20 +291,15 @@ async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     {
         return Err(io::Error::new(kind, why));
     }
-    let looked_up = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, port)))
-        .await
-        .unwrap_or_else(|_| {
-            Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "name look-up timed out",
-            ))
-        });
-    match looked_up {
-        Ok(addrs) => {
+    match look_up(host, port).await {
+        Ok(addrs) if !addrs.is_empty() => {
             failures().remove(host);
-            Ok(addrs.collect())
+            Ok(addrs)
         }
-        Err(e) => {
+        looked_up => {
+            let e = looked_up
+                .err()
+                .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"));
             // Not the driver's kinds: anything but a time-out reads as "host unreachable".
             let kind = match e.kind() {
                 io::ErrorKind::TimedOut => io::ErrorKind::TimedOut,

@@ -1,22 +1,24 @@
-//! The latest status of every server, so that `GET /servers` answers from memory. While
-//! someone has asked for the list in the last five minutes, a background loop keeps it fresh:
+//! The latest status of every server, so that `GET /servers` answers from memory. From the
+//! start, and while someone has asked for the list in the last five minutes, a background loop
+//! keeps it fresh:
 //! an ok status is rechecked before it is half the cache TTL old (so none shown is older than
 //! the TTL), a failed one a second after its last check ended (so a recovered server shows ok
 //! as soon as it would without the memory). Idle, nothing is checked, the memory ages out, and
 //! the next list is checked live, as before.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use axum::body::Bytes;
 use pgmon_common::api::ServerStatus;
 use pgmon_common::servers::Server;
 use pgmon_common::ssh_keys::SshKeyMeta;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::{Monitor, STATUS_CONCURRENCY, live_db, pools};
+use super::{Monitor, live_db, pools};
 use crate::fleet::Fleet;
 
 /// How long after the last list the background checks go on.
@@ -27,10 +29,14 @@ const RECHECK_FAILED: Duration = Duration::from_secs(1);
 /// never answers takes up to the check deadline, 6 s).
 const FAILED_FRESH: Duration = Duration::from_secs(10);
 const LOOP_EVERY: Duration = Duration::from_millis(250);
-/// Background checks at once. A check of a server that never answers mostly waits on its
-/// timeout, so many can wait together: 300 such servers must all be rechecked well within
-/// `FAILED_FRESH`.
-const REFRESH_CONCURRENCY: usize = 1024;
+/// Checks at once. A check of a server that never answers mostly waits on its timeout (no
+/// thread: connects and name look-ups are asynchronous), so a whole fleet can wait together:
+/// the bound is sockets, one a check.
+const CHECK_CONCURRENCY: usize = 2048;
+/// How long a list waits for the checks it needs: a check's own deadline and a second.
+const LIST_DEADLINE: Duration = Duration::from_secs(7);
+/// A whole list is reused for at most this long.
+const LIST_REUSE: Duration = Duration::from_secs(1);
 
 struct Entry {
     status: ServerStatus,
@@ -48,13 +54,94 @@ struct Shown {
     json: Arc<str>,
 }
 
-#[derive(Default)]
 pub(super) struct Latest {
     entries: Mutex<HashMap<String, Entry>>,
     in_flight: Mutex<HashSet<String>>,
     demand: Mutex<Option<Instant>>,
     /// The memory's keys of the servers of one config, made once per config.
     keys: Mutex<Option<KeysOf>>,
+    /// Checks at once, from the list and the background loop together.
+    checks: Semaphore,
+    /// Counts changes to `entries`, so a built list knows whether it still holds.
+    version: AtomicU64,
+    /// Wakes lists waiting for checks.
+    recorded: Notify,
+    /// The last whole list built with nothing missing.
+    list: Mutex<Option<BuiltList>>,
+}
+
+impl Default for Latest {
+    fn default() -> Latest {
+        Latest {
+            entries: Mutex::default(),
+            in_flight: Mutex::default(),
+            demand: Mutex::default(),
+            keys: Mutex::default(),
+            checks: Semaphore::new(CHECK_CONCURRENCY),
+            version: AtomicU64::new(0),
+            recorded: Notify::new(),
+            list: Mutex::default(),
+        }
+    }
+}
+
+struct BuiltList {
+    servers: Arc<Vec<Server>>,
+    keys: Arc<Vec<SshKeyMeta>>,
+    version: u64,
+    at: Instant,
+    list: Arc<StatusList>,
+}
+
+/// The server list as sent: its JSON, and the gzip of it made the first time a client asks
+/// for that (so clients at once share one compression too).
+pub struct StatusList {
+    pub json: Bytes,
+    gzip: std::sync::OnceLock<Bytes>,
+}
+
+impl StatusList {
+    fn new(json: Bytes) -> StatusList {
+        StatusList {
+            json,
+            gzip: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                use std::io::Write;
+                let mut gz = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.json.len() / 8),
+                    flate2::Compression::fast(),
+                );
+                gz.write_all(&self.json)
+                    .and_then(|()| gz.finish())
+                    .map(Bytes::from)
+                    .expect("gzip into memory cannot fail")
+            })
+            .clone()
+    }
+}
+
+/// `[a,b,...]` of the parts, a stored object with status `pending` for a missing one.
+fn join(servers: &[Server], keys: &[SshKeyMeta], parts: Vec<Option<Arc<str>>>) -> Bytes {
+    let parts: Vec<Arc<str>> = servers
+        .iter()
+        .zip(parts)
+        .map(|(s, p)| p.unwrap_or_else(|| to_json(&ServerStatus::stored(s, keys))))
+        .collect();
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(p.as_bytes());
+    }
+    out.push(b']');
+    Bytes::from(out)
 }
 
 /// A config's servers and their keys in the memory.
@@ -119,6 +206,9 @@ impl Latest {
                 shown: None,
             },
         );
+        drop(entries);
+        self.version.fetch_add(1, Ordering::SeqCst);
+        self.recorded.notify_waiters();
     }
 
     /// The memory's key of each of `servers`, computed once per config.
@@ -146,105 +236,168 @@ impl Latest {
 
     pub(super) fn forget(&self, server: &Server) {
         lock(&self.entries).remove(&key(server));
+        self.version.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The list built last, if nothing in it changed and it is under a second old.
+    fn reusable(
+        &self,
+        servers: &Arc<Vec<Server>>,
+        keys: &Arc<Vec<SshKeyMeta>>,
+    ) -> Option<Arc<StatusList>> {
+        let list = lock(&self.list);
+        let l = list.as_ref()?;
+        let same = Arc::ptr_eq(&l.servers, servers)
+            && Arc::ptr_eq(&l.keys, keys)
+            && l.version == self.version.load(Ordering::SeqCst)
+            && l.at.elapsed() < LIST_REUSE;
+        same.then(|| Arc::clone(&l.list))
+    }
+
+    fn keep_list(
+        &self,
+        servers: &Arc<Vec<Server>>,
+        keys: &Arc<Vec<SshKeyMeta>>,
+        version: u64,
+        list: &Arc<StatusList>,
+    ) {
+        *lock(&self.list) = Some(BuiltList {
+            servers: Arc::clone(servers),
+            keys: Arc::clone(keys),
+            version,
+            at: Instant::now(),
+            list: Arc::clone(list),
+        });
+    }
+
+    /// Each server's object from memory where it is fresh, in one pass under one lock.
+    fn from_memory(
+        &self,
+        servers: &Arc<Vec<Server>>,
+        keys: &Arc<Vec<SshKeyMeta>>,
+        memory_keys: &[String],
+        ttl: Duration,
+    ) -> Vec<Option<Arc<str>>> {
+        let mut entries = lock(&self.entries);
+        servers
+            .iter()
+            .zip(memory_keys.iter())
+            .map(|(s, k)| {
+                let e = entries.get_mut(k)?;
+                let fresh = if e.ok { ttl } else { FAILED_FRESH };
+                if e.at.elapsed() >= fresh {
+                    return None;
+                }
+                let current = e
+                    .shown
+                    .as_ref()
+                    .filter(|c| Arc::ptr_eq(&c.servers, servers) && Arc::ptr_eq(&c.keys, keys));
+                if let Some(c) = current {
+                    return Some(Arc::clone(&c.json));
+                }
+                let json = to_json(&overlay(ServerStatus::stored(s, keys), &e.status));
+                e.shown = Some(Shown {
+                    servers: Arc::clone(servers),
+                    keys: Arc::clone(keys),
+                    json: Arc::clone(&json),
+                });
+                Some(json)
+            })
+            .collect()
     }
 }
 
 impl Monitor {
     /// `GET /servers`: the status objects of all `servers` in their order, as a JSON array:
-    /// from memory where it is fresh (each object serialised once per check and config),
-    /// checked live (concurrently) where it is not.
+    /// from memory where it is fresh (each object serialised once per check and config).
+    /// Where it is not, a check starts in the background (all of them at once, bounded by
+    /// sockets), and the list waits for them up to [`LIST_DEADLINE`], about one connect
+    /// timeout; a server still being checked then is shown as it is stored with the status
+    /// `pending`, and its check goes on into memory. The whole list, once built, is reused
+    /// while nothing in it changed (for at most a second), so clients at once share one copy.
     pub async fn statuses_json(
-        &self,
+        self: &Arc<Self>,
         servers: &Arc<Vec<Server>>,
         keys: &Arc<Vec<SshKeyMeta>>,
-    ) -> String {
+    ) -> Arc<StatusList> {
         *lock(&self.latest.demand) = Some(Instant::now());
-        let memory_keys = self.latest.keys_of(servers);
-        // From memory in one pass under one lock; only what is missing is checked.
-        let remembered: Vec<Option<Arc<str>>> = {
-            let mut entries = lock(&self.latest.entries);
-            servers
-                .iter()
-                .zip(memory_keys.iter())
-                .map(|(s, k)| {
-                    let e = entries.get_mut(k)?;
-                    let fresh = if e.ok { self.ttls.status } else { FAILED_FRESH };
-                    if e.at.elapsed() >= fresh {
-                        return None;
-                    }
-                    let current = e
-                        .shown
-                        .as_ref()
-                        .filter(|c| Arc::ptr_eq(&c.servers, servers) && Arc::ptr_eq(&c.keys, keys));
-                    if let Some(c) = current {
-                        return Some(Arc::clone(&c.json));
-                    }
-                    let json = to_json(&overlay(ServerStatus::stored(s, keys), &e.status));
-                    e.shown = Some(Shown {
-                        servers: Arc::clone(servers),
-                        keys: Arc::clone(keys),
-                        json: Arc::clone(&json),
-                    });
-                    Some(json)
-                })
-                .collect()
-        };
-        // The futures are built first: a closure inside the stream would not be general enough
-        // over the borrowed servers for axum's `Send` handler bound.
-        let checks: Vec<_> = servers
-            .iter()
-            .zip(remembered)
-            .map(|(s, known)| async move {
-                match known {
-                    Some(json) => json,
-                    None => to_json(&self.status(s, keys).await),
-                }
-            })
-            .collect();
-        let parts: Vec<Arc<str>> = futures::stream::iter(checks)
-            .buffered(STATUS_CONCURRENCY)
-            .collect()
-            .await;
-        let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
-        out.push('[');
-        for (i, p) in parts.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(p);
+        if let Some(list) = self.latest.reusable(servers, keys) {
+            return list;
         }
-        out.push(']');
-        out
+        let memory_keys = self.latest.keys_of(servers);
+        let deadline = tokio::time::Instant::now() + LIST_DEADLINE;
+        loop {
+            let version = self.latest.version.load(Ordering::SeqCst);
+            let recorded = self.latest.recorded.notified();
+            let parts = self
+                .latest
+                .from_memory(servers, keys, &memory_keys, self.ttls.status);
+            let missing: Vec<&Server> = servers
+                .iter()
+                .zip(&parts)
+                .filter(|(_, p)| p.is_none())
+                .map(|(s, _)| s)
+                .collect();
+            if missing.is_empty() || tokio::time::Instant::now() >= deadline {
+                let list = Arc::new(StatusList::new(join(servers, keys, parts)));
+                if missing.is_empty() {
+                    self.latest.keep_list(servers, keys, version, &list);
+                }
+                return list;
+            }
+            for server in missing {
+                self.check_in_background(server, keys);
+            }
+            // Woken by each check that lands; the short bound covers one that landed between
+            // the look at memory and the wait.
+            let _ = tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + Duration::from_millis(100)),
+                recorded,
+            )
+            .await;
+        }
     }
 
-    /// Keeps the memory fresh while it is wanted; see the module's notes.
+    /// Starts a check of `server` that puts its result in memory, unless one is under way.
+    fn check_in_background(self: &Arc<Self>, server: &Server, keys: &Arc<Vec<SshKeyMeta>>) {
+        if !lock(&self.latest.in_flight).insert(server.name.clone()) {
+            return;
+        }
+        let (this, server, keys) = (Arc::clone(self), server.clone(), Arc::clone(keys));
+        tokio::spawn(async move {
+            if let Ok(_turn) = this.latest.checks.acquire().await {
+                this.status(&server, &keys).await;
+            }
+            lock(&this.latest.in_flight).remove(&server.name);
+        });
+    }
+
+    /// Keeps the memory fresh while it is wanted; see the module's notes. A start counts as
+    /// wanting it: the whole fleet is checked at once, so `/metrics` and the first list know
+    /// every server within about a connect timeout.
     pub async fn refresh_statuses(self: Arc<Self>, fleet: Arc<Fleet>, shutdown: CancellationToken) {
-        let permits = Arc::new(Semaphore::new(REFRESH_CONCURRENCY));
+        *lock(&self.latest.demand) = Some(Instant::now());
         loop {
+            if self.latest.wanted() {
+                let snapshot = fleet.get();
+                for server in snapshot.servers.iter() {
+                    if self.latest.due(server, self.ttls.status) {
+                        self.check_in_background(server, &snapshot.keys);
+                    }
+                }
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(LOOP_EVERY) => {}
             }
-            if !self.latest.wanted() {
-                continue;
-            }
-            let snapshot = fleet.get();
-            for server in snapshot.servers.iter() {
-                if !self.latest.due(server, self.ttls.status)
-                    || !lock(&self.latest.in_flight).insert(server.name.clone())
-                {
-                    continue;
-                }
-                let (this, permits) = (Arc::clone(&self), Arc::clone(&permits));
-                let (server, snapshot) = (server.clone(), Arc::clone(&snapshot));
-                tokio::spawn(async move {
-                    if let Ok(_turn) = permits.acquire().await {
-                        this.status(&server, &snapshot.keys).await;
-                    }
-                    lock(&this.latest.in_flight).remove(&server.name);
-                });
-            }
         }
+    }
+
+    /// The latest status of `server` in memory, if it has been checked.
+    pub fn latest_status(&self, server: &Server) -> Option<ServerStatus> {
+        lock(&self.latest.entries)
+            .get(&key(server))
+            .map(|e| e.status.clone())
     }
 
     pub(super) fn remember(&self, server: &Server, status: &mut ServerStatus) {

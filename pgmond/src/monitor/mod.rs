@@ -42,8 +42,6 @@ pub struct CacheTtls {
     pub status: Duration,
     pub ssh: Duration,
 }
-/// Servers checked at once by `GET /servers`; enough that dead servers' timeouts overlap.
-const STATUS_CONCURRENCY: usize = 64;
 /// A whole status check (connect and queries) never takes longer than this.
 const CHECK_DEADLINE: Duration = Duration::from_secs(6);
 /// What any one call to a monitored server may take, connecting included (a statements

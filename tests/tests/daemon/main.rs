@@ -3,6 +3,7 @@
 //! real Prometheus; and the test harness's own clusters.
 
 mod api_socket;
+mod cold_start;
 mod first_start;
 mod hardening;
 mod harness;

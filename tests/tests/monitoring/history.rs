@@ -3,36 +3,11 @@
 use pgmon_tests::daemon::{
     Daemon, add_local_server, add_settings, collector_entry, set_server_field,
 };
-use pgmon_tests::fixtures::{fixtures_dir, seed_config};
+use pgmon_tests::fixtures::{load_stats_db, seed_config};
 use pgmon_tests::http::Api;
 use pgmon_tests::postgres::TestCluster;
 use pgmon_tests::recorded::{self, normalise_history};
 use serde_json::{Value, json};
-
-/// Creates the fixture's databases and loads its history into `stats_db`.
-async fn load_fixture(pg: &TestCluster) {
-    let admin = pg.client("postgres").await;
-    let setup =
-        std::fs::read_to_string(fixtures_dir().join("stats_db/setup_databases.sql")).unwrap();
-    // CREATE DATABASE cannot share a multi-statement query: one statement at a time.
-    for stmt in setup
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<String>()
-        .split(';')
-    {
-        if !stmt.trim().is_empty() {
-            admin.batch_execute(stmt).await.expect(stmt);
-        }
-    }
-    let data =
-        std::fs::read_to_string(fixtures_dir().join("stats_db/stats_db_fixture.sql")).unwrap();
-    pg.client("stats_db")
-        .await
-        .batch_execute(&data)
-        .await
-        .expect("loading the history fixture");
-}
 
 /// The recordings pgmon answers exactly as the Python backend did.
 const SAME: [&str; 12] = [
@@ -96,7 +71,7 @@ fn fixture_config(pg: &TestCluster, settings: &str) -> (tempfile::TempDir, std::
 /// recordings' README are checked as pgmon's own.
 async fn recorded_history_answers() {
     let pg = TestCluster::start();
-    load_fixture(&pg).await;
+    load_stats_db(&pg).await;
     let (_tmp, dir) = fixture_config(&pg, "legacy_import = false");
     let d = Daemon::start(&dir);
     let api = d.api_as("view", "view-pass-1").await;
@@ -238,7 +213,7 @@ fn query(from: &str, to: &str) -> String {
 /// same, now from the store alone.
 async fn imported_history_matches_legacy_and_recordings() {
     let pg = TestCluster::start();
-    load_fixture(&pg).await;
+    load_stats_db(&pg).await;
     let (_tmp_l, legacy_dir) = fixture_config(&pg, "legacy_import = false");
     let (_tmp_s, store_dir) = fixture_config(&pg, "");
     let legacy = Daemon::start(&legacy_dir);

@@ -403,7 +403,7 @@ async fn tls_modes_as_libpq_has_them() {
     let other_ca = certs.path("other-ca.crt").display().to_string();
     let d = Daemon::start(&dir);
     let oper = d.api_as("oper", "oper-pass-1").await;
-    let cases: [(&str, &str, u16, Value, &str); 8] = [
+    let cases: [(&str, &str, u16, Value, &str); 7] = [
         (
             "tls-default",
             "127.0.0.1",
@@ -447,13 +447,6 @@ async fn tls_modes_as_libpq_has_them() {
             "PostgreSQL: SSL required by server",
         ),
         (
-            "tls-missing-ca",
-            "127.0.0.1",
-            pg.port,
-            serde_json::json!({"sslmode": "verify-ca", "sslrootcert": "missing.crt"}),
-            "PostgreSQL: missing.crt: ",
-        ),
-        (
             "plain-require",
             "127.0.0.1",
             plain.port,
@@ -487,6 +480,17 @@ async fn tls_modes_as_libpq_has_them() {
     }
     let tested = oper.post("/servers/tls-full/test-pg", &Value::Null).await;
     assert_eq!(tested.body["ssl"], true, "{}", tested.body);
+    // A CA file that is not there is refused when saved, naming the field.
+    let missing = oper
+        .post(
+            "/servers?check=false",
+            &serde_json::json!({"name": "tls-missing-ca", "host": "127.0.0.1", "port": pg.port,
+                                "user": "postgres", "sslmode": "verify-ca",
+                                "sslrootcert": "missing.crt"}),
+        )
+        .await;
+    assert_eq!(missing.status, 422, "{}", missing.body);
+    assert_eq!(missing.body["detail"][0]["loc"][1], "sslrootcert");
     // A verify mode without a CA to verify against is refused up front.
     let bad = oper
         .post(
