@@ -271,7 +271,7 @@ impl Latest {
     }
 
     /// Each server's object from memory where it is fresh, in one pass under one lock.
-    fn from_memory(
+    fn remembered(
         &self,
         servers: &Arc<Vec<Server>>,
         keys: &Arc<Vec<SshKeyMeta>>,
@@ -331,7 +331,7 @@ impl Monitor {
             let recorded = self.latest.recorded.notified();
             let parts = self
                 .latest
-                .from_memory(servers, keys, &memory_keys, self.ttls.status);
+                .remembered(servers, keys, &memory_keys, self.ttls.status);
             let missing: Vec<&Server> = servers
                 .iter()
                 .zip(&parts)
