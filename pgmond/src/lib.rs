@@ -104,6 +104,7 @@ impl Daemon {
         })
         .await??;
         let file = FileSettings::load(config_dir)?;
+        monitor::use_name_servers(&file.dns_servers);
         // Loaded now, so requests never read the key file.
         dir.cipher()?;
         let secret = match std::env::var(SECRET_KEY_ENV) {

@@ -55,6 +55,9 @@ pub struct FileSettings {
     /// Folders (absolute paths) whose files servers' `sslrootcert`, `sslcert` and `sslkey` may
     /// name, beside the config dir's own `.crt`, `.pem`, `.cer` and `.key` files.
     pub tls_dirs: Vec<PathBuf>,
+    /// Name servers to ask instead of resolv.conf's (`host:port`), e.g. a split-horizon DNS
+    /// for the monitored hosts.
+    pub dns_servers: Vec<SocketAddr>,
     /// `audit.log` is renamed and a new one started past this size.
     pub audit_max_bytes: u64,
     /// Renamed audit logs are deleted after this many days.
@@ -116,6 +119,7 @@ impl Default for FileSettings {
             tls_cert: None,
             tls_key: None,
             tls_dirs: Vec::new(),
+            dns_servers: Vec::new(),
             audit_max_bytes: 10 << 20,
             audit_retention_days: 90,
             audit_max_files: 20,

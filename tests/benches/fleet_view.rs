@@ -10,10 +10,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pgmon_common::ConfigDir;
-use pgmon_common::servers::ServerInput;
 use pgmon_tests::daemon::Daemon;
-use pgmon_tests::fixtures::seed_config;
+use pgmon_tests::fixtures::{seed_config, write_servers};
 use pgmon_tests::postgres::TestCluster;
 use pgmon_tests::tarpit::Tarpit;
 
@@ -21,19 +19,9 @@ const TARPITS: usize = 30;
 const NAMES_PER_TARPIT: usize = 10;
 const LIVE: usize = 700;
 
+/// The servers, all at 127.0.0.1.
 fn add_servers(dir: &std::path::Path, servers: impl Iterator<Item = (String, u16)>) {
-    std::fs::write(dir.join("servers.json"), "[]").unwrap();
-    let cfg = ConfigDir::open(dir).unwrap();
-    for (name, port) in servers {
-        let input = ServerInput {
-            name,
-            host: "127.0.0.1".into(),
-            port,
-            user: "postgres".into(),
-            ..ServerInput::default()
-        };
-        cfg.create_server(input, usize::MAX).unwrap();
-    }
+    write_servers(dir, servers.map(|(n, p)| (n, "127.0.0.1".to_owned(), p)));
 }
 
 /// wrk's requests per second and latency line for `path`.

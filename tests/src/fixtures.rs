@@ -95,18 +95,11 @@ pub async fn fleet_on_one_cluster(
         pg.create_database(&format!("app_{i}")).await;
     }
     let (tmp, dir) = seed_config();
-    std::fs::write(dir.join("servers.json"), "[]").unwrap();
-    let cfg = pgmon_common::ConfigDir::open(&dir).unwrap();
-    for i in 0..servers {
-        let input = pgmon_common::servers::ServerInput {
-            name: format!("pg-{i:04}"),
-            host: "127.0.0.1".into(),
-            port: pg.port,
-            user: "postgres".into(),
-            ..Default::default()
-        };
-        cfg.create_server(input, usize::MAX).unwrap();
-    }
+    let port = pg.port;
+    write_servers(
+        &dir,
+        (0..servers).map(|i| (format!("pg-{i:04}"), "127.0.0.1".to_owned(), port)),
+    );
     (pg, tmp, dir)
 }
 
@@ -133,4 +126,21 @@ pub async fn load_stats_db(pg: &crate::postgres::TestCluster) {
         .batch_execute(&data)
         .await
         .expect("loading the history fixture");
+}
+
+/// Replaces the servers of config dir `dir` with `servers` (name, host, port; user postgres),
+/// written through the store as pgmonctl would.
+pub fn write_servers(dir: &Path, servers: impl Iterator<Item = (String, String, u16)>) {
+    std::fs::write(dir.join("servers.json"), "[]").unwrap();
+    let cfg = pgmon_common::ConfigDir::open(dir).unwrap();
+    for (name, host, port) in servers {
+        let input = pgmon_common::servers::ServerInput {
+            name,
+            host,
+            port,
+            user: "postgres".into(),
+            ..Default::default()
+        };
+        cfg.create_server(input, usize::MAX).unwrap();
+    }
 }

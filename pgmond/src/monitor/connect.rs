@@ -12,7 +12,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -230,11 +230,40 @@ static FAILED_LOOKUPS: LazyLock<Mutex<HashMap<String, FailedLookup>>> =
     LazyLock::new(Mutex::default);
 
 /// The resolver: asynchronous (no thread per look-up, so a thousand names that never resolve
-/// hold no thread at all), reading `/etc/resolv.conf` and `/etc/hosts` as libc does, caching
-/// answers for their TTL. `None` when the system's configuration cannot be read: then libc's
-/// resolver on the blocking pool, a few look-ups at a time.
-static RESOLVER: LazyLock<Option<TokioResolver>> = LazyLock::new(|| {
-    match TokioResolver::builder_tokio() {
+/// hold no thread at all), reading `/etc/resolv.conf` (or asking the `dns_servers` of
+/// pgmond.toml instead) and `/etc/hosts`, caching answers for their TTL. `None` when the
+/// system's configuration cannot be read: then libc's resolver on the blocking pool, a few
+/// look-ups at a time. Set once, at start ([`use_name_servers`]); the system's otherwise.
+static RESOLVER: OnceLock<Option<TokioResolver>> = OnceLock::new();
+
+/// Makes look-ups ask `servers` (port 53 unless given) rather than resolv.conf's; none keeps
+/// the system's. The first call wins (one resolver a process).
+pub fn use_name_servers(servers: &[SocketAddr]) {
+    RESOLVER.get_or_init(|| build_resolver(servers));
+}
+
+fn build_resolver(servers: &[SocketAddr]) -> Option<TokioResolver> {
+    use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig};
+    use hickory_resolver::name_server::TokioConnectionProvider;
+    let builder = match servers {
+        [] => TokioResolver::builder_tokio(),
+        given => {
+            let mut group = NameServerConfigGroup::new();
+            for addr in given {
+                group.merge(NameServerConfigGroup::from_ips_clear(
+                    &[addr.ip()],
+                    addr.port(),
+                    true,
+                ));
+            }
+            let config = ResolverConfig::from_parts(None, Vec::new(), group);
+            Ok(TokioResolver::builder_with_config(
+                config,
+                TokioConnectionProvider::default(),
+            ))
+        }
+    };
+    match builder {
         Ok(mut builder) => {
             let opts = builder.options_mut();
             // Within the connect timeout: two tries of two seconds.
@@ -248,7 +277,7 @@ static RESOLVER: LazyLock<Option<TokioResolver>> = LazyLock::new(|| {
             None
         }
     }
-});
+}
 
 /// Look-ups through libc at once, when that is the resolver: each holds a blocking thread.
 static LIBC_LOOKUPS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
@@ -257,7 +286,7 @@ static LIBC_LOOKUPS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(
 async fn look_up(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     let timed_out = || io::Error::new(io::ErrorKind::TimedOut, "name look-up timed out");
     let lookup = async {
-        match RESOLVER.as_ref() {
+        match RESOLVER.get_or_init(|| build_resolver(&[])) {
             Some(resolver) => resolver
                 .lookup_ip(host)
                 .await

@@ -29,6 +29,7 @@ use pgmon_common::servers::Server;
 use pgmon_common::ssh_keys::SshKeyMeta;
 use serde::Serialize;
 
+pub use connect::use_name_servers;
 pub use disk::ssh_configured;
 pub use error::MonitorError;
 use pools::Pools;

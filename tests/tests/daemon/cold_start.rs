@@ -10,8 +10,6 @@ use pgmon_tests::fixtures::{load_stats_db, seed_config};
 use pgmon_tests::postgres::TestCluster;
 use serde_json::{Value, json};
 
-const WAIT: Duration = Duration::from_secs(30);
-
 #[tokio::test]
 /// A server with a legacy stats database, added while pgmond runs: polled every 200 ms from
 /// its first answer until well after the import has caught up, every database that exists
