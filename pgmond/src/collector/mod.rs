@@ -370,7 +370,9 @@ impl Collector {
                 let _permit = self.permits.acquire().await;
                 match tokio::time::timeout(
                     SAMPLE_DEADLINE,
-                    self.sample(&server, with_sizes, &mut previous),
+                    // Boxed: a task waiting for its turn holds a small future, not the whole
+                    // sample's (a thousand of them wait at once after a start).
+                    Box::pin(self.sample(&server, with_sizes, &mut previous)),
                 )
                 .await
                 {
@@ -408,7 +410,7 @@ impl Collector {
     async fn catalogue_loop(self: Arc<Self>, server: Server) {
         loop {
             let started = Instant::now();
-            self.record_catalogue(&server).await;
+            Box::pin(self.record_catalogue(&server)).await;
             self.wait_until(started, Self::global_interval).await;
         }
     }
@@ -519,11 +521,16 @@ impl Collector {
                     i.state = ImportState::Importing;
                 }
             });
-            let pass = tokio::time::timeout(
-                IMPORT_DEADLINE,
-                legacy::import_pass(&self.monitor, &self.store, &server),
-            )
-            .await;
+            // A pass takes a turn as a sample does: a start does not open every server's stats
+            // database at once.
+            let pass = {
+                let _permit = self.permits.acquire().await;
+                tokio::time::timeout(
+                    IMPORT_DEADLINE,
+                    Box::pin(legacy::import_pass(&self.monitor, &self.store, &server)),
+                )
+                .await
+            };
             // Before the answers move to the store, the store learns which databases exist
             // now: its first sample may be a minute away, and until then every database would
             // read as gone.
@@ -531,7 +538,7 @@ impl Collector {
                 .get(&server.name)
                 .is_some_and(|i| i.state == ImportState::CaughtUp);
             if matches!(pass, Ok(Ok(_))) && !caught_up {
-                self.record_catalogue(&server).await;
+                Box::pin(self.record_catalogue(&server)).await;
             }
             self.set_import(&server.name, |i| match pass {
                 Ok(Ok(rows)) => {

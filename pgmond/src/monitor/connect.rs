@@ -119,11 +119,15 @@ impl GuardedConnect {
             .connector
             .get_or_init(|| async {
                 let tls = self.tls.clone();
-                let read = tokio::task::spawn_blocking(move || {
-                    tls.connector().map(|c| c.map(Arc::new)).map_err(|e| e.0)
-                });
+                let make = move || tls.connector().map(|c| c.map(Arc::new)).map_err(|e| e.0);
+                // Without files to read it is a little memory work: done here, rather than a
+                // thousand first connects queueing on the blocking pool.
+                if !self.tls.reads_files() {
+                    return make();
+                }
                 // The files are small and regular (`TlsFiles`), but a disk can still hang.
-                match tokio::time::timeout(CONNECT_TIMEOUT, read).await {
+                match tokio::time::timeout(CONNECT_TIMEOUT, tokio::task::spawn_blocking(make)).await
+                {
                     Ok(done) => done.unwrap_or_else(|e| Err(e.to_string())),
                     Err(_) => Err("reading the TLS files timed out".into()),
                 }
@@ -281,11 +285,17 @@ fn build_resolver(servers: &[SocketAddr]) -> Option<TokioResolver> {
 
 /// Look-ups through libc at once, when that is the resolver: each holds a blocking thread.
 static LIBC_LOOKUPS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+/// Look-ups in flight at once: each holds a socket and its buffers while a resolver that does
+/// not answer keeps it waiting (a thousand at once took 40 MiB). A healthy resolver answers in
+/// milliseconds, so the queue drains at once; a broken one fails every name anyway, and a
+/// name queued past the connect timeout fails as timed out without being asked.
+static LOOKUPS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(128);
 
 /// The addresses of `host` from the resolver, within the connect timeout.
 async fn look_up(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     let timed_out = || io::Error::new(io::ErrorKind::TimedOut, "name look-up timed out");
     let lookup = async {
+        let _turn = LOOKUPS.acquire().await.map_err(io::Error::other)?;
         match RESOLVER.get_or_init(|| build_resolver(&[])) {
             Some(resolver) => resolver
                 .lookup_ip(host)

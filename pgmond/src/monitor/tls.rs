@@ -58,6 +58,11 @@ impl TlsSettings {
         }
     }
 
+    /// Whether making the connector reads files (a root certificate, a client certificate).
+    pub fn reads_files(&self) -> bool {
+        self.mode != SslMode::Disable && (self.rootcert.is_some() || self.client.is_some())
+    }
+
     /// The driver's mode: TLS tried, insisted on, or not asked for. Verification is ours.
     pub fn driver_mode(&self) -> tokio_postgres::config::SslMode {
         use tokio_postgres::config::SslMode as Driver;
