@@ -17,9 +17,13 @@ fn main() -> std::process::ExitCode {
     // there: with the runtime's and the blocking pool's threads that is most of pgmond's
     // resident memory under a burst of work (a cold start of 1,000 servers). Two arenas are
     // plenty for a daemon whose work is I/O.
-    // SAFETY: mallopt only sets an allocator parameter, before any other thread exists.
+    // Blocks of 128 KiB and more (a server list, a scrape, a burst of buffers) are mapped on
+    // their own and given back when freed, rather than kept in the heap by glibc's sliding
+    // threshold.
+    // SAFETY: mallopt only sets allocator parameters, before any other thread exists.
     unsafe {
         nix::libc::mallopt(nix::libc::M_ARENA_MAX, 2);
+        nix::libc::mallopt(nix::libc::M_MMAP_THRESHOLD, 128 << 10);
     }
     let flags = pgmond::Flags::parse();
     init_logging(&flags.log_level);
