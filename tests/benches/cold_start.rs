@@ -19,16 +19,6 @@ use serde_json::Value;
 
 const SERVERS: usize = 1_000;
 
-/// A field of `/proc/<pid>/status` as a number (`Threads`, `VmHWM` in KiB).
-fn proc_status(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(&format!("{field}:")))
-        .unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 /// A UDP name server on loopback that never answers; its port.
 fn black_hole_dns() -> u16 {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -100,14 +90,14 @@ async fn main() {
     let started = Instant::now();
     let d = Daemon::binary(&dir, &[]);
     tokio::time::sleep(Duration::from_secs(5).saturating_sub(started.elapsed())).await;
-    let threads = proc_status(d.pid(), "Threads");
+    let threads = d.proc_status("Threads");
     let (took, counts) = first_list(&d).await;
     tokio::time::sleep(Duration::from_secs(20)).await;
     println!(
         "(a) {SERVERS} names that never resolve (a name server that never answers):\n  \
          threads 5 s after start {threads} (target < 100); first GET /servers {took:.1} s \
          (target <= 8 s): {counts:?}; peak RSS {:.1} MiB after 25 s (target < 64 MiB)",
-        proc_status(d.pid(), "VmHWM") as f64 / 1024.0
+        d.proc_status("VmHWM") as f64 / 1024.0
     );
     drop(d);
 
@@ -137,6 +127,6 @@ async fn main() {
     println!(
         "  wrk -t2 -c16 -d10s GET /servers: {}; peak RSS {:.1} MiB (targets 2,000 req/s, < 64 MiB)",
         wrk(&d.url("/servers"), &token),
-        proc_status(d.pid(), "VmHWM") as f64 / 1024.0
+        d.proc_status("VmHWM") as f64 / 1024.0
     );
 }

@@ -185,8 +185,16 @@ impl Daemon {
 
     /// The process's resident memory (VmRSS), in KiB.
     pub fn rss_kib(&self) -> u64 {
+        self.proc_status("VmRSS")
+    }
+
+    /// A number of the process's `/proc/<pid>/status` (`Threads`; `VmHWM`, peak RSS in KiB).
+    pub fn proc_status(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))
+            .unwrap_or_else(|| panic!("no {field} in /proc/{}/status", self.pid()));
         line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 

@@ -18,16 +18,6 @@ use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A field of `/proc/<pid>/status` (`VmRSS`, `Threads`) as a number.
-fn proc_status(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(&format!("{field}:")))
-        .unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 /// The 422 item's `loc` field and message.
 fn refused_field(a: &pgmon_tests::http::Answer) -> (String, String) {
     assert_eq!(a.status, 422, "{}", a.body);
@@ -100,7 +90,7 @@ async fn tls_files_are_confined() {
     assert_eq!(oper.post("/servers/test", &body).await.status, 200);
 
     // By hand: pgmond keeps running; the status names the file.
-    let (rss, threads) = (d.rss_kib(), proc_status(d.pid(), "Threads"));
+    let (rss, threads) = (d.rss_kib(), d.proc_status("Threads"));
     set_server_field(&dir, "local-pg", "sslrootcert", json!("/dev/zero"));
     set_server_field(&dir, "billing", "sslrootcert", json!(fifo));
     for (name, file) in [("local-pg", "zero"), ("billing", "fifo.crt")] {
@@ -116,10 +106,7 @@ async fn tls_files_are_confined() {
         "RSS grew: {rss} -> {}",
         d.rss_kib()
     );
-    assert!(
-        proc_status(d.pid(), "Threads") <= threads + 16,
-        "threads grew"
-    );
+    assert!(d.proc_status("Threads") <= threads + 16, "threads grew");
     assert!(!d.log().contains("panicked"), "{}", d.log());
 }
 
@@ -655,29 +642,7 @@ async fn a_server_removed_behind_pgmonds_back_leaves_no_session() {
     let (_tmp, dir) = seed_config();
     add_settings(&dir, "collect_interval_seconds = 1");
     let d = Daemon::start(&dir);
-    let out = pgmonctl(
-        &dir,
-        &[
-            "servers",
-            "add",
-            "gone-soon",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &pg.port.to_string(),
-            "--user",
-            "postgres",
-            "--stats-db",
-            "removed_db",
-            "--no-check",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_local_server(&dir, "gone-soon", pg.port, Some("removed_db"));
     let until = Instant::now() + WAIT;
     while pgmon_sessions(pg, "removed_db").await == 0 {
         assert!(Instant::now() < until, "pgmond never connected");
