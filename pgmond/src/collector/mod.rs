@@ -175,6 +175,8 @@ impl Collector {
         let retention = tokio::spawn(Arc::clone(&self).retention_loop());
         loop {
             self.reconcile().await;
+            // Also between changes: a check in flight during one may have made a pool again.
+            self.monitor.keep_pools_of(&self.fleet.get().servers);
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}

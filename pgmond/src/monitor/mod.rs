@@ -295,6 +295,11 @@ impl Monitor {
             .retain(|key, _| !key.starts_with(&login));
     }
 
+    /// Lets go of every pool no entry of `servers` uses any more.
+    pub fn keep_pools_of(&self, servers: &[Server]) {
+        self.pools.keep_only(servers);
+    }
+
     pub fn pool_count(&self) -> usize {
         self.pools.count()
     }

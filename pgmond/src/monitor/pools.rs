@@ -60,6 +60,8 @@ impl PoolProfile {
 struct Entry {
     pool: Pool,
     profile: PoolProfile,
+    /// The endpoint and credentials it is for, whatever the database ([`owner_key`]).
+    owner: String,
 }
 
 pub struct Pools {
@@ -78,7 +80,22 @@ pub fn pool_key(server: &Server, db: &str) -> String {
 /// The pool key plus a digest of the credentials: what one pool, and one cached status, stand
 /// for. The digest is of the stored (encrypted) form and stays in memory.
 pub fn session_key(server: &Server, db: &str) -> String {
-    let tag = super::digest(&[
+    format!("{}#{:016x}", pool_key(server, db), credentials_tag(server))
+}
+
+/// `host:port:user` and the credentials' digest: what every pool of an entry shares.
+fn owner_key(server: &Server) -> String {
+    format!(
+        "{}:{}:{}#{:016x}",
+        server.host,
+        server.port,
+        server.user,
+        credentials_tag(server)
+    )
+}
+
+fn credentials_tag(server: &Server) -> u64 {
+    super::digest(&[
         server
             .password
             .as_ref()
@@ -94,8 +111,7 @@ pub fn session_key(server: &Server, db: &str) -> String {
             "{:?}\0{:?}\0{:?}\0{:?}",
             server.sslmode, server.sslrootcert, server.sslcert, server.sslkey
         ),
-    ]);
-    format!("{}#{tag:016x}", pool_key(server, db))
+    ])
 }
 
 impl Pools {
@@ -149,6 +165,7 @@ impl Pools {
             Entry {
                 pool: pool.clone(),
                 profile,
+                owner: owner_key(server),
             },
         );
         Ok(pool)
@@ -160,6 +177,20 @@ impl Pools {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         pools.retain(|key, e| {
             let keep = !key.starts_with(&prefix);
+            if !keep {
+                e.pool.close();
+            }
+            keep
+        });
+    }
+
+    /// Closes every pool that no entry of `servers` could use: one a check or sample in flight
+    /// made again for an entry just changed or removed is let go on the next pass.
+    pub fn keep_only(&self, servers: &[Server]) {
+        let owners: std::collections::HashSet<String> = servers.iter().map(owner_key).collect();
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        pools.retain(|_, e| {
+            let keep = owners.contains(&e.owner);
             if !keep {
                 e.pool.close();
             }

@@ -40,7 +40,15 @@ async fn up_server_reports_live_facts() {
         .get(0);
     mine.batch_execute("SELECT 42").await.unwrap();
 
-    let s = status_of(&api, "up").await;
+    // The start's own check may be cached for the TTL: wait for one that saw `mine`.
+    let s = api
+        .get_until(
+            "/servers/up",
+            Duration::from_secs(15),
+            "mine counted",
+            |s| s["connections"]["idle"].as_i64() >= Some(1),
+        )
+        .await;
     assert_eq!(s["status"], "ok", "{s}");
     assert_eq!(s["version"], version.as_str());
     // Under `tests/pg-majors`, the major it asked for.
