@@ -52,7 +52,7 @@ impl Printer {
         let mut table = new_table();
         if let Value::Object(map) = &value {
             for (k, v) in map {
-                table.add_row([k.as_str(), &human(k, v)]);
+                table.add_row([&*safe(k), &human(k, v)]);
             }
         }
         write_line(&table.to_string())
@@ -62,7 +62,7 @@ impl Printer {
     pub fn message<T: Serialize>(&self, item: &T) -> io::Result<()> {
         let value = to_value(item);
         match (&self.format, value.get("message").and_then(Value::as_str)) {
-            (OutputFormat::Table, Some(text)) => write_line(text),
+            (OutputFormat::Table, Some(text)) => write_line(&safe(text)),
             _ => write_json(&value),
         }
     }
@@ -130,18 +130,41 @@ pub fn human_bytes(bytes: f64) -> String {
     }
 }
 
+/// `text` as it may reach a terminal: control characters (C0, DEL, C1: escape sequences,
+/// newlines that would break a row) and the bidirectional overrides that reorder what is
+/// shown are written as escapes (`\n`, `\u{1b}`). Names and queries come from anyone who can
+/// reach a monitored database or the API; `--output json` is left as the API sends it.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let hostile =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(hostile) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hostile(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// How a JSON value reads in a table cell.
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => "-".into(),
         Value::Bool(true) => "yes".into(),
         Value::Bool(false) => "no".into(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => safe(s).into_owned(),
         Value::Number(n) => n.to_string(),
         Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(", "),
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| format!("{k}={}", cell(v)))
+            .map(|(k, v)| format!("{}={}", safe(k), cell(v)))
             .collect::<Vec<_>>()
             .join(", "),
     }
@@ -163,6 +186,17 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    /// Escapes, newlines, bidirectional overrides become visible escapes; plain text and
+    /// other languages pass as they are.
+    fn hostile_text_is_escaped() {
+        assert_eq!(safe("app_main"), "app_main");
+        assert_eq!(safe("база данных"), "база данных");
+        assert_eq!(safe("a\nb\"c\u{1b}[31mred"), "a\\nb\"c\\u{1b}[31mred");
+        assert_eq!(safe("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{9b}");
+        assert_eq!(cell(&json!("db\tname")), "db\\tname");
+    }
 
     #[test]
     /// Times, durations, sizes and background sessions read at a glance; other values as

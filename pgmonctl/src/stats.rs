@@ -310,7 +310,7 @@ fn print_tree(activity: &ServerActivity) {
         println!("No backend blocks another.");
     }
     for line in tree_lines(activity, QUERY_WIDTH) {
-        println!("{line}");
+        println!("{}", crate::output::safe(&line));
     }
 }
 
@@ -383,12 +383,13 @@ pub async fn signal(b: &impl Backend, cmd: BackendCommand, out: &Printer) -> Res
     if out.is_json() {
         out.record(&done)?;
     } else {
-        println!(
+        let line = format!(
             "{} ({}@{})",
             done.message,
             done.usename.as_deref().unwrap_or("-"),
             done.datname.as_deref().unwrap_or("-")
         );
+        println!("{}", crate::output::safe(&line));
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::model::{App, Screen, duration};
+use crate::output::safe;
 use crate::stats::{shorten, tree_lines};
 
 pub fn draw(f: &mut Frame, app: &App) {
@@ -28,9 +29,9 @@ pub fn draw(f: &mut Frame, app: &App) {
             );
             let rows = app.fleet.iter().map(|s| {
                 Row::new(vec![
-                    s.name.clone(),
-                    s.status.clone(),
-                    s.version.clone().unwrap_or_default(),
+                    safe(&s.name).into_owned(),
+                    safe(&s.status).into_owned(),
+                    safe(s.version.as_deref().unwrap_or_default()).into_owned(),
                     s.sessions.to_string(),
                     s.active.to_string(),
                     s.idle_in_transaction.to_string(),
@@ -71,7 +72,7 @@ pub fn draw(f: &mut Frame, app: &App) {
                 },
                 error.map_or(String::new(), |e| format!(" | {e}")),
             );
-            f.render_widget(Paragraph::new(head).style(bold), title);
+            f.render_widget(Paragraph::new(safe(&head).into_owned()).style(bold), title);
             if app.tree {
                 let lines: Vec<Line> = app.activity.as_ref().map_or_else(Vec::new, |a| {
                     let width = usize::from(body.width).saturating_sub(40).max(20);
@@ -79,7 +80,10 @@ pub fn draw(f: &mut Frame, app: &App) {
                     if lines.is_empty() {
                         vec![Line::from("No backend blocks another.")]
                     } else {
-                        lines.into_iter().map(Line::from).collect()
+                        lines
+                            .into_iter()
+                            .map(|l| Line::from(safe(&l).into_owned()))
+                            .collect()
                     }
                 });
                 f.render_widget(Paragraph::new(lines), body);
@@ -90,16 +94,16 @@ pub fn draw(f: &mut Frame, app: &App) {
                         (Some(t), Some(e)) => format!("{t}:{e}"),
                         _ => String::new(),
                     };
+                    let text =
+                        |t: &Option<String>| safe(t.as_deref().unwrap_or_default()).into_owned();
                     Row::new(vec![
                         s.pid.to_string(),
-                        s.usename.clone().unwrap_or_default(),
-                        s.datname.clone().unwrap_or_default(),
-                        s.state
-                            .clone()
-                            .unwrap_or_else(|| s.backend_type.clone().unwrap_or_default()),
-                        wait,
+                        text(&s.usename),
+                        text(&s.datname),
+                        text(&s.state.clone().or_else(|| s.backend_type.clone())),
+                        safe(&wait).into_owned(),
                         duration(s).map_or(String::new(), |d| format!("{d:.1}s")),
-                        shorten(s.query.as_deref().unwrap_or(""), query_width),
+                        safe(&shorten(s.query.as_deref().unwrap_or(""), query_width)).into_owned(),
                     ])
                 });
                 let widths = [

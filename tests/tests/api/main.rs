@@ -19,3 +19,4 @@ mod packaging;
 mod seed_config;
 mod sessions;
 mod sign_in;
+mod standing_alone;

@@ -263,3 +263,47 @@ async fn password_length_and_name_rules() {
         "Password too short: at least 8 characters"
     );
 }
+
+#[tokio::test]
+/// A database named with a newline, a quote and an ANSI escape (anyone who may create a
+/// database can name one so) is shown escaped in the tables that list databases and sessions:
+/// no raw escape reaches the terminal, no row breaks; JSON keeps the name as it is.
+async fn hostile_names_are_escaped_in_tables() {
+    let pg = TestCluster::shared();
+    let name = "evil\n\"db\u{1b}[31m";
+    let quoted = name.replace('"', "\"\"");
+    let admin = pg.client("postgres").await;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{quoted}\""))
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{quoted}\""))
+        .await
+        .unwrap();
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host("127.0.0.1")
+        .port(pg.port)
+        .user("postgres")
+        .dbname(name);
+    let (inside, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let (_tmp, dir) = seed_config();
+    add_local_server(&dir, "hostile", pg.port, None);
+    let d = Daemon::start(&dir);
+    let shown = "evil\\n\"db\\u{1b}[31m";
+    for args in [
+        ["stats", "databases", "hostile"],
+        ["stats", "activity", "hostile"],
+    ] {
+        let text = stdout_of(&d.pgmonctl_socket(&args, ""));
+        assert!(!text.contains('\u{1b}'), "{args:?}: a raw escape: {text:?}");
+        assert!(text.contains(shown), "{args:?}: {text}");
+    }
+    let json =
+        json_of(&d.pgmonctl_socket(&["--output", "json", "stats", "databases", "hostile"], ""));
+    let listed = json["databases"].as_array().unwrap();
+    assert!(listed.iter().any(|db| db["datname"] == name), "{json}");
+    drop(inside);
+}
