@@ -29,9 +29,49 @@ const ACTIVITY_COLUMNS: &[Column] = &[
     col("PID", "pid"),
     col("USER", "usename"),
     col("DATABASE", "datname"),
+    col("APPLICATION", "application_name"),
+    col("CLIENT", "client_addr"),
     col("STATE", "state"),
+    col("WAIT", "wait"),
+    col("FOR", "for"),
+    col("XACT", "xact"),
+    col("BLOCKED BY", "blocked_by"),
     col("QUERY", "query"),
 ];
+
+/// How long a session has been at what it is doing now.
+pub fn duration(s: &Session) -> Option<f64> {
+    match s.state.as_deref() {
+        Some("active") => s.query_seconds,
+        Some(st) if st.starts_with("idle in transaction") => s.xact_seconds,
+        _ => s.state_seconds,
+    }
+}
+
+/// A session as a row of `stats activity`: what `/server/{name}/activity` says of it, with
+/// durations as people read them (`FOR`: in its state, or its query while active, or its
+/// transaction while idle in one).
+fn activity_row(s: &Session) -> Value {
+    let seconds = |v: Option<f64>| v.map(|v| format!("{v:.1}s"));
+    let wait = match (&s.wait_event_type, &s.wait_event, &s.waiting_for) {
+        (_, _, Some(lock)) => Some(format!("{} {}", lock.locktype, lock.mode)),
+        (Some(t), Some(e), None) => Some(format!("{t}:{e}")),
+        _ => None,
+    };
+    json!({
+        "pid": s.pid,
+        "usename": s.usename,
+        "datname": s.datname,
+        "application_name": s.application_name.as_deref().filter(|a| !a.is_empty()),
+        "client_addr": s.client_addr,
+        "state": s.state.clone().or_else(|| s.backend_type.clone()),
+        "wait": wait,
+        "for": seconds(duration(s)),
+        "xact": seconds(s.xact_seconds),
+        "blocked_by": s.blocked_by,
+        "query": shorten(s.query.as_deref().unwrap_or(""), QUERY_WIDTH),
+    })
+}
 
 const DATABASE_COLUMNS: &[Column] = &[
     col("DATABASE", "name"),
@@ -95,27 +135,16 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
             }
         }
         StatsCommand::Activity { name, tree: false } => {
-            let body = b
-                .monitoring(&format!("/server_stats/{}", segment(&name)))
-                .await?;
+            let activity = b.activity(&name).await?;
             if out.is_json() {
-                out.record(&body)?;
+                out.record(&activity)?;
             } else {
-                let rows: Vec<Value> = body["queries"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|q| {
-                        let mut q = q.clone();
-                        q["query"] = json!(shorten(q["query"].as_str().unwrap_or(""), QUERY_WIDTH));
-                        q
-                    })
-                    .collect();
+                let rows: Vec<Value> = activity.sessions.iter().map(activity_row).collect();
                 out.list(&rows, ACTIVITY_COLUMNS)?;
             }
             // The server could not be asked: what was printed is not its activity.
-            if let Some(error) = body["error"].as_str() {
-                return Err(CliError::Failed(error.to_owned()));
+            if let Some(error) = activity.error {
+                return Err(CliError::Failed(error));
             }
         }
         StatsCommand::Server { name, range } => {

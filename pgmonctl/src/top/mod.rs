@@ -112,7 +112,7 @@ async fn once(b: &impl Backend, app: &mut App, out: &Printer) -> Result<(), CliE
                     "datname": s.datname,
                     "state": s.state,
                     "wait_event": s.wait_event,
-                    "duration": model::duration(s).map(|d| format!("{d:.1}s")),
+                    "duration": crate::stats::duration(s).map(|d| format!("{d:.1}s")),
                     "query": crate::stats::shorten(s.query.as_deref().unwrap_or(""), 60),
                 })
             })

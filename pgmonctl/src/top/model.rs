@@ -2,6 +2,7 @@
 //! rows, a server's sessions filtered and sorted, the selection, and the confirmation an
 //! action waits for.
 
+use crate::stats::duration;
 use pgmon_common::api::ServerStatus;
 use pgmon_common::api::activity::{Backend as Session, ServerActivity};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -77,15 +78,6 @@ impl Sort {
             Sort::Cpu => "cpu",
             Sort::User => "user",
         }
-    }
-}
-
-/// How long a session has been at what it is doing now.
-pub fn duration(s: &Session) -> Option<f64> {
-    match s.state.as_deref() {
-        Some("active") => s.query_seconds,
-        Some(st) if st.starts_with("idle in transaction") => s.xact_seconds,
-        _ => s.state_seconds,
     }
 }
 

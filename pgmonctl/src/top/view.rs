@@ -7,9 +7,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
-use super::model::{App, Screen, duration};
+use super::model::{App, Screen};
 use crate::output::safe;
-use crate::stats::{shorten, tree_lines};
+use crate::stats::{duration, shorten, tree_lines};
 
 pub fn draw(f: &mut Frame, app: &App) {
     let [title, body, footer] = Layout::vertical([

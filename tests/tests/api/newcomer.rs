@@ -135,9 +135,11 @@ async fn login_remembers_the_daemon() {
 /// exits 1, in JSON too; a live server's activity leaves out pgmon's own sessions.
 async fn activity_tells_a_down_server_and_hides_pgmon() {
     let pg = TestCluster::shared();
+    // A database of this test's own: other tests' daemons (other pgmons) use the cluster too.
+    pg.create_database("newcomer_db").await;
     let (_tmp, dir) = seed_config();
     add_local_server(&dir, "down", free_port(), None);
-    add_local_server(&dir, "live", pg.port, None);
+    add_local_server(&dir, "live", pg.port, Some("newcomer_db"));
     let d = Daemon::start(&dir);
 
     let out = d.pgmonctl_socket(&["stats", "activity", "down"], "");
@@ -156,8 +158,8 @@ async fn activity_tells_a_down_server_and_hides_pgmon() {
     // A status check leaves pgmon sessions in the pool; none of them is listed.
     stdout_of(&d.pgmonctl_socket(&["servers", "show", "live"], ""));
     let body = json_of(&d.pgmonctl_socket(&["--output", "json", "stats", "activity", "live"], ""));
-    let queries = body["queries"].as_array().unwrap();
-    for q in queries {
+    let queries = body["sessions"].as_array().unwrap();
+    for q in queries.iter().filter(|q| q["datname"] == "newcomer_db") {
         let text = q["query"].as_str().unwrap_or_default();
         assert!(
             !text.contains("pg_postmaster_start_time") && !text.contains("pg_stat_activity"),

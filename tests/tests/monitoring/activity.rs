@@ -211,6 +211,38 @@ async fn lock_chain_tree_cancel_terminate() {
         lines[at].contains("postgres@chain idle in transaction"),
         "{tree}"
     );
+    // The table: each waiting session with its lock, how long, and who blocks it.
+    let table = stdout_of(&daemon.pgmonctl_socket(&["stats", "activity", "live"], ""));
+    for header in ["APPLICATION", "CLIENT", "WAIT", "FOR", "XACT", "BLOCKED BY"] {
+        assert!(table.contains(header), "{header} missing:
+{table}");
+    }
+    let row_of = |pid: i32| {
+        table
+            .lines()
+            .find(|l| l.contains(&format!(" {pid} ")))
+            .unwrap_or_else(|| panic!("no row for {pid}:
+{table}"))
+    };
+    let waiting = row_of(pids.2);
+    assert!(
+        waiting.contains("transactionid ShareLock") && waiting.contains(&pids.1.to_string()),
+        "{waiting}"
+    );
+    assert!(row_of(pids.0).contains("idle in transaction"), "{table}");
+    // JSON: the activity endpoint's own answer.
+    let json = pgmon_tests::daemon::json_of(
+        &daemon.pgmonctl_socket(&["--output", "json", "stats", "activity", "live"], ""),
+    );
+    let c_session = json["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["pid"] == pids.2)
+        .unwrap_or_else(|| panic!("no session {} in {json}", pids.2));
+    assert_eq!(c_session["blocked_by"], serde_json::json!([pids.1]), "{c_session}");
+    assert_eq!(c_session["waiting_for"]["locktype"], "transactionid");
+    assert!(json["blocking"].is_array(), "{json}");
     let gone = daemon.pgmonctl_socket(&["backend", "cancel", "live", "999999"], "");
     assert_eq!(
         gone.status.code(),
