@@ -173,6 +173,11 @@ pub async fn export(b: &impl Backend, format: ExportFormat) -> Result<(), CliErr
                 ssh_key_passphrase_env: None,
                 ssh_key_passphrase_file: None,
                 allow_cleartext_password: s.allow_cleartext_password,
+                collect_interval: s.collect_interval,
+                sslmode: s.sslmode,
+                sslrootcert: s.sslrootcert.clone().filter(|p| !p.is_empty()),
+                sslcert: s.sslcert.clone().filter(|p| !p.is_empty()),
+                sslkey: s.sslkey.clone().filter(|p| !p.is_empty()),
             })
             .collect(),
         users: users

@@ -5,7 +5,7 @@
 
 use pgmon_common::api::{ServerStatus, SshKeyResponse, UserResponse};
 use pgmon_common::batch::{ServerOp, UserOp};
-use pgmon_common::servers::{ServerInput, Targets};
+use pgmon_common::servers::{IntervalInput, IntervalName, ServerInput, Targets};
 use pgmon_common::users::{NewUser, Role, UserChange};
 use serde::Serialize;
 
@@ -179,6 +179,15 @@ fn server_action(s: &ServerSpec, current: &Current, o: &Options) -> Result<Actio
         ssh_auth_type: s.auth_type(),
         ssh_key_id: key_id(s, &current.keys)?,
         allow_cleartext_password: Some(s.allow_cleartext_password),
+        // The file says every field: what it leaves out is the default, not "keep".
+        collect_interval: Some(match s.collect_interval {
+            Some(seconds) => IntervalInput::Seconds(seconds),
+            None => IntervalInput::Named(IntervalName::Default),
+        }),
+        sslmode: Some(s.sslmode),
+        sslrootcert: Some(empty_is_none(&s.sslrootcert).unwrap_or_default()),
+        sslcert: Some(empty_is_none(&s.sslcert).unwrap_or_default()),
+        sslkey: Some(empty_is_none(&s.sslkey).unwrap_or_default()),
         ..ServerInput::default()
     };
     input
@@ -214,6 +223,23 @@ fn server_action(s: &ServerSpec, current: &Current, o: &Options) -> Result<Actio
     differs(
         "allow_cleartext_password",
         now.allow_cleartext_password == s.allow_cleartext_password,
+    );
+    differs(
+        "collect_interval",
+        now.collect_interval == s.collect_interval,
+    );
+    differs("sslmode", now.sslmode == s.sslmode);
+    differs(
+        "sslrootcert",
+        empty_is_none(&now.sslrootcert) == empty_is_none(&s.sslrootcert),
+    );
+    differs(
+        "sslcert",
+        empty_is_none(&now.sslcert) == empty_is_none(&s.sslcert),
+    );
+    differs(
+        "sslkey",
+        empty_is_none(&now.sslkey) == empty_is_none(&s.sslkey),
     );
     // A stored secret stays only while its target does (the store clears it otherwise).
     let stored = Targets::new(

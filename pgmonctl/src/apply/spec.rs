@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pgmon_common::servers::SshAuthType;
+use pgmon_common::servers::{SshAuthType, SslMode};
 use pgmon_common::users::Role;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,18 @@ pub struct ServerSpec {
     pub ssh_key_passphrase_file: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_cleartext_password: bool,
+    /// Seconds between the collector's samples of this server (0: not sampled); absent
+    /// follows the collector's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect_interval: Option<u64>,
+    #[serde(default, skip_serializing_if = "SslMode::is_default")]
+    pub sslmode: SslMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslrootcert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslcert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslkey: Option<String>,
 }
 
 impl ServerSpec {

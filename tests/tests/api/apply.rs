@@ -90,6 +90,19 @@ servers:
     port: 6002
     user: monitor
     password_file: PASSWORD_FILE
+  - name: tls-db
+    host: 127.0.0.1
+    port: 6004
+    user: monitor
+    stats_db: stats
+    ssh_user: postgres
+    ssh_port: 2222
+    allow_cleartext_password: true
+    collect_interval: 120
+    sslmode: verify-ca
+    sslrootcert: ca.crt
+    sslcert: client.crt
+    sslkey: client.key
 users:
   - login: admin
     role: admin
@@ -121,9 +134,19 @@ const SECRETS: &[(&str, &str)] = &[
 /// The whole cycle on one target: create, repeat (nothing written), one field changed,
 /// dry run, prune (refusing the last admin, then deleting), export then apply.
 fn cycle(via: &Via, dir: &Path, tmp: &Path) {
+    // The TLS files tls-db names, in the config dir where a relative path is read.
+    for file in ["ca.crt", "client.crt", "client.key"] {
+        std::fs::write(dir.join(file), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        std::fs::set_permissions(
+            dir.join(file),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+    }
     let spec = spec_file(tmp, "inventory.yml", SPEC);
     let first = via.apply(&spec, &[], SECRETS);
     assert_eq!(first["changed"], true, "{first}");
+    assert_eq!(action_of(&first, "tls-db").0, "created", "{first}");
     assert_eq!(action_of(&first, "app-db").0, "created");
     assert_eq!(action_of(&first, "oncall").0, "created");
     assert_eq!(action_of(&first, "admin").0, "unchanged");
@@ -202,6 +225,19 @@ fn cycle(via: &Via, dir: &Path, tmp: &Path) {
         !text.contains("from-the-env") && !text.contains("gAAAAA"),
         "{text}"
     );
+    // Every field of a server goes out, so the replay below changes nothing.
+    for field in [
+        "collect_interval: 120",
+        "sslmode: verify-ca",
+        "sslrootcert: ca.crt",
+        "sslcert: client.crt",
+        "sslkey: client.key",
+        "allow_cleartext_password: true",
+        "ssh_port: 2222",
+        "stats_db: stats",
+    ] {
+        assert!(text.contains(field), "{field} not exported:\n{text}");
+    }
     let export_file = tmp.join("export.yml");
     std::fs::write(&export_file, text).unwrap();
     let before = mtimes(dir);

@@ -214,15 +214,22 @@ async fn lock_chain_tree_cancel_terminate() {
     // The table: each waiting session with its lock, how long, and who blocks it.
     let table = stdout_of(&daemon.pgmonctl_socket(&["stats", "activity", "live"], ""));
     for header in ["APPLICATION", "CLIENT", "WAIT", "FOR", "XACT", "BLOCKED BY"] {
-        assert!(table.contains(header), "{header} missing:
-{table}");
+        assert!(
+            table.contains(header),
+            "{header} missing:
+{table}"
+        );
     }
     let row_of = |pid: i32| {
         table
             .lines()
             .find(|l| l.contains(&format!(" {pid} ")))
-            .unwrap_or_else(|| panic!("no row for {pid}:
-{table}"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no row for {pid}:
+{table}"
+                )
+            })
     };
     let waiting = row_of(pids.2);
     assert!(
@@ -240,7 +247,11 @@ async fn lock_chain_tree_cancel_terminate() {
         .iter()
         .find(|s| s["pid"] == pids.2)
         .unwrap_or_else(|| panic!("no session {} in {json}", pids.2));
-    assert_eq!(c_session["blocked_by"], serde_json::json!([pids.1]), "{c_session}");
+    assert_eq!(
+        c_session["blocked_by"],
+        serde_json::json!([pids.1]),
+        "{c_session}"
+    );
     assert_eq!(c_session["waiting_for"]["locktype"], "transactionid");
     assert!(json["blocking"].is_array(), "{json}");
     let gone = daemon.pgmonctl_socket(&["backend", "cancel", "live", "999999"], "");
