@@ -256,8 +256,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -l fail-on-down -d 'Print only the servers that are not ok, and exit 1 if there is one (for cron)'
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l from -d 'Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l to -d 'End of the window, ISO-8601 [default: now]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l from -d 'Start of the window: RFC 3339 (UTC without an offset), a date, today, yesterday, or a span back (90m, 1h, 7d, "10 minutes ago") [default: 24h, so a new server\'s samples show]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l to -d 'End of the window (as --from) [default: now]' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
@@ -265,8 +265,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -l output -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'Exactly the API\'s JSON, for scripts'"
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l from -d 'Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l to -d 'End of the window, ISO-8601 [default: now]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l from -d 'Start of the window: RFC 3339 (UTC without an offset), a date, today, yesterday, or a span back (90m, 1h, 7d, "10 minutes ago") [default: 24h, so a new server\'s samples show]' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l to -d 'End of the window (as --from) [default: now]' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand stats; and __fish_seen_subcommand_from db" -l socket -d 'pgmond\'s admin Unix socket (acts as admin, no token)' -r -F
@@ -403,8 +403,8 @@ complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l target -d 'O
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l outcome -d 'Only this outcome' -r -f -a "success\t''
 denied\t''
 failed\t''"
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l since -d 'Only entries at or after this time (RFC 3339, e.g. 2026-11-29T00:00:00Z)' -r
-complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l until -d 'Only entries at or before this time (RFC 3339)' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l since -d 'Only entries at or after this time: RFC 3339 (2026-11-29T00:00:00Z), a date, today, yesterday, or a span back (90m, 1h, 7d, "10 minutes ago")' -r
+complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l until -d 'Only entries at or before this time (as --since)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l limit -d 'How many entries at most (1 to 1000)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l url -d 'pgmond to talk to over HTTP, as http(s)://HOST:PORT (token from PGMON_TOKEN or `login`; after a `login`, commands without a target use its daemon)' -r
 complete -c pgmonctl -n "__fish_pgmonctl_using_subcommand audit" -l cacert -d 'CA certificates (PEM) to trust for an https:// daemon, besides the system\'s' -r -F

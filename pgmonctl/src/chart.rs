@@ -1,4 +1,5 @@
-//! Terminal charts: a trend reads faster as a line of blocks than as a column of numbers.
+//! Terminal charts: a trend reads faster as a line of blocks than as a column of numbers, and
+//! a history as a chart with its scale and its time axis.
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -35,9 +36,90 @@ pub fn sparkline(values: &[Option<f64>], width: usize) -> String {
         .collect()
 }
 
+/// A line chart of `points` (seconds since the epoch, value), drawn once as text: a value
+/// scale on the left (its `unit`), a time axis below with the window's start, middle and end
+/// in UTC, braille dots for the line. `width` × `height` cells; empty without two points.
+pub fn line_chart(
+    points: &[(f64, f64)],
+    unit: &str,
+    show: impl Fn(f64) -> String,
+    (width, height): (u16, u16),
+) -> String {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::symbols::Marker;
+    use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+    if points.len() < 2 {
+        return String::new();
+    }
+    let (x0, x1) = (points[0].0, points[points.len() - 1].0);
+    let (low, high) = points.iter().fold((f64::MAX, f64::MIN), |(l, h), (_, v)| {
+        (l.min(*v), h.max(*v))
+    });
+    // A flat line still gets a scale around it.
+    let (low, high) = if high > low {
+        (low, high)
+    } else {
+        (low - 1.0, high + 1.0)
+    };
+    let time = |t: f64| {
+        chrono::DateTime::from_timestamp(t as i64, 0)
+            .map(|d| d.format("%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .data(points);
+    let chart = Chart::new(vec![dataset])
+        .x_axis(Axis::default().bounds([x0, x1.max(x0 + 1.0)]).labels([
+            time(x0),
+            time((x0 + x1) / 2.0),
+            format!("{} UTC", time(x1)),
+        ]))
+        .y_axis(
+            Axis::default()
+                .bounds([low, high])
+                .title(unit.to_owned())
+                .labels([show(low), show((low + high) / 2.0), show(high)]),
+        );
+    let area = Rect::new(0, 0, width, height);
+    let mut buffer = Buffer::empty(area);
+    chart.render(area, &mut buffer);
+    (0..height)
+        .map(|y| {
+            let row: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+            row.trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    /// The chart has its scale (lowest and highest values) and its time axis (the window's
+    /// ends), and draws something between them.
+    fn a_chart_with_its_axes() {
+        let points: Vec<(f64, f64)> = (0..60)
+            .map(|i| (1_764_842_400.0 + 60.0 * f64::from(i), f64::from(i % 10)))
+            .collect();
+        let text = line_chart(&points, "sessions", |v| format!("{v:.0}"), (60, 12));
+        assert!(text.contains("12-04 10:00"), "{text}");
+        assert!(text.contains("10:59 UTC"), "{text}");
+        assert!(text.contains('9') && text.contains("sessions"), "{text}");
+        assert!(
+            text.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)),
+            "{text}"
+        );
+        assert_eq!(
+            line_chart(&points[..1], "x", |v| v.to_string(), (60, 12)),
+            ""
+        );
+        println!("{text}");
+    }
 
     #[test]
     fn lines_of_blocks() {

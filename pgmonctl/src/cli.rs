@@ -74,11 +74,12 @@ pub struct AuditArgs {
     /// Only this outcome
     #[arg(long, value_parser = ["success", "denied", "failed"])]
     pub outcome: Option<String>,
-    /// Only entries at or after this time (RFC 3339, e.g. 2026-11-29T00:00:00Z)
-    #[arg(long)]
+    /// Only entries at or after this time: RFC 3339 (2026-11-29T00:00:00Z), a date, today,
+    /// yesterday, or a span back (90m, 1h, 7d, "10 minutes ago")
+    #[arg(long, value_parser = crate::when::parse)]
     pub since: Option<String>,
-    /// Only entries at or before this time (RFC 3339)
-    #[arg(long)]
+    /// Only entries at or before this time (as --since)
+    #[arg(long, value_parser = crate::when::parse)]
     pub until: Option<String>,
     /// How many entries at most (1 to 1000)
     #[arg(long, default_value_t = 50)]
@@ -595,11 +596,12 @@ pub struct TopArgs {
 /// A history window; ISO-8601 (`2026-10-31T00:00:00Z`); default the last 7 days.
 #[derive(Args, Debug, Default)]
 pub struct TimeRange {
-    /// Start of the window, ISO-8601 (UTC without an offset) [default: 7 days ago]
-    #[arg(long, value_name = "T")]
+    /// Start of the window: RFC 3339 (UTC without an offset), a date, today, yesterday, or a
+    /// span back (90m, 1h, 7d, "10 minutes ago") [default: 24h, so a new server's samples show]
+    #[arg(long, value_name = "T", value_parser = crate::when::parse)]
     pub from: Option<String>,
-    /// End of the window, ISO-8601 [default: now]
-    #[arg(long, value_name = "T")]
+    /// End of the window (as --from) [default: now]
+    #[arg(long, value_name = "T", value_parser = crate::when::parse)]
     pub to: Option<String>,
 }
 

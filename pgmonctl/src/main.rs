@@ -16,6 +16,7 @@ mod secrets;
 mod stats;
 mod target;
 mod top;
+mod when;
 
 use std::io::{self, ErrorKind};
 use std::process::ExitCode;

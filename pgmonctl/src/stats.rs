@@ -153,15 +153,52 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
             if out.is_json() {
                 return Ok(out.record(&h)?);
             }
+            // Per moment, over every database: what the charts draw.
+            let mut moments: std::collections::BTreeMap<i64, (f64, f64)> = Default::default();
+            for p in &h.connection_timeline {
+                if let Some(t) = epoch(&p.ts) {
+                    let m = moments.entry(t).or_default();
+                    m.0 += p.connections.unwrap_or(0) as f64;
+                    m.1 += p.size_gb.unwrap_or(0.0);
+                }
+            }
+            let size_now: f64 = h
+                .databases
+                .iter()
+                .filter_map(|d| {
+                    let last = h
+                        .connection_timeline
+                        .iter()
+                        .rev()
+                        .find(|p| p.datname == d.name);
+                    last.and_then(|p| p.size_gb)
+                })
+                .sum();
             out.record(&json!({
                 "server": name,
                 "aggregation": h.aggregation,
                 "last update": h.last_stat_update,
-                "sessions (sum over window)": h.total_connections,
-                "size (sum over window)": gib(&h.total_size_gb),
                 "timeline points": h.connection_timeline.len(),
+                "size now (all databases)": human_bytes(size_now * GIB),
+                "sessions, summed over every point (the API's total_connections)": h.total_connections,
+                "size, summed over every point (the API's total_size_gb)": gib(&h.total_size_gb),
                 "history error": h.history_error,
             }))?;
+            let series = |f: &dyn Fn(&(f64, f64)) -> f64| -> Vec<(f64, f64)> {
+                moments.iter().map(|(t, m)| (*t as f64, f(m))).collect()
+            };
+            print_chart(
+                "sessions, all databases",
+                &series(&|m| m.0),
+                "sessions",
+                &|v| format!("{v:.0}"),
+            );
+            print_chart(
+                "size, all databases",
+                &series(&|m| m.1 * GIB),
+                "size",
+                &|v| human_bytes(v),
+            );
             let rows: Vec<Value> = h
                 .databases
                 .iter()
@@ -200,6 +237,23 @@ pub async fn run(b: &impl Backend, cmd: StatsCommand, out: &Printer) -> Result<(
             let series = |f: &dyn Fn(&DbPoint) -> Option<f64>| -> String {
                 sparkline(&t.iter().map(f).collect::<Vec<_>>(), CHART_WIDTH)
             };
+            let points = |f: &dyn Fn(&DbPoint) -> Option<f64>| -> Vec<(f64, f64)> {
+                t.iter()
+                    .filter_map(|p| Some((epoch(&p.ts)? as f64, f(p)?)))
+                    .collect()
+            };
+            print_chart(
+                &format!("sessions of {db}"),
+                &points(&|p| p.connections.map(|c| c as f64)),
+                "sessions",
+                &|v| format!("{v:.0}"),
+            );
+            print_chart(
+                &format!("size of {db}"),
+                &points(&|p| p.size_mb.map(|m| m * MIB)),
+                "size",
+                &|v| human_bytes(v),
+            );
             out.record(&json!({
                 "database": db,
                 "size": info.size_mb.map(|m| human_bytes(m * MIB)),
@@ -278,9 +332,16 @@ pub fn typed<T: DeserializeOwned>(body: Value) -> Result<T, CliError> {
         .map_err(|e| CliError::Failed(format!("unexpected answer from the daemon: {e}")))
 }
 
+/// The history window's query: the flags' times, the last 24 hours by default (a week, the
+/// API's default, shows a new server as two hourly points; a day is drawn from every sample).
 fn query(range: &TimeRange) -> String {
     let mut parts = Vec::new();
-    if let Some(f) = &range.from {
+    let from = match (&range.from, &range.to) {
+        (Some(f), _) => Some(f.clone()),
+        (None, None) => crate::when::parse("24h").ok(),
+        (None, Some(_)) => None,
+    };
+    if let Some(f) = &from {
         parts.push(format!("start_date={}", segment(f)));
     }
     if let Some(t) = &range.to {
@@ -320,6 +381,30 @@ const MIB: f64 = 1024.0 * 1024.0;
 const GIB: f64 = 1024.0 * MIB;
 /// Cells of a chart in a table.
 const CHART_WIDTH: usize = 40;
+/// The history charts' size in cells.
+const HISTORY_CHART: (u16, u16) = (76, 12);
+
+/// Seconds since the epoch of an answer's time (RFC 3339, or UTC without an offset).
+fn epoch(ts: &str) -> Option<i64> {
+    crate::when::parse_at(ts, chrono::Utc::now())
+        .ok()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.timestamp())
+}
+
+/// A history chart under its title, or a line saying why there is none.
+fn print_chart(title: &str, points: &[(f64, f64)], unit: &str, show: &dyn Fn(f64) -> String) {
+    let chart = crate::chart::line_chart(points, unit, show, HISTORY_CHART);
+    if chart.is_empty() {
+        println!(
+            "{}: fewer than two points in the window yet (the collector samples each server every \
+             collect_interval; see `pgmonctl settings show`)",
+            crate::output::safe(title)
+        );
+    } else {
+        println!("{}\n{chart}", crate::output::safe(title));
+    }
+}
 
 fn gib(v: &Value) -> Option<String> {
     v.as_f64().map(|g| human_bytes(g * GIB))

@@ -193,6 +193,37 @@ async fn samples_match_pg_stat_database_and_survive_a_restart() {
         text.chars().any(|c| ('▁'..='█').contains(&c)),
         "no chart:\n{text}"
     );
+    // The charts with their axes, over the default window (the last day) and a relative one.
+    let braille = |t: &str| t.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    for args in [
+        vec!["stats", "db", "c1", "coll_counts", "--from", "1h"],
+        vec!["stats", "server", "c1"],
+        vec!["stats", "server", "c1", "--from", "10 minutes ago"],
+    ] {
+        let out = d.pgmonctl_socket(&args, "");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            braille(&text) && text.contains(" UTC"),
+            "{args:?}: no chart:\n{text}"
+        );
+    }
+    let server = String::from_utf8_lossy(&d.pgmonctl_socket(&["stats", "server", "c1"], "").stdout)
+        .into_owned();
+    assert!(server.contains("sessions, all databases"), "{server}");
+    assert!(server.contains("size now (all databases)"), "{server}");
+    // A time the CLI cannot read is a usage error naming its own flag.
+    let bad = d.pgmonctl_socket(&["stats", "server", "c1", "--from", "soon"], "");
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--from") && !err.contains("start_date"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
