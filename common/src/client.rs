@@ -163,6 +163,10 @@ fn unreachable(target: &str, e: &reqwest::Error) -> Error {
         reason = s.to_string();
         source = s.source();
     }
+    // rustls's words for a plain-HTTP answer to a TLS hello.
+    if reason.contains("InvalidContentType") || reason.contains("corrupt message") {
+        reason = "the daemon does not speak TLS there: is it http:// rather than https://?".into();
+    }
     Error::Unreachable {
         target: target.to_owned(),
         reason,
@@ -172,12 +176,21 @@ fn unreachable(target: &str, e: &reqwest::Error) -> Error {
 /// The `detail` of an error answer as one line: the text, or the messages of a 422 list.
 async fn detail_of(response: Response) -> String {
     let status = response.status();
+    // How long to wait, when the daemon says (429, 503).
+    let retry = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let text = response.text().await.unwrap_or_default();
     match serde_json::from_str::<Value>(&text)
         .ok()
         .map(|v| v["detail"].clone())
     {
-        Some(Value::String(s)) => s,
+        Some(Value::String(s)) => match retry {
+            Some(seconds) => format!("{s} (retry in {seconds} s)"),
+            None => s,
+        },
         Some(Value::Array(items)) => items
             .iter()
             .map(|i| {

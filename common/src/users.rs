@@ -169,12 +169,13 @@ pub(crate) struct HashedChange {
     is_active: Option<bool>,
 }
 
+fn duplicate_login(login: &str) -> Error {
+    Error::invalid(format!("User {login} already exists"))
+}
+
 pub(crate) fn create_in(users: &mut Vec<User>, user: User) -> Result<User> {
     if users.iter().any(|u| u.login == user.login) {
-        return Err(Error::invalid(format!(
-            "User {} already exists",
-            user.login
-        )));
+        return Err(duplicate_login(&user.login));
     }
     users.push(user.clone());
     Ok(user)
@@ -256,6 +257,11 @@ impl ConfigDir {
     pub(crate) fn prepare_user(&self, new: NewUser) -> Result<User> {
         check_name("login", &new.login)?;
         check_email(&new.email)?;
+        // A login taken is the answer before anything about the password (checked again
+        // under the lock when the user is added).
+        if self.users.load()?.iter().any(|u| u.login == new.login) {
+            return Err(duplicate_login(&new.login));
+        }
         self.check_new_password(&new.password)?;
         Ok(User {
             login: new.login,

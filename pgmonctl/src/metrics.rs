@@ -24,11 +24,13 @@ struct Sample {
 
 pub async fn run(b: &impl Backend, filter: Option<&str>, out: &Printer) -> Result<(), CliError> {
     let text = b.metrics().await?;
-    let samples: Vec<Sample> = text
+    let mut samples: Vec<Sample> = text
         .lines()
         .filter_map(parse)
-        .filter(|s| filter.is_none_or(|f| s.series.contains(f)))
+        .filter(|s| filter.is_none_or(|f| matches(&s.series, f)))
         .collect();
+    // The fleet first: pgmond's own HTTP counters are what a DBA looks at last.
+    samples.sort_by_key(|s| s.series.starts_with("pgmon_http_"));
     if out.is_json() {
         return Ok(out.record(&samples)?);
     }
@@ -40,6 +42,12 @@ pub async fn run(b: &impl Backend, filter: Option<&str>, out: &Printer) -> Resul
         })
         .collect();
     Ok(out.list(&rows, COLUMNS)?)
+}
+
+/// Whether `filter` names `series` by whole `_`-separated words: `up` is `pgmon_up`, not
+/// `pgmon_db_tup_inserted`; `replication` is every replication series.
+fn matches(series: &str, filter: &str) -> bool {
+    format!("_{series}_").contains(&format!("_{}_", filter.trim_matches('_')))
 }
 
 /// One sample line of the text format: `name{a="x",b="y"} value`; comments give none.
@@ -89,6 +97,16 @@ fn parse(line: &str) -> Option<Sample> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    /// `--match` takes whole words of the name.
+    fn filters_match_whole_words() {
+        assert!(matches("pgmon_up", "up"));
+        assert!(!matches("pgmon_db_tup_inserted", "up"));
+        assert!(matches("pgmon_replication_replay_lag_bytes", "replication"));
+        assert!(matches("pgmon_replication_replay_lag_bytes", "replay_lag"));
+        assert!(matches("pgmon_up", "pgmon_up"));
+    }
 
     #[test]
     fn samples_are_read_with_escaped_labels() {

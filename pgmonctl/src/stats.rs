@@ -493,7 +493,12 @@ pub async fn signal(b: &impl Backend, cmd: BackendCommand, out: &Printer) -> Res
     };
     let done = b
         .signal_backend(&target.name, target.pid, terminate, target.force)
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The API's word for the override is its query parameter; here it is the flag.
+            CliError::Failed(why) => CliError::Failed(why.replace("force=true", "--force")),
+            other => other,
+        })?;
     if out.is_json() {
         out.record(&done)?;
     } else {

@@ -25,7 +25,60 @@ use crate::error::CliError;
 
 pub struct Local(pub ConfigDir);
 
+/// The audit trail pgmond keeps in the config dir: a change made on the files is written to it
+/// too (a JSON line, appended and synced, as pgmond writes them), or not made when it cannot be.
+const AUDIT_FILE: &str = "audit.log";
+
 impl Local {
+    /// Runs the change `work` of `action` on `target`, with its audit entry: refused when the
+    /// trail cannot be opened, then written with the outcome.
+    fn audited<T>(
+        &self,
+        action: &str,
+        target: &str,
+        work: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.0.root().join(AUDIT_FILE);
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| {
+                CliError::Failed(format!(
+                    "the audit log {} cannot be written ({e}): nothing changed",
+                    path.display()
+                ))
+            })?;
+        let done = work();
+        let status = match &done {
+            Ok(_) => 200,
+            Err(CliError::NotFound(_)) => 404,
+            Err(CliError::Denied(_)) => 403,
+            Err(_) => 400,
+        };
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        let entry = pgmon_common::api::audit::AuditEntry {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            actor: format!("local:{user}"),
+            source: "config-dir".into(),
+            action: action.to_owned(),
+            target: Some(target.to_owned()),
+            outcome: if status == 200 { "success" } else { "failed" }.into(),
+            status,
+            detail: None,
+        };
+        let mut line = serde_json::to_vec(&entry).expect("an entry serializes");
+        line.push(b'\n');
+        log.write_all(&line)
+            .and_then(|()| log.sync_data())
+            .map_err(|e| CliError::Failed(format!("writing {}: {e}", path.display())))?;
+        done
+    }
+
     /// Stores new key material; local changes are made by the Unix user running pgmonctl.
     fn store(
         &self,
@@ -66,13 +119,16 @@ impl Backend for Local {
     }
 
     async fn create_user(&self, body: UserCreate) -> Result<UserResponse> {
-        let user = self.0.create_user(NewUser {
-            login: body.login,
-            password: body.password,
-            role: body.role,
-            email: body.email,
-        })?;
-        Ok((&user).into())
+        let login = body.login.clone();
+        self.audited("user.create", &login, || {
+            let user = self.0.create_user(NewUser {
+                login: body.login,
+                password: body.password,
+                role: body.role,
+                email: body.email,
+            })?;
+            Ok((&user).into())
+        })
     }
 
     async fn update_user(&self, login: &str, body: UserUpdate) -> Result<UserResponse> {
@@ -82,13 +138,17 @@ impl Backend for Local {
             email: body.email,
             is_active: body.is_active,
         };
-        Ok((&self.0.update_user(login, change)?).into())
+        self.audited("user.update", login, || {
+            Ok((&self.0.update_user(login, change)?).into())
+        })
     }
 
     async fn delete_user(&self, login: &str) -> Result<Message> {
-        self.0.delete_user(login, None)?;
-        Ok(Message {
-            message: format!("User {login} deleted"),
+        self.audited("user.delete", login, || {
+            self.0.delete_user(login, None)?;
+            Ok(Message {
+                message: format!("User {login} deleted"),
+            })
         })
     }
 
@@ -108,22 +168,29 @@ impl Backend for Local {
                 input.host, input.port
             )));
         }
-        Ok(self
-            .0
-            .stored_status(&self.0.create_server(input, usize::MAX)?)?)
+        let name = input.name.clone();
+        self.audited("server.create", &name, || {
+            Ok(self
+                .0
+                .stored_status(&self.0.create_server(input, usize::MAX)?)?)
+        })
     }
 
     async fn update_server(&self, name: &str, input: ServerInput) -> Result<ServerStatus> {
-        let update = self.0.update_server(name, input)?;
-        let mut status = self.0.stored_status(&update.new)?;
-        status.cleared_secrets = update.cleared_secrets();
-        Ok(status)
+        self.audited("server.update", name, || {
+            let update = self.0.update_server(name, input)?;
+            let mut status = self.0.stored_status(&update.new)?;
+            status.cleared_secrets = update.cleared_secrets();
+            Ok(status)
+        })
     }
 
     async fn remove_server(&self, name: &str) -> Result<Message> {
-        self.0.remove_server(name)?;
-        Ok(Message {
-            message: format!("Server {name} deleted"),
+        self.audited("server.delete", name, || {
+            self.0.remove_server(name)?;
+            Ok(Message {
+                message: format!("Server {name} deleted"),
+            })
         })
     }
 
@@ -162,24 +229,34 @@ impl Backend for Local {
     }
 
     async fn generate_key(&self, body: GenerateKey) -> Result<SshKeyResponse> {
-        let m = material::generate(&body.key_type, body.key_size, body.passphrase.as_deref())?;
-        self.store(body.name, body.description, m)
+        let name = body.name.clone();
+        self.audited("ssh_key.generate", &name, || {
+            let m = material::generate(&body.key_type, body.key_size, body.passphrase.as_deref())?;
+            self.store(body.name, body.description, m)
+        })
     }
 
     async fn import_key(&self, body: ImportKey) -> Result<SshKeyResponse> {
-        let m = material::import(&body.private_key, body.passphrase.as_deref())?;
-        self.store(body.name, body.description, m)
+        let name = body.name.clone();
+        self.audited("ssh_key.import", &name, || {
+            let m = material::import(&body.private_key, body.passphrase.as_deref())?;
+            self.store(body.name, body.description, m)
+        })
     }
 
     async fn update_key(&self, id: &str, body: UpdateKey) -> Result<SshKeyResponse> {
-        let key = self.0.update_ssh_key(id, body.name, body.description)?;
-        Ok(SshKeyResponse::new(&key, &self.0.list_servers()?, true))
+        self.audited("ssh_key.update", id, || {
+            let key = self.0.update_ssh_key(id, body.name, body.description)?;
+            Ok(SshKeyResponse::new(&key, &self.0.list_servers()?, true))
+        })
     }
 
     async fn delete_key(&self, id: &str) -> Result<Message> {
-        self.0.delete_ssh_key(id)?;
-        Ok(Message {
-            message: "SSH key deleted".into(),
+        self.audited("ssh_key.delete", id, || {
+            self.0.delete_ssh_key(id)?;
+            Ok(Message {
+                message: "SSH key deleted".into(),
+            })
         })
     }
 
@@ -244,8 +321,9 @@ impl Backend for Local {
             }
         }
         // Whoever can write the config dir is not limited by the API's server cap.
-        self.0
-            .apply_batch(servers, users, usize::MAX)
-            .map_err(|e| (0, e.into()))
+        self.audited("apply", "config-dir", || {
+            Ok(self.0.apply_batch(servers, users, usize::MAX)?)
+        })
+        .map_err(|e| (0, e))
     }
 }

@@ -554,7 +554,14 @@ impl Collector {
                     }
                     i.error = (i.state == ImportState::CaughtUp).then_some(why);
                 }
-                Ok(Err(e)) => i.error = Some(e.to_string()),
+                Ok(Err(e)) => {
+                    // Nothing read yet: not "importing" (a server without a stats database
+                    // read so while it could not be asked), pending with the reason.
+                    if i.state == ImportState::Importing && i.rows == 0 {
+                        i.state = ImportState::Pending;
+                    }
+                    i.error = Some(e.to_string());
+                }
                 Err(_) => i.error = Some("import pass timed out; resumes next interval".into()),
             });
             if let Some(e) = lock(&self.imports)

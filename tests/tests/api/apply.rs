@@ -113,6 +113,18 @@ users:
     password_env: ONCALL_PASSWORD
 ";
 
+/// The TLS files tls-db names, in config dir `dir` where a relative path is read.
+fn tls_files(dir: &Path) {
+    for file in ["ca.crt", "client.crt", "client.key"] {
+        std::fs::write(dir.join(file), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        std::fs::set_permissions(
+            dir.join(file),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+    }
+}
+
 /// Spec file `name` in `tmp`, with its password file.
 fn spec_file(tmp: &Path, name: &str, text: &str) -> PathBuf {
     let secret = tmp.join("report-db.pw");
@@ -134,15 +146,7 @@ const SECRETS: &[(&str, &str)] = &[
 /// The whole cycle on one target: create, repeat (nothing written), one field changed,
 /// dry run, prune (refusing the last admin, then deleting), export then apply.
 fn cycle(via: &Via, dir: &Path, tmp: &Path) {
-    // The TLS files tls-db names, in the config dir where a relative path is read.
-    for file in ["ca.crt", "client.crt", "client.key"] {
-        std::fs::write(dir.join(file), "-----BEGIN CERTIFICATE-----\n").unwrap();
-        std::fs::set_permissions(
-            dir.join(file),
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .unwrap();
-    }
+    tls_files(dir);
     let spec = spec_file(tmp, "inventory.yml", SPEC);
     let first = via.apply(&spec, &[], SECRETS);
     assert_eq!(first["changed"], true, "{first}");
@@ -443,6 +447,7 @@ async fn idempotent_commands_and_the_cron_check() {
 /// run reports `changed=1`, the second `changed=0`.
 async fn ansible_playbook_reports_changed_truthfully() {
     let (tmp, dir) = seed_config();
+    tls_files(&dir);
     let d = Daemon::start(&dir);
     let spec = spec_file(tmp.path(), "inventory.yml", SPEC);
     let playbook =

@@ -220,3 +220,58 @@ async fn changes_and_logins_are_audited() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("since"), "{err}");
 }
+
+#[test]
+/// A change made with `pgmonctl --config-dir` (a password reset on the machine) is in the
+/// audit trail as pgmond writes it; with the trail unwritable the change is refused and not
+/// made.
+fn local_changes_are_audited() {
+    let (_tmp, dir) = pgmon_tests::fixtures::seed_config();
+    let out = pgmon_tests::daemon::pgmonctl(
+        &dir,
+        &["users", "passwd", "admin", "--password-stdin"],
+        "a-new-admin-pass\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = std::fs::read_to_string(dir.join("audit.log")).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (
+            &entry["action"],
+            &entry["target"],
+            &entry["outcome"],
+            &entry["source"]
+        ),
+        (
+            &serde_json::json!("user.update"),
+            &serde_json::json!("admin"),
+            &serde_json::json!("success"),
+            &serde_json::json!("config-dir")
+        ),
+        "{entry}"
+    );
+    assert!(
+        entry["actor"].as_str().unwrap().starts_with("local:"),
+        "{entry}"
+    );
+    assert!(!log.contains("a-new-admin-pass"), "a secret in the trail");
+
+    std::fs::remove_file(dir.join("audit.log")).unwrap();
+    std::fs::create_dir(dir.join("audit.log")).unwrap();
+    let before = std::fs::read_to_string(dir.join("users.json")).unwrap();
+    let out = pgmon_tests::daemon::pgmonctl(
+        &dir,
+        &["users", "passwd", "admin", "--password-stdin"],
+        "another-admin-pass\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("audit log"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("users.json")).unwrap(),
+        before
+    );
+}
