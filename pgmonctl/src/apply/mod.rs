@@ -61,6 +61,7 @@ pub async fn apply(
     let options = Options {
         prune: args.prune,
         update_secrets: args.update_secrets,
+        dry_run: args.dry_run,
     };
     let mut actions = plan::plan(&spec, &now, &options)?;
     let deletions = actions

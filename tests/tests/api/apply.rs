@@ -516,3 +516,35 @@ async fn remote_apply_says_where_it_stopped() {
         "{report}"
     );
 }
+
+#[test]
+/// A dry run of changes whose secrets are not at hand (their variables unset, as outside the
+/// CI job that has them) shows the plan and says the real run will need them; the real run
+/// without them still refuses.
+fn a_dry_run_names_the_secrets_the_real_run_needs() {
+    let (tmp, dir) = seed_config();
+    tls_files(&dir);
+    let spec = spec_file(tmp.path(), "inventory.yml", SPEC);
+    let via = Via::Files(&dir);
+    let out = via.run(
+        &[
+            "--output",
+            "json",
+            "apply",
+            "-f",
+            spec.to_str().unwrap(),
+            "--dry-run",
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("APP_DB_PASSWORD is not set: the real run will need it"),
+        "{err}"
+    );
+    let report = json_of(&out);
+    assert_eq!(action_of(&report, "app-db").0, "created", "{report}");
+    let real = via.run(&["apply", "-f", spec.to_str().unwrap()], &[]);
+    assert_eq!(real.status.code(), Some(2));
+}
