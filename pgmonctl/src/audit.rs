@@ -85,7 +85,7 @@ fn print_line(e: &AuditEntry, out: &Printer) -> Result<(), CliError> {
     };
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{text}")
+    writeln!(stdout, "{}", crate::output::safe(&text))
         .and_then(|_| stdout.flush())
         .map_err(|e| CliError::Failed(e.to_string()))
 }

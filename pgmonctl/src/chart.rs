@@ -118,7 +118,6 @@ mod tests {
             line_chart(&points[..1], "x", |v| v.to_string(), (60, 12)),
             ""
         );
-        println!("{text}");
     }
 
     #[test]

@@ -152,7 +152,7 @@ pub async fn replication(
             })
             .collect();
         if senders.is_empty() && r.error.is_none() {
-            println!("No standby streams from {name}.");
+            println!("No standby streams from {}.", crate::output::safe(name));
         } else {
             out.list(&senders, SENDER_COLUMNS)?;
         }

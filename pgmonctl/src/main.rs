@@ -45,7 +45,12 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Failed(m)) if is_broken_pipe(&m) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pgmonctl: {what}: {e}");
+            // Errors carry names and texts from the daemon and its servers.
+            eprintln!(
+                "pgmonctl: {}: {}",
+                output::safe(&what),
+                output::safe(&e.to_string())
+            );
             ExitCode::from(e.exit_code() as u8)
         }
     }
