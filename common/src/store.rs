@@ -351,6 +351,34 @@ mod tests {
     }
 
     #[test]
+    /// Writes in the same second keep a backup each (named to the microsecond, never over
+    /// another); an unbacked write (a login's time) takes none.
+    fn backups_are_unique_and_bookkeeping_takes_none() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = store(tmp.path());
+        for i in 0..5 {
+            s.update(|items| {
+                items.push(serde_json::json!(i));
+                Ok(())
+            })
+            .unwrap();
+        }
+        let count = || fs::read_dir(tmp.path().join("backups")).unwrap().count();
+        assert_eq!(
+            count(),
+            4,
+            "one backup for each write over an existing file"
+        );
+        s.update_unbacked(|items| {
+            items.push(serde_json::json!("login"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(count(), 4);
+        assert_eq!(s.load().unwrap().len(), 6);
+    }
+
+    #[test]
     /// A missing file reads as empty; a write creates it 0600 with indent-2 JSON and a backup of
     /// the old version on the next write.
     fn write_creates_file_and_backups() {

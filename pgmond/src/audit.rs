@@ -242,6 +242,26 @@ mod tests {
     }
 
     #[test]
+    /// With `since`, a file renamed before it is never opened (a folder in its place would
+    /// fail the read), and reading stops at the first older entry.
+    fn since_stops_early() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path(), 1 << 20, 90, 20);
+        log.append(&entry(30, "admin", "user.create")).unwrap();
+        std::fs::create_dir(dir.path().join("audit.log.20200101T000000.000000Z")).unwrap();
+        let all = Filter::default();
+        assert!(
+            log.read(&all, 0, 10).is_err(),
+            "the folder is read without since"
+        );
+        let recent = Filter {
+            since: Some("2026-11-29T05:00:00.000000Z".into()),
+            ..Filter::default()
+        };
+        assert_eq!(log.read(&recent, 0, 10).unwrap().entries.len(), 1);
+    }
+
+    #[test]
     /// Renamed files are capped by count, and a retention of any size does not overflow.
     fn rotated_files_are_capped() {
         let dir = tempfile::tempdir().unwrap();

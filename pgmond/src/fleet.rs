@@ -105,3 +105,28 @@ impl Fleet {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    /// Of two reads, the one that began later stays in place, whichever is offered last.
+    fn the_newest_read_wins() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, _) = ConfigDir::initialize(tmp.path().join("cfg")).unwrap();
+        let dir = Arc::new(dir);
+        let fleet = Fleet::new(Arc::clone(&dir), Snapshot::read(&dir).unwrap());
+        let older = fleet.read(&dir);
+        dir.users
+            .update(|u| {
+                u.clear();
+                Ok(())
+            })
+            .unwrap();
+        let newer = fleet.read(&dir);
+        fleet.offer(newer).unwrap();
+        fleet.offer(older).unwrap();
+        assert!(fleet.get().users.is_empty(), "the older view was put back");
+    }
+}

@@ -299,3 +299,43 @@ fn build_pool(
         .build()
         .map_err(|e| MonitorError::Pool(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use pgmon_common::servers::ServerInput;
+
+    use super::*;
+
+    fn server(name: &str, password: &str) -> Server {
+        let input = ServerInput {
+            name: name.into(),
+            host: "db.example".into(),
+            user: "monitor".into(),
+            ..ServerInput::default()
+        };
+        let mut s: Server = serde_json::from_value(serde_json::to_value(&input).unwrap()).unwrap();
+        s.password = Some(serde_json::from_value(serde_json::json!(password)).unwrap());
+        s
+    }
+
+    #[tokio::test]
+    /// Two pools of one endpoint (another password) show apart in `/api/pools/status`; one
+    /// alone keeps the old backend's name; pools no entry uses are let go.
+    async fn pools_are_told_apart_and_let_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, _) = ConfigDir::initialize(tmp.path().join("cfg")).unwrap();
+        let pools = Pools::new(Arc::new(TlsFiles::new(dir.root(), &[], None)));
+        let (a, b) = (server("a", "one"), server("b", "two"));
+        pools.pool(&a, "postgres", &dir).unwrap();
+        assert_eq!(
+            pools.statuses().into_keys().collect::<Vec<_>>(),
+            ["db.example:5432:monitor:postgres"]
+        );
+        pools.pool(&b, "postgres", &dir).unwrap();
+        let names: Vec<String> = pools.statuses().into_keys().collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.iter().all(|n| n.contains('#')), "{names:?}");
+        pools.keep_only(std::slice::from_ref(&b));
+        assert_eq!(pools.count(), 1);
+    }
+}

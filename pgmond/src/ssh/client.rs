@@ -253,6 +253,16 @@ fn key_text(key: &PublicKey) -> Result<String, russh::Error> {
 mod tests {
     use super::*;
 
+    #[test]
+    /// A host that sends without end is believed for 64 KiB a stream.
+    fn output_is_capped() {
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            keep(&mut out, &[b'x'; 4096]);
+        }
+        assert_eq!(out.len(), MAX_OUTPUT);
+    }
+
     fn key(n: u8) -> PublicKey {
         let line = match n {
             1 => {
