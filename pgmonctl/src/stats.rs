@@ -386,9 +386,8 @@ const HISTORY_CHART: (u16, u16) = (76, 12);
 
 /// Seconds since the epoch of an answer's time (RFC 3339, or UTC without an offset).
 fn epoch(ts: &str) -> Option<i64> {
-    crate::when::parse_at(ts, chrono::Utc::now())
+    crate::when::instant_at(ts, chrono::Utc::now())
         .ok()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
         .map(|t| t.timestamp())
 }
 

@@ -5,8 +5,13 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 
-/// Parses `text` as of `now` (clap calls [`parse`], which uses the clock).
+/// Parses `text` as of `now` into RFC 3339 (clap calls [`parse`], which uses the clock).
 pub fn parse_at(text: &str, now: DateTime<Utc>) -> Result<String, String> {
+    instant_at(text, now).map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// The instant `text` names, as of `now`.
+pub fn instant_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
     let at = match t.to_ascii_lowercase().as_str() {
         "now" => Some(now),
@@ -45,7 +50,7 @@ pub fn parse_at(text: &str, now: DateTime<Utc>) -> Result<String, String> {
                  today, yesterday, or a span back such as 90m, 1h, 7d, 2w or \"10 minutes ago\""
             )
         })?;
-    Ok(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    Ok(at)
 }
 
 /// For clap: `parse_at` as of now.

@@ -80,15 +80,14 @@ async fn check_tls_files(state: &AppState, input: &ServerInput) -> Result<(), Ap
         return Ok(());
     }
     let files = std::sync::Arc::clone(&state.tls_files);
-    let read = tokio::task::spawn_blocking(move || {
-        named
+    let first = named[0].0;
+    let refused = crate::monitor::tls_files::off_thread(move || {
+        Ok(named
             .into_iter()
-            .find_map(|(field, p)| Some((field, files.read(field, &p).err()?.0)))
-    });
-    let refused = match tokio::time::timeout(CONNECT_TIMEOUT, read).await {
-        Ok(done) => done?,
-        Err(_) => Some(("sslrootcert", "reading the TLS files timed out".into())),
-    };
+            .find_map(|(field, p)| Some((field, files.read(field, &p).err()?.0))))
+    })
+    .await
+    .unwrap_or_else(|why| Some((first, why)));
     match refused {
         None => Ok(()),
         Some((field, why)) => Err(ApiError::validation(

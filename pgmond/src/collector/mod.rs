@@ -418,8 +418,8 @@ impl Collector {
     }
 
     /// Reads which databases `server` has now and keeps that in the store (for `exists` in
-    /// the history answers); false when the server did not answer.
-    async fn record_catalogue(&self, server: &Server) -> bool {
+    /// the history answers); a server that does not answer is left for the next turn.
+    async fn record_catalogue(&self, server: &Server) {
         let read = tokio::time::timeout(
             SAMPLE_DEADLINE,
             self.monitor.with_client(server, live_db(server), |c| {
@@ -428,18 +428,14 @@ impl Collector {
             }),
         )
         .await;
-        let Ok(Ok(read)) = read else { return false };
+        let Ok(Ok(read)) = read else { return };
         let at = chrono::Utc::now().timestamp();
-        match self
+        if let Err(e) = self
             .store
             .record_catalogue(&server.name, at, read.databases)
             .await
         {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(server = %server.name, error = %e, "storing databases failed");
-                false
-            }
+            tracing::warn!(server = %server.name, error = %e, "storing databases failed");
         }
     }
 

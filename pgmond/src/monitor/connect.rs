@@ -125,12 +125,7 @@ impl GuardedConnect {
                 if !self.tls.reads_files() {
                     return make();
                 }
-                // The files are small and regular (`TlsFiles`), but a disk can still hang.
-                match tokio::time::timeout(CONNECT_TIMEOUT, tokio::task::spawn_blocking(make)).await
-                {
-                    Ok(done) => done.unwrap_or_else(|e| Err(e.to_string())),
-                    Err(_) => Err("reading the TLS files timed out".into()),
-                }
+                super::tls_files::off_thread(make).await
             })
             .await;
         made.clone()

@@ -29,6 +29,22 @@ pub const MAX_TLS_FILE: u64 = 1 << 20;
 /// Endings a TLS file inside the config dir must have.
 const ENDINGS: &[&str] = &["crt", "pem", "cer", "key"];
 
+/// Runs `work` (reading TLS files) on the blocking pool within the connect timeout: the files
+/// are small and regular, but a disk can still hang.
+pub async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::time::timeout(
+        super::pools::CONNECT_TIMEOUT,
+        tokio::task::spawn_blocking(work),
+    )
+    .await
+    {
+        Ok(done) => done.unwrap_or_else(|e| Err(e.to_string())),
+        Err(_) => Err("reading the TLS files timed out".into()),
+    }
+}
+
 /// Where TLS files may be read from, and pgmond's own secrets they may never be.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
