@@ -72,8 +72,10 @@ pub struct AuditArgs {
     #[arg(long)]
     pub target: Option<String>,
     /// Only this outcome
-    #[arg(long, value_parser = ["success", "denied", "failed"])]
-    pub outcome: Option<String>,
+    #[arg(long, value_parser = clap::builder::TypedValueParser::try_map(
+        clap::builder::PossibleValuesParser::new(["success", "denied", "failed"]),
+        |s| s.parse::<pgmon_common::api::audit::AuditOutcome>()))]
+    pub outcome: Option<pgmon_common::api::audit::AuditOutcome>,
     /// Only entries at or after this time: RFC 3339 (2026-11-29T00:00:00Z), a date, today,
     /// yesterday, or a span back (90m, 1h, 7d, "10 minutes ago")
     #[arg(long, value_parser = crate::when::parse)]

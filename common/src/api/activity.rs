@@ -31,8 +31,11 @@ pub struct Backend {
     pub state: Option<String>,
     pub wait_event_type: Option<String>,
     pub wait_event: Option<String>,
+    #[schema(format = DateTime)]
     pub backend_start: Option<String>,
+    #[schema(format = DateTime)]
     pub xact_start: Option<String>,
+    #[schema(format = DateTime)]
     pub query_start: Option<String>,
     pub backend_seconds: Option<f64>,
     pub xact_seconds: Option<f64>,
@@ -78,6 +81,7 @@ pub struct BackendAction {
     pub action: String,
     pub usename: Option<String>,
     pub datname: Option<String>,
+    #[schema(format = DateTime)]
     pub query_start: Option<String>,
     pub message: String,
 }

@@ -57,9 +57,12 @@ pub struct DatabaseAnalysis {
     /// age(datfrozenxid) at the newest sample.
     pub frozen_age: Option<i64>,
     /// The oldest stored sample: a rule needs history that reaches back its number of days.
+    #[schema(format = DateTime)]
     pub history_since: Option<String>,
+    #[schema(format = DateTime)]
     pub last_sample: Option<String>,
     /// The newest sample that saw a client session (none: never, in the stored history).
+    #[schema(format = DateTime)]
     pub last_connection: Option<String>,
     /// Size growth per day over `growth_window_days` (negative when it shrank; none without
     /// an hour of sized samples in that window).
@@ -71,6 +74,7 @@ pub struct DatabaseAnalysis {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ServerAnalysis {
     pub server: String,
+    #[schema(format = DateTime)]
     pub generated_at: String,
     pub thresholds: AnalysisThresholds,
     /// The server's setting at its newest sample (PostgreSQL's default, 200000000, is assumed

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct AuditEntry {
     /// UTC, RFC 3339 with microseconds.
+    #[schema(format = DateTime)]
     pub time: String,
     /// The token's user, `socket:uid=N` on the admin socket, the login tried for a login, or
     /// `anonymous` when the request carried no valid credentials.
@@ -19,6 +20,7 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// `success` (2xx), `denied` (401, 403, 429) or `failed`.
+    #[schema(value_type = AuditOutcome)]
     pub outcome: String,
     /// The HTTP status answered.
     pub status: u16,
@@ -39,20 +41,57 @@ pub struct AuditQuery {
     pub action: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `success`, `denied` or `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
+    pub outcome: Option<AuditOutcome>,
     /// RFC 3339; entries at or after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// RFC 3339; entries at or before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(format = DateTime)]
     pub until: Option<String>,
-    /// Entries per page (1 to 1000, default 100).
+    /// Entries per page (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+    /// Entries to skip, newest first (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<usize>,
+}
+
+/// How a recorded request ended: `success` (2xx), `denied` (401, 403, 429) or `failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    Success,
+    Denied,
+    Failed,
+}
+
+impl AuditOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Success => "success",
+            AuditOutcome::Denied => "denied",
+            AuditOutcome::Failed => "failed",
+        }
+    }
+}
+
+impl std::str::FromStr for AuditOutcome {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            AuditOutcome::Success,
+            AuditOutcome::Denied,
+            AuditOutcome::Failed,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+        .ok_or_else(|| format!("not an outcome: {s:?} (success, denied or failed)"))
+    }
 }
 
 /// A page of `GET /audit`, newest first.

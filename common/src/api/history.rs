@@ -13,11 +13,13 @@ pub struct DatabaseEntry {
     pub name: String,
     /// Whether the database exists on the server now.
     pub exists: bool,
+    #[schema(format = DateTime)]
     pub creation_time: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ConnectionPoint {
+    #[schema(format = DateTime)]
     pub ts: String,
     pub datname: String,
     /// Average connections in the bucket, rounded half to even.
@@ -28,6 +30,7 @@ pub struct ConnectionPoint {
 /// `GET /server/{name}/stats`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ServerHistory {
+    #[schema(format = DateTime)]
     pub last_stat_update: Option<String>,
     pub total_connections: i64,
     /// 0 (an integer) for an empty window, else a float.
@@ -70,6 +73,7 @@ pub struct CounterIncreases {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct DbPoint {
+    #[schema(format = DateTime)]
     pub ts: String,
     pub connections: Option<i64>,
     pub size_mb: Option<f64>,
@@ -85,11 +89,13 @@ pub struct DbPoint {
 /// `GET /server/{name}/db/{db}/stats`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct DbHistory {
+    #[schema(format = DateTime)]
     pub last_stat_update: Option<String>,
     pub total_connections: i64,
     pub total_commits: i64,
     #[schema(value_type = f64)]
     pub total_size_mb: Value,
+    #[schema(format = DateTime)]
     pub creation_time: Option<String>,
     pub max_connections: i64,
     pub min_connections: i64,
@@ -105,6 +111,7 @@ pub struct DbInfo {
     pub size_mb: Option<f64>,
     pub connections: i64,
     pub commits: i64,
+    #[schema(format = DateTime)]
     pub last_update: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history_error: Option<String>,
@@ -133,6 +140,7 @@ pub struct LegacyImport {
     /// Rows taken from the legacy `pg_statistics` since pgmond started.
     pub rows_imported: u64,
     /// The newest legacy row in the store.
+    #[schema(format = DateTime)]
     pub last_imported: Option<String>,
     /// Why the last pass failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,6 +153,7 @@ pub struct CollectorServer {
     pub name: String,
     /// Seconds between samples for this server (0: not sampled).
     pub interval: u64,
+    #[schema(format = DateTime)]
     pub last_sample: Option<String>,
     pub last_duration_ms: Option<u64>,
     /// Why the last sample failed; null when it succeeded.

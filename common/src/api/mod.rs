@@ -25,7 +25,9 @@ pub struct UserResponse {
     pub login: String,
     pub role: Role,
     pub email: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: Option<String>,
+    #[schema(format = DateTime)]
     pub last_login: Option<String>,
     pub is_active: bool,
 }
@@ -102,7 +104,7 @@ pub struct ServerStatus {
     pub free_space: Option<u64>,
     pub total_space: Option<u64>,
     /// Sessions by state; a NULL state is counted under `"None"`, as the original sent it.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<SessionsByState>)]
     pub connections: Option<serde_json::Map<String, serde_json::Value>>,
     pub uptime_hours: Option<f64>,
     pub stats_db: Option<String>,
@@ -192,6 +194,7 @@ pub struct SshKeyResponse {
     pub name: String,
     pub fingerprint: String,
     pub key_type: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
     pub created_by: Option<String>,
     pub public_key: String,
@@ -365,10 +368,21 @@ pub struct Message {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Health {
     pub status: String,
+    #[schema(format = DateTime)]
     pub timestamp: String,
     pub pools_count: usize,
     pub version: String,
 }
+
+/// The schema of `ServerStatus.connections`: a count of sessions for each state (`active`,
+/// `idle`, `idle in transaction`..., `None` for a NULL state).
+#[derive(ToSchema)]
+pub struct SessionsByState(pub std::collections::BTreeMap<String, u64>);
+
+/// `GET /api/pools/status`: every pool, keyed by `host:port:user:db`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct PoolsStatus(pub std::collections::BTreeMap<String, PoolStatus>);
 
 /// One pool of `GET /api/pools/status`, keyed by `host:port:user:db`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
@@ -382,13 +396,22 @@ pub struct PoolStatus {
     pub available: usize,
 }
 
-/// `{"detail": "..."}`: every error answer (422 validation errors carry a list instead).
+/// `{"detail": "..."}`: every error answer. A 422's `detail` is a list instead
+/// ([`ValidationErrorBody`]); clients reading any error take both through [`Detail`].
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
+    /// What went wrong, in words.
+    #[schema(value_type = String)]
     pub detail: Detail,
 }
 
+/// `{"detail": [...]}`: a 422, FastAPI's list of what does not fit.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidationErrorBody {
+    pub detail: Vec<ValidationError>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Detail {
     Message(String),
@@ -398,9 +421,18 @@ pub enum Detail {
 /// One item of a 422 answer, as FastAPI writes them.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ValidationError {
+    /// `missing`, `value_error`, `int_parsing`, `enum`, `json_invalid`...
     #[serde(rename = "type")]
     pub kind: String,
-    /// Where: `"body"` then field names or a byte offset.
-    pub loc: Vec<serde_json::Value>,
+    /// Where: `"body"`, `"query"` or `"path"`, then field names or a byte offset.
+    pub loc: Vec<LocItem>,
     pub msg: String,
+}
+
+/// A step of a 422's `loc`: a name, or an offset.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum LocItem {
+    Name(String),
+    Index(u64),
 }

@@ -27,6 +27,7 @@ pub struct Sender {
     pub write_lag_seconds: Option<f64>,
     pub flush_lag_seconds: Option<f64>,
     pub replay_lag_seconds: Option<f64>,
+    #[schema(format = DateTime)]
     pub backend_start: Option<String>,
 }
 
@@ -61,6 +62,7 @@ pub struct Standby {
     /// replication delay). An upper bound only: it also counts the primary's quiet before the
     /// WAL now waiting was written, and on an idle primary it grows with the clock.
     pub replay_delay_seconds: Option<f64>,
+    #[schema(format = DateTime)]
     pub last_replay_at: Option<String>,
     pub replay_paused: bool,
     /// The WAL receiver (`pg_stat_wal_receiver`): `streaming`, `startup`, ...; absent when none

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 /// (in force), `SettingsUpdate` (a change) and the rules between them come from this list, so
 /// a new setting is one line here.
 macro_rules! settings {
-    ($( $(#[doc = $doc:literal])* $name:ident: $low:literal ..= $high:literal = $default:literal, $unit:literal; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident: $low:tt ..= $high:tt = $default:literal, $unit:literal; )*) => {
         /// The settings in force.
         #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
         pub struct Settings {
@@ -25,6 +25,7 @@ macro_rules! settings {
                 $(#[doc = $doc])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 #[cfg_attr(feature = "clap", arg(long, value_name = $unit))]
+                #[schema(minimum = $low, maximum = $high)]
                 pub $name: Option<u64>,
             )*
         }

@@ -32,6 +32,7 @@ pub struct StatementRate {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ServerStatements {
     /// When the newer snapshot was taken (UTC ISO 8601).
+    #[schema(format = DateTime)]
     pub taken_at: Option<String>,
     /// Seconds between the two snapshots.
     pub interval_seconds: Option<f64>,

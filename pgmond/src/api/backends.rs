@@ -4,7 +4,7 @@
 //! list.
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use pgmon_common::api::ErrorBody;
 use pgmon_common::api::activity::{BackendAction, ServerActivity};
 use pgmon_common::api::settings::Settings;
@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 
 use super::ApiError;
 use super::audit::AuditSlot;
+use super::extract::{PathParams, QueryParams};
 use super::live::or_status;
 use super::stats::server;
 use crate::auth::{Auth, Operator, Viewer};
@@ -21,11 +22,14 @@ use crate::monitor::backends::blocking_tree;
 use crate::monitor::findings;
 use crate::state::AppState;
 
+/// A server's sessions and the blocking tree.
+///
+/// Every backend but pgmon's own, with wait events and durations, and who blocks whom; a server
+/// that does not answer gives empty lists and `error`.
 #[utoipa::path(
-    get, path = "/server/{name}/activity", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/activity", tag = "monitoring",
     params(("name" = String, Path)),
-    responses((status = 200, description = "Every backend but pgmon's, and the blocking tree; a server that does not answer gives empty lists and `error`", body = ServerActivity),
-              (status = 404, body = ErrorBody))
+    responses((status = 200, description = "Every backend but pgmon's, and the blocking tree; a server that does not answer gives empty lists and `error`", body = ServerActivity), Auth<Viewer>)
 )]
 pub async fn server_activity(
     _: Auth<Viewer>,
@@ -94,35 +98,43 @@ async fn act(
     }))
 }
 
+/// Cancel a backend's query.
+///
+/// `pg_cancel_backend` on the server. Client backends only, unless `force=true` (admin). Recorded
+/// in the audit trail with the session's user, database and query start.
 #[utoipa::path(
-    post, path = "/server/{name}/backends/{pid}/cancel", tag = "monitoring", security(("bearer" = [])),
+    post, path = "/server/{name}/backends/{pid}/cancel", tag = "monitoring",
     params(("name" = String, Path), ("pid" = i32, Path), ActionQuery),
     responses((status = 200, body = BackendAction), (status = 403, description = "Role too low, or refused by the server (its reason)", body = ErrorBody),
               (status = 404, description = "No such server, or no such backend (any more)", body = ErrorBody),
-              (status = 409, description = "Not a client backend (without force), pgmon's own, or the server does not answer (its status as the detail)", body = ErrorBody))
+              (status = 409, description = "Not a client backend (without force), pgmon's own, or the server does not answer (its status as the detail)", body = ErrorBody), Auth<Operator>)
 )]
 pub async fn cancel(
     Auth(caller, _): Auth<Operator>,
     State(state): State<AppState>,
-    Path(target): Path<(String, i32)>,
-    Query(q): Query<ActionQuery>,
+    PathParams(target): PathParams<(String, i32)>,
+    QueryParams(q): QueryParams<ActionQuery>,
     audit: Option<Extension<AuditSlot>>,
 ) -> Result<Json<BackendAction>, ApiError> {
     act(state, caller, target, q.force, false, audit).await
 }
 
+/// Terminate a backend.
+///
+/// `pg_terminate_backend` on the server. Client backends only, unless `force=true` (admin).
+/// Recorded in the audit trail with the session's user, database and query start.
 #[utoipa::path(
-    post, path = "/server/{name}/backends/{pid}/terminate", tag = "monitoring", security(("bearer" = [])),
+    post, path = "/server/{name}/backends/{pid}/terminate", tag = "monitoring",
     params(("name" = String, Path), ("pid" = i32, Path), ActionQuery),
     responses((status = 200, body = BackendAction), (status = 403, description = "Role too low, or refused by the server (its reason)", body = ErrorBody),
               (status = 404, description = "No such server, or no such backend (any more)", body = ErrorBody),
-              (status = 409, description = "Not a client backend (without force), pgmon's own, or the server does not answer (its status as the detail)", body = ErrorBody))
+              (status = 409, description = "Not a client backend (without force), pgmon's own, or the server does not answer (its status as the detail)", body = ErrorBody), Auth<Operator>)
 )]
 pub async fn terminate(
     Auth(caller, _): Auth<Operator>,
     State(state): State<AppState>,
-    Path(target): Path<(String, i32)>,
-    Query(q): Query<ActionQuery>,
+    PathParams(target): PathParams<(String, i32)>,
+    QueryParams(q): QueryParams<ActionQuery>,
     audit: Option<Extension<AuditSlot>>,
 ) -> Result<Json<BackendAction>, ApiError> {
     act(state, caller, target, q.force, true, audit).await

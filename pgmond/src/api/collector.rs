@@ -2,16 +2,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use pgmon_common::api::ErrorBody;
 use pgmon_common::api::history::CollectorStatus;
 
 use super::ApiError;
 use crate::auth::{Auth, Viewer};
 use crate::state::AppState;
 
+/// The collector's state.
+///
+/// Per server: last sample, last error, legacy import progress.
 #[utoipa::path(
-    get, path = "/collector/status", tag = "monitoring", security(("bearer" = [])),
-    responses((status = 200, body = CollectorStatus), (status = 401, body = ErrorBody))
+    get, path = "/collector/status", tag = "monitoring",
+    responses((status = 200, body = CollectorStatus), Auth<Viewer>)
 )]
 pub async fn status(
     _: Auth<Viewer>,

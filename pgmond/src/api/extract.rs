@@ -1,5 +1,6 @@
-//! Body extractors whose rejections are FastAPI's 422 list, so clients written against the
-//! Python backend read them the same way; and where a request comes from.
+//! Body, query and path extractors whose rejections are FastAPI's 422 list naming what is
+//! wrong (`["query", "limit"]`), so clients written against the Python backend, and clients
+//! generated from the OpenAPI document, read them the same way; and where a request comes from.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -134,4 +135,108 @@ fn data_error(path: &str, message: &str) -> ApiError {
         return ApiError::validation(loc, "missing", "Field required");
     }
     ApiError::validation(loc, "value_error", message)
+}
+
+/// Query parameters. A value that does not parse (`limit=abc`, `order=bogus`) is a 422 naming
+/// the parameter, as an out-of-range one is, rather than axum's plain 400.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(QueryParams)
+            .map_err(|e| param_error("query", &e.path().to_string(), &e.inner().to_string()))
+    }
+}
+
+/// Path parameters: one that does not parse (`/backends/abc/cancel`) is a 422 naming it.
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S>
+    for PathParams<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        use axum::extract::path::{ErrorKind, Path, RawPathParams};
+        use axum::extract::rejection::PathRejection;
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(PathParams(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let names: Vec<String> = RawPathParams::from_request_parts(parts, state)
+                    .await
+                    .map(|p| p.iter().map(|(k, _)| k.to_owned()).collect())
+                    .unwrap_or_default();
+                let (name, msg) = match e.kind() {
+                    ErrorKind::ParseErrorAtKey {
+                        key, expected_type, ..
+                    } => (
+                        key.clone(),
+                        format!("Input should be a valid {expected_type}"),
+                    ),
+                    ErrorKind::ParseErrorAtIndex {
+                        index,
+                        expected_type,
+                        ..
+                    } => (
+                        names.get(*index).cloned().unwrap_or_default(),
+                        expected(expected_type),
+                    ),
+                    other => (String::new(), other.to_string()),
+                };
+                Err(param_error("path", &name, &msg))
+            }
+            Err(other) => Err(ApiError::BadRequest(other.body_text())),
+        }
+    }
+}
+
+/// FastAPI's words for a Rust type a path value did not parse as (`i32` is an integer).
+fn expected(rust_type: &str) -> String {
+    let digits = rust_type.trim_start_matches(['i', 'u']);
+    let kind = match rust_type {
+        "bool" => "boolean",
+        _ if digits == "size" || (digits != rust_type && digits.parse::<u8>().is_ok()) => "integer",
+        other => other,
+    };
+    format!("Input should be a valid {kind}")
+}
+
+/// A 422 item for a query or path parameter, typed as FastAPI types them.
+fn param_error(place: &str, name: &str, message: &str) -> ApiError {
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        return ApiError::validation(
+            vec![json!(place), json!(field)],
+            "missing",
+            "Field required",
+        );
+    }
+    let kind = if message.starts_with("unknown variant") {
+        "enum"
+    } else if message.contains("digit") || message.contains("number") || message.contains("integer")
+    {
+        "int_parsing"
+    } else if message.contains("`true` or `false`") || message.contains("bool") {
+        "bool_parsing"
+    } else {
+        "value_error"
+    };
+    let mut loc = vec![json!(place)];
+    if !name.is_empty() {
+        loc.push(json!(name));
+    }
+    ApiError::validation(loc, kind, message)
 }

@@ -1,11 +1,9 @@
 //! `GET /`, `GET /api/health` (no authentication, never touching a monitored server) and
 //! `GET /api/pools/status`.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::State;
-use pgmon_common::api::{ErrorBody, Health, PoolStatus};
+use pgmon_common::api::{Health, PoolsStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -19,6 +17,9 @@ pub struct Root {
     redoc: String,
 }
 
+/// The API's name and where its documentation is.
+///
+/// The Python backend's root answer, unchanged.
 #[utoipa::path(get, path = "/", tag = "health", responses((status = 200, body = Root)))]
 pub async fn root() -> Json<Root> {
     Json(Root {
@@ -28,6 +29,9 @@ pub async fn root() -> Json<Root> {
     })
 }
 
+/// Whether pgmond answers.
+///
+/// Never touches a monitored server: for load balancers and probes.
 #[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
@@ -38,13 +42,13 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
+/// pgmond's connection pools.
+///
+/// Each pool keyed by `host:port:user:db`, with its size and idle connections.
 #[utoipa::path(
-    get, path = "/api/pools/status", tag = "health", security(("bearer" = [])),
-    responses((status = 200, body = BTreeMap<String, PoolStatus>), (status = 401, body = ErrorBody))
+    get, path = "/api/pools/status", tag = "health",
+    responses((status = 200, body = PoolsStatus), Auth<Viewer>)
 )]
-pub async fn pools_status(
-    _: Auth<Viewer>,
-    State(state): State<AppState>,
-) -> Json<BTreeMap<String, PoolStatus>> {
-    Json(state.pool_statuses())
+pub async fn pools_status(_: Auth<Viewer>, State(state): State<AppState>) -> Json<PoolsStatus> {
+    Json(PoolsStatus(state.pool_statuses()))
 }

@@ -3,8 +3,7 @@
 //! its status in `error`, as the activity list does.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use pgmon_common::api::ErrorBody;
+use axum::extract::{Path, State};
 use pgmon_common::api::activity::ServerActivity;
 use pgmon_common::api::databases::ServerDatabases;
 use pgmon_common::api::replication::ServerReplication;
@@ -14,17 +13,20 @@ use utoipa::IntoParams;
 
 use super::ApiError;
 use super::backends::query_chars;
+use super::extract::QueryParams;
 use super::stats::server;
 use crate::auth::{Auth, Viewer};
 use crate::monitor::statements::Order;
 use crate::monitor::{MonitorError, findings};
 use crate::state::AppState;
 
+/// A server's databases now.
+///
+/// Every database that takes connections, with its figures read from the server now.
 #[utoipa::path(
-    get, path = "/server/{name}/databases", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/databases", tag = "monitoring",
     params(("name" = String, Path)),
-    responses((status = 200, description = "Every database that takes connections, with its figures now", body = ServerDatabases),
-              (status = 404, body = ErrorBody))
+    responses((status = 200, description = "Every database that takes connections, with its figures now", body = ServerDatabases), Auth<Viewer>)
 )]
 pub async fn databases(
     _: Auth<Viewer>,
@@ -39,11 +41,13 @@ pub async fn databases(
     }))))
 }
 
+/// A server's replication.
+///
+/// Senders (standbys), slots, a standby's own recovery and lag, and findings.
 #[utoipa::path(
-    get, path = "/server/{name}/replication", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/replication", tag = "monitoring",
     params(("name" = String, Path)),
-    responses((status = 200, description = "Senders, slots, a standby's recovery, and findings", body = ServerReplication),
-              (status = 404, body = ErrorBody))
+    responses((status = 200, description = "Senders, slots, a standby's recovery, and findings", body = ServerReplication), Auth<Viewer>)
 )]
 pub async fn replication(
     _: Auth<Viewer>,
@@ -63,23 +67,26 @@ pub async fn replication(
 pub struct StatementsQuery {
     /// What the statements are ranked by (default `total_time`).
     #[serde(default)]
-    #[param(inline)]
     order: Order,
-    /// How many (1 to 1000, default 20).
+    /// How many (default 20).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
+/// A server's top statements.
+///
+/// From pg_stat_statements, between the two newest snapshots, ranked by `order`; `error` and `hint`
+/// when the extension is missing.
 #[utoipa::path(
-    get, path = "/server/{name}/statements", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/statements", tag = "monitoring",
     params(("name" = String, Path), StatementsQuery),
-    responses((status = 200, description = "The top statements between the two newest snapshots; `error` and `hint` when pg_stat_statements is missing", body = ServerStatements),
-              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, description = "The top statements between the two newest snapshots; `error` and `hint` when pg_stat_statements is missing", body = ServerStatements), Auth<Viewer>)
 )]
 pub async fn statements(
     _: Auth<Viewer>,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Query(q): Query<StatementsQuery>,
+    QueryParams(q): QueryParams<StatementsQuery>,
 ) -> Result<Json<ServerStatements>, ApiError> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=1000).contains(&limit) {

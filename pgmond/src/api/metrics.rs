@@ -10,7 +10,6 @@ use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use pgmon_common::api::ErrorBody;
 
 use super::ApiError;
 use crate::auth::{Auth, Viewer, bearer_token};
@@ -42,11 +41,19 @@ async fn exposition(metrics: Arc<Metrics>, headers: &HeaderMap) -> Result<Respon
     Ok(([(CONTENT_TYPE, content_type)], body).into_response())
 }
 
+/// Prometheus metrics.
+///
+/// The fleet's series from pgmond's memory. Also open with pgmond.toml's `metrics_token` as the
+/// bearer token, and without a token on `metrics_listen`.
 #[utoipa::path(
-    get, path = "/metrics", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/metrics", tag = "monitoring",
     responses(
-        (status = 200, description = "Prometheus text format 0.0.4, or OpenMetrics 1.0 when asked by Accept", body = String),
-        (status = 401, body = ErrorBody)
+        (status = 200, description = "Prometheus text format 0.0.4, or OpenMetrics 1.0 when asked by Accept",
+         content(
+             (String = "text/plain; version=0.0.4; charset=utf-8"),
+             (String = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+         )),
+        Auth<Viewer>
     )
 )]
 pub async fn scrape(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {

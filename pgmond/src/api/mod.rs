@@ -21,11 +21,13 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use error::ApiError;
 
@@ -35,72 +37,9 @@ use crate::state::AppState;
 pub use metrics::metrics_router;
 
 pub fn router(state: AppState, settings: &FileSettings) -> Router {
-    Router::new()
-        .route("/", get(health::root))
-        .route("/api/health", get(health::health))
-        .route("/api/pools/status", get(health::pools_status))
-        .route("/token", post(token::login))
-        .route("/token/refresh", post(token::refresh))
-        .route("/logout", post(token::logout))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/me", get(users::me))
-        .route(
-            "/users/{login}",
-            get(users::get).put(users::update).delete(users::delete),
-        )
-        .route("/servers", get(servers::list).post(servers::create))
-        .route(
-            "/servers/{name}",
-            get(servers::get)
-                .put(servers::update)
-                .delete(servers::delete),
-        )
-        .route("/server_stats/{name}", get(stats::activity))
-        .route("/server/{name}/stats", get(stats::server_history))
-        .route("/server/{name}/db/{db}", get(stats::db_info))
-        .route("/server/{name}/db/{db}/stats", get(stats::db_history))
-        .route("/server/{name}/analysis", get(stats::analysis))
-        .route("/server/{name}/activity", get(backends::server_activity))
-        .route("/server/{name}/databases", get(live::databases))
-        .route("/server/{name}/replication", get(live::replication))
-        .route("/server/{name}/statements", get(live::statements))
-        .route(
-            "/server/{name}/backends/{pid}/cancel",
-            post(backends::cancel),
-        )
-        .route(
-            "/server/{name}/backends/{pid}/terminate",
-            post(backends::terminate),
-        )
-        .route("/servers/{name}/test-ssh", post(servers::test_ssh))
-        .route("/servers/{name}/test-pg", post(servers::test_pg))
-        .route(
-            "/servers/test",
-            post(servers::test_unsaved)
-                .get(servers::get_named_test)
-                .put(servers::update_named_test)
-                .delete(servers::delete_named_test),
-        )
-        .route("/collector/status", get(collector::status))
-        .route("/settings", get(settings::get).put(settings::update))
-        .route("/audit", get(audit::list))
-        .route("/metrics", get(metrics::scrape))
-        .route("/ssh-keys", get(ssh_keys::list))
-        .route("/ssh-keys/generate", post(ssh_keys::generate))
-        .route("/ssh-keys/import", post(ssh_keys::import))
-        .route("/ssh-keys/import-file", post(ssh_keys::import_file))
-        .route(
-            "/ssh-keys/{id}",
-            get(ssh_keys::get)
-                .put(ssh_keys::update)
-                .delete(ssh_keys::delete),
-        )
-        .route("/ssh-keys/{id}/servers", get(ssh_keys::servers))
-        .route(
-            "/ssh-keys/{id}/download-public",
-            get(ssh_keys::download_public),
-        )
-        .merge(docs::router())
+    let (routes, doc) = documented_routes();
+    routes
+        .merge(docs::router(docs::finish(doc)))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
@@ -135,6 +74,57 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// Every route with its OpenAPI operation, from the same `#[utoipa::path]`: one `routes!` a
+/// path.
+fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(docs::base())
+        .routes(routes!(health::root))
+        .routes(routes!(health::health))
+        .routes(routes!(health::pools_status))
+        .routes(routes!(token::login))
+        .routes(routes!(token::refresh))
+        .routes(routes!(token::logout))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::me))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(servers::list, servers::create))
+        .routes(routes!(servers::get, servers::update, servers::delete))
+        .routes(routes!(stats::activity))
+        .routes(routes!(stats::server_history))
+        .routes(routes!(stats::db_info))
+        .routes(routes!(stats::db_history))
+        .routes(routes!(stats::analysis))
+        .routes(routes!(backends::server_activity))
+        .routes(routes!(live::databases))
+        .routes(routes!(live::replication))
+        .routes(routes!(live::statements))
+        .routes(routes!(backends::cancel))
+        .routes(routes!(backends::terminate))
+        .routes(routes!(servers::test_ssh))
+        .routes(routes!(servers::test_pg))
+        .routes(routes!(servers::test_unsaved))
+        // `/servers/test` is also the path of a server named "test": `/servers/{name}`'s
+        // operations, which the document describes once.
+        .route(
+            "/servers/test",
+            get(servers::get_named_test)
+                .put(servers::update_named_test)
+                .delete(servers::delete_named_test),
+        )
+        .routes(routes!(collector::status))
+        .routes(routes!(settings::get, settings::update))
+        .routes(routes!(audit::list))
+        .routes(routes!(metrics::scrape))
+        .routes(routes!(ssh_keys::list))
+        .routes(routes!(ssh_keys::generate))
+        .routes(routes!(ssh_keys::import))
+        .routes(routes!(ssh_keys::import_file))
+        .routes(routes!(ssh_keys::get, ssh_keys::update, ssh_keys::delete))
+        .routes(routes!(ssh_keys::servers))
+        .routes(routes!(ssh_keys::download_public))
+        .split_for_parts()
 }
 
 /// gzip for clients that ask (Prometheus does: a 1,000-server scrape is 12 MB of text),

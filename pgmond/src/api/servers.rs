@@ -1,7 +1,7 @@
 //! `/servers`: the monitored servers. Viewers read; operators add, change and remove.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use pgmon_common::ConfigDir;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiError;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, QueryParams};
 use crate::auth::{Auth, Operator, Viewer};
 use crate::monitor::ssh_configured;
 use crate::state::AppState;
@@ -23,15 +23,19 @@ fn yes() -> bool {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CheckQuery {
     /// Refuse the server when host:port does not accept TCP within 5 s
     #[serde(default = "yes")]
     check: bool,
 }
 
+/// List the monitored servers with their status.
+///
+/// Every server with its latest status from pgmond's memory (no query to the servers per request).
 #[utoipa::path(
-    get, path = "/servers", tag = "servers", security(("bearer" = [])),
-    responses((status = 200, body = [ServerStatus]), (status = 401, body = ErrorBody))
+    get, path = "/servers", tag = "servers",
+    responses((status = 200, body = [ServerStatus]), Auth<Viewer>)
 )]
 pub async fn list(
     _: Auth<Viewer>,
@@ -109,11 +113,13 @@ async fn with_keys<T: Send + 'static>(
         .await
 }
 
-/// One server's status (pgmon's addition: the Python backend had only the list).
+/// One server with its status.
+///
+/// pgmon's addition: the Python backend had only the list.
 #[utoipa::path(
-    get, path = "/servers/{name}", tag = "servers", security(("bearer" = [])),
+    get, path = "/servers/{name}", tag = "servers",
     params(("name" = String, Path)),
-    responses((status = 200, body = ServerStatus), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ServerStatus), Auth<Viewer>)
 )]
 pub async fn get(
     _: Auth<Viewer>,
@@ -126,15 +132,18 @@ pub async fn get(
     Ok(Json(state.monitor.status(&server, &keys).await))
 }
 
+/// Add a server.
+///
+/// Saved after a TCP check of host:port (5 s; `check=false` skips it). Recorded in the audit trail.
 #[utoipa::path(
-    post, path = "/servers", tag = "servers", security(("bearer" = [])),
+    post, path = "/servers", tag = "servers",
     params(CheckQuery), request_body = ServerInput,
-    responses((status = 200, body = ServerStatus), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = ServerStatus), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn create(
     Auth(caller, ..): Auth<Operator>,
     State(state): State<AppState>,
-    Query(query): Query<CheckQuery>,
+    QueryParams(query): QueryParams<CheckQuery>,
     JsonBody(input): JsonBody<ServerInput>,
 ) -> Result<Json<ServerStatus>, ApiError> {
     check_interval(&input)?;
@@ -153,10 +162,13 @@ pub async fn create(
     Ok(Json(state.monitor.status(&server, &keys).await))
 }
 
+/// Change a server.
+///
+/// The whole server body; a password left out keeps the stored one. Recorded in the audit trail.
 #[utoipa::path(
-    put, path = "/servers/{name}", tag = "servers", security(("bearer" = [])),
+    put, path = "/servers/{name}", tag = "servers",
     params(("name" = String, Path)), request_body = ServerInput,
-    responses((status = 200, body = ServerStatus), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = ServerStatus), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn update(
     Auth(caller, ..): Auth<Operator>,
@@ -180,10 +192,13 @@ pub async fn update(
     Ok(Json(status))
 }
 
+/// Delete a server.
+///
+/// Its pools are closed; its history is kept under a retired name. Recorded in the audit trail.
 #[utoipa::path(
-    delete, path = "/servers/{name}", tag = "servers", security(("bearer" = [])),
+    delete, path = "/servers/{name}", tag = "servers",
     params(("name" = String, Path)),
-    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = Message), Auth<Operator>)
 )]
 pub async fn delete(
     Auth(caller, ..): Auth<Operator>,
@@ -200,12 +215,13 @@ pub async fn delete(
     }))
 }
 
-/// A server body checked as it would be once saved (PostgreSQL, and SSH when configured), with
-/// the status check's timeouts; nothing is stored.
+/// Test a server body without saving it.
+///
+/// PostgreSQL, and SSH when configured, with the status check's timeouts; nothing is stored.
 #[utoipa::path(
-    post, path = "/servers/test", tag = "servers", security(("bearer" = [])),
+    post, path = "/servers/test", tag = "servers",
     request_body = ServerInput,
-    responses((status = 200, body = ServerTest), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = ServerTest), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn test_unsaved(
     Auth(caller, ..): Auth<Operator>,
@@ -250,10 +266,13 @@ pub async fn delete_named_test(
     delete(auth, state, Path("test".into())).await
 }
 
+/// Test a saved server's PostgreSQL connection.
+///
+/// Connects with the stored settings and reports the version or the error.
 #[utoipa::path(
-    post, path = "/servers/{name}/test-pg", tag = "servers", security(("bearer" = [])),
+    post, path = "/servers/{name}/test-pg", tag = "servers",
     params(("name" = String, Path)),
-    responses((status = 200, body = PgTest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = PgTest), Auth<Operator>)
 )]
 pub async fn test_pg(
     Auth(caller, ..): Auth<Operator>,
@@ -266,10 +285,13 @@ pub async fn test_pg(
     Ok(Json(result))
 }
 
+/// Test a saved server's SSH connection.
+///
+/// Connects with the stored key and host key policy and reports the outcome.
 #[utoipa::path(
-    post, path = "/servers/{name}/test-ssh", tag = "servers", security(("bearer" = [])),
+    post, path = "/servers/{name}/test-ssh", tag = "servers",
     params(("name" = String, Path)),
-    responses((status = 200, body = SshTest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = SshTest), Auth<Operator>)
 )]
 pub async fn test_ssh(
     Auth(caller, ..): Auth<Operator>,

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use pgmon_common::api::ErrorBody;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use serde_json::json;
 
@@ -11,18 +10,25 @@ use super::extract::JsonBody;
 use crate::auth::{Admin, Auth};
 use crate::state::AppState;
 
+/// The collector's settings.
+///
+/// Intervals, retention and the analysis thresholds.
 #[utoipa::path(
-    get, path = "/settings", tag = "settings", security(("bearer" = [])),
-    responses((status = 200, body = Settings), (status = 403, body = ErrorBody))
+    get, path = "/settings", tag = "settings",
+    responses((status = 200, body = Settings), Auth<Admin>)
 )]
 pub async fn get(_: Auth<Admin>, State(state): State<AppState>) -> Json<Settings> {
     Json(state.collector.settings())
 }
 
+/// Change the collector's settings.
+///
+/// Fields left out keep their value; intervals are 0 (off) or 10 to 86,400 seconds. Recorded in the
+/// audit trail.
 #[utoipa::path(
-    put, path = "/settings", tag = "settings", security(("bearer" = [])),
+    put, path = "/settings", tag = "settings",
     request_body = SettingsUpdate,
-    responses((status = 200, body = Settings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = Settings), Auth<Admin>)
 )]
 pub async fn update(
     Auth(caller, ..): Auth<Admin>,

@@ -2,7 +2,7 @@
 //! see and download it. Private keys never leave the config dir.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use pgmon_common::api::{
     ErrorBody, GenerateKey, ImportKey, KeyServers, Message, PublicKeyFile, SshKeyResponse,
     UpdateKey,
@@ -11,19 +11,36 @@ use pgmon_common::ssh_keys::material::{self, KeyMaterial};
 use pgmon_common::ssh_keys::{NewKey, SshKeyMeta};
 use pgmon_common::users::Role;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use zeroize::Zeroizing;
 
 use super::ApiError;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, QueryParams};
 use crate::auth::{Admin, Auth, Caller, Operator, Viewer};
 use crate::ssh::key_work;
 use crate::state::AppState;
 
 /// Fields of `import-file` that may come as query parameters instead of form fields.
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct ImportFileQuery {
+    /// The key's name (default: the file's name without `.pem` or `.key`).
     name: Option<String>,
+    /// The key's passphrase, if it has one (better as a form field: query strings get logged).
+    passphrase: Option<String>,
+    description: Option<String>,
+}
+
+/// The multipart body of `POST /ssh-keys/import-file`: the key file, and the fields that may
+/// come as query parameters instead (a form field wins).
+#[derive(ToSchema)]
+pub struct ImportFileForm {
+    /// The private key file (OpenSSH or PEM), and the name it was sent under.
+    #[schema(value_type = String, format = Binary, required = true)]
+    file: Option<(Zeroizing<String>, Option<String>)>,
+    /// The key's name (default: the file's name without `.pem` or `.key`).
+    name: Option<String>,
+    /// The key's passphrase, if it has one.
     passphrase: Option<String>,
     description: Option<String>,
 }
@@ -80,9 +97,12 @@ async fn import_material(
     .await??)
 }
 
+/// List the SSH keys.
+///
+/// Public parts and fingerprints only: private keys never leave pgmond.
 #[utoipa::path(
-    get, path = "/ssh-keys", tag = "ssh-keys", security(("bearer" = [])),
-    responses((status = 200, body = [SshKeyResponse]), (status = 403, body = ErrorBody))
+    get, path = "/ssh-keys", tag = "ssh-keys",
+    responses((status = 200, body = [SshKeyResponse]), Auth<Operator>)
 )]
 pub async fn list(
     Auth(caller, ..): Auth<Operator>,
@@ -99,10 +119,13 @@ pub async fn list(
     ))
 }
 
+/// One SSH key.
+///
+/// Its public part, fingerprint and the servers that use it.
 #[utoipa::path(
-    get, path = "/ssh-keys/{id}", tag = "ssh-keys", security(("bearer" = [])),
+    get, path = "/ssh-keys/{id}", tag = "ssh-keys",
     params(("id" = String, Path)),
-    responses((status = 200, body = SshKeyResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = SshKeyResponse), Auth<Operator>)
 )]
 pub async fn get(
     Auth(caller, ..): Auth<Operator>,
@@ -113,9 +136,12 @@ pub async fn get(
     respond(&state, &caller, key).await
 }
 
+/// Generate an SSH key.
+///
+/// Ed25519 or RSA, stored encrypted. Recorded in the audit trail.
 #[utoipa::path(
-    post, path = "/ssh-keys/generate", tag = "ssh-keys", security(("bearer" = [])), request_body = GenerateKey,
-    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    post, path = "/ssh-keys/generate", tag = "ssh-keys", request_body = GenerateKey,
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn generate(
     Auth(caller, ..): Auth<Operator>,
@@ -141,9 +167,13 @@ pub async fn generate(
     store_key(&state, &caller, body.name, body.description, material).await
 }
 
+/// Import an SSH key.
+///
+/// A private key in OpenSSH or PEM form (with its passphrase if it has one), stored encrypted.
+/// Recorded in the audit trail.
 #[utoipa::path(
-    post, path = "/ssh-keys/import", tag = "ssh-keys", security(("bearer" = [])), request_body = ImportKey,
-    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    post, path = "/ssh-keys/import", tag = "ssh-keys", request_body = ImportKey,
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn import(
     Auth(caller, ..): Auth<Operator>,
@@ -158,33 +188,41 @@ pub async fn import(
     store_key(&state, &caller, body.name, body.description, material).await
 }
 
+/// Import an SSH key from a file upload.
+///
+/// The same as `POST /ssh-keys/import`, the key as the multipart field `file`. Recorded in the
+/// audit trail.
 #[utoipa::path(
-    post, path = "/ssh-keys/import-file", tag = "ssh-keys", security(("bearer" = [])),
+    post, path = "/ssh-keys/import-file", tag = "ssh-keys",
     params(ImportFileQuery),
-    request_body(content_type = "multipart/form-data", description = "field `file`; `name`, `passphrase`, `description` as form fields or query parameters"),
-    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    request_body(content = ImportFileForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn import_file(
     Auth(caller, ..): Auth<Operator>,
     State(state): State<AppState>,
-    Query(query): Query<ImportFileQuery>,
+    QueryParams(query): QueryParams<ImportFileQuery>,
     mut form: Multipart,
 ) -> Result<Json<SshKeyResponse>, ApiError> {
-    let mut fields = query;
-    let mut file: Option<(Zeroizing<String>, Option<String>)> = None;
+    let mut fields = ImportFileForm {
+        file: None,
+        name: query.name,
+        passphrase: query.passphrase,
+        description: query.description,
+    };
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
         let text = Zeroizing::new(field.text().await.map_err(multipart_error)?);
         match name.as_str() {
-            "file" => file = Some((text, file_name)),
+            "file" => fields.file = Some((text, file_name)),
             "name" => fields.name = Some(text.to_string()),
             "passphrase" => fields.passphrase = Some(text.to_string()),
             "description" => fields.description = Some(text.to_string()),
             _ => {}
         }
     }
-    let Some((text, file_name)) = file else {
+    let Some((text, file_name)) = fields.file else {
         return Err(ApiError::validation(
             vec!["body".into(), "file".into()],
             "missing",
@@ -211,10 +249,13 @@ fn default_key_name(file_name: &str) -> String {
         .to_owned()
 }
 
+/// Rename or describe an SSH key.
+///
+/// Recorded in the audit trail.
 #[utoipa::path(
-    put, path = "/ssh-keys/{id}", tag = "ssh-keys", security(("bearer" = [])),
+    put, path = "/ssh-keys/{id}", tag = "ssh-keys",
     params(("id" = String, Path)), request_body = UpdateKey,
-    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = SshKeyResponse), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn update(
     Auth(caller, ..): Auth<Operator>,
@@ -229,10 +270,13 @@ pub async fn update(
     respond(&state, &caller, key).await
 }
 
+/// Delete an SSH key.
+///
+/// Refused (400) while a server uses it. Recorded in the audit trail.
 #[utoipa::path(
-    delete, path = "/ssh-keys/{id}", tag = "ssh-keys", security(("bearer" = [])),
+    delete, path = "/ssh-keys/{id}", tag = "ssh-keys",
     params(("id" = String, Path)),
-    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), Auth<Operator>)
 )]
 pub async fn delete(
     Auth(caller, ..): Auth<Operator>,
@@ -247,10 +291,13 @@ pub async fn delete(
     }))
 }
 
+/// The servers that use an SSH key.
+///
+/// Their names.
 #[utoipa::path(
-    get, path = "/ssh-keys/{id}/servers", tag = "ssh-keys", security(("bearer" = [])),
+    get, path = "/ssh-keys/{id}/servers", tag = "ssh-keys",
     params(("id" = String, Path)),
-    responses((status = 200, body = KeyServers), (status = 404, body = ErrorBody))
+    responses((status = 200, body = KeyServers), Auth<Viewer>)
 )]
 pub async fn servers(
     _: Auth<Viewer>,
@@ -268,10 +315,13 @@ pub async fn servers(
     Ok(Json(servers))
 }
 
+/// An SSH key's public part.
+///
+/// As an `authorized_keys` line, with a file name to save it under.
 #[utoipa::path(
-    get, path = "/ssh-keys/{id}/download-public", tag = "ssh-keys", security(("bearer" = [])),
+    get, path = "/ssh-keys/{id}/download-public", tag = "ssh-keys",
     params(("id" = String, Path)),
-    responses((status = 200, body = PublicKeyFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = PublicKeyFile), Auth<Admin>)
 )]
 pub async fn download_public(
     _: Auth<Admin>,

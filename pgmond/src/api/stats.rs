@@ -1,13 +1,14 @@
 //! Activity and history of one server: `/server_stats/{name}` and `/server/{name}/...`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use pgmon_common::api::ErrorBody;
 use pgmon_common::servers::Server;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiError;
+use super::extract::QueryParams;
 use super::live::{Unanswered, or_status};
 use crate::auth::{Auth, Viewer};
 use crate::history::window::HistoryWindow;
@@ -17,10 +18,14 @@ use pgmon_common::api::analysis::ServerAnalysis;
 use pgmon_common::api::history::{DbHistory, DbInfo, ServerHistory};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateRange {
-    /// ISO-8601; default: 7 days before `end_date`
+    /// RFC 3339 (a time without an offset is taken as UTC); default: 7 days before
+    /// `end_date`
+    #[param(format = DateTime)]
     start_date: Option<String>,
-    /// ISO-8601; default: now
+    /// RFC 3339 (a time without an offset is taken as UTC); default: now
+    #[param(format = DateTime)]
     end_date: Option<String>,
 }
 
@@ -49,10 +54,14 @@ pub fn server(state: &AppState, name: &str) -> Result<Server, ApiError> {
         .ok_or_else(|| ApiError::NotFound("Server not found".into()))
 }
 
+/// A server's sessions (Python backend's shape).
+///
+/// The backends of the server now, as the Python backend listed them; `error` when the server does
+/// not answer.
 #[utoipa::path(
-    get, path = "/server_stats/{name}", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server_stats/{name}", tag = "monitoring",
     params(("name" = String, Path)),
-    responses((status = 200, body = Activity), (status = 404, body = ErrorBody))
+    responses((status = 200, body = Activity), Auth<Viewer>)
 )]
 pub async fn activity(
     _: Auth<Viewer>,
@@ -76,16 +85,20 @@ impl Unanswered for Activity {
     }
 }
 
+/// A server's history.
+///
+/// Figures from pgmon's history store between `start_date` and `end_date` (default the last 7
+/// days), aggregated to fit the window.
 #[utoipa::path(
-    get, path = "/server/{name}/stats", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/stats", tag = "monitoring",
     params(("name" = String, Path), DateRange),
-    responses((status = 200, body = ServerHistory), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ServerHistory), (status = 400, body = ErrorBody), Auth<Viewer>)
 )]
 pub async fn server_history(
     _: Auth<Viewer>,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Query(range): Query<DateRange>,
+    QueryParams(range): QueryParams<DateRange>,
 ) -> Result<Json<ServerHistory>, ApiError> {
     let server = server(&state, &name)?;
     let window = range.window()?;
@@ -96,10 +109,13 @@ pub async fn server_history(
     Ok(Json(state.monitor.server_history(&server, window).await))
 }
 
+/// A database's latest figures.
+///
+/// Size, connections and the other figures of the newest sample of `db`.
 #[utoipa::path(
-    get, path = "/server/{name}/db/{db}", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/db/{db}", tag = "monitoring",
     params(("name" = String, Path), ("db" = String, Path)),
-    responses((status = 200, body = DbInfo), (status = 404, body = ErrorBody))
+    responses((status = 200, body = DbInfo), Auth<Viewer>)
 )]
 pub async fn db_info(
     _: Auth<Viewer>,
@@ -121,16 +137,19 @@ pub async fn db_info(
     }
 }
 
+/// A database's history.
+///
+/// Figures of `db` from pgmon's history store between `start_date` and `end_date`.
 #[utoipa::path(
-    get, path = "/server/{name}/db/{db}/stats", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/db/{db}/stats", tag = "monitoring",
     params(("name" = String, Path), ("db" = String, Path), DateRange),
-    responses((status = 200, body = DbHistory), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = DbHistory), (status = 400, body = ErrorBody), Auth<Viewer>)
 )]
 pub async fn db_history(
     _: Auth<Viewer>,
     State(state): State<AppState>,
     Path((name, db)): Path<(String, String)>,
-    Query(range): Query<DateRange>,
+    QueryParams(range): QueryParams<DateRange>,
 ) -> Result<Json<DbHistory>, ApiError> {
     let server = server(&state, &name)?;
     let window = range.window()?;
@@ -141,13 +160,15 @@ pub async fn db_history(
     Ok(Json(state.monitor.db_history(&server, &db, window).await))
 }
 
+/// Findings on a server's databases.
+///
+/// Databases flagged unused, static, fast-growing or near wraparound, from pgmon's own history with
+/// the thresholds of `/settings`.
 #[utoipa::path(
-    get, path = "/server/{name}/analysis", tag = "monitoring", security(("bearer" = [])),
+    get, path = "/server/{name}/analysis", tag = "monitoring",
     params(("name" = String, Path)),
-    responses((status = 200, body = ServerAnalysis), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ServerAnalysis), Auth<Viewer>)
 )]
-/// Databases flagged unused, static, fast-growing or near wraparound, from pgmon's own history
-/// with the thresholds of `/settings`.
 pub async fn analysis(
     _: Auth<Viewer>,
     State(state): State<AppState>,

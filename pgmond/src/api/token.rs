@@ -26,10 +26,16 @@ pub struct TokenForm {
     password: String,
 }
 
+/// Sign in.
+///
+/// OAuth2 password flow (form fields `username`, `password`): an access token and a refresh token
+/// that starts a session. Failed logins are throttled per address and per address and login (429
+/// with Retry-After).
 #[utoipa::path(
     post, path = "/token", tag = "auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = Token), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+    responses((status = 200, body = Token),
+              (status = 401, description = "Unknown login, wrong password or inactive account", body = ErrorBody),
               (status = 429, description = "Too many failed logins (Retry-After)", body = ErrorBody),
               (status = 503, description = "Too many logins at once (Retry-After)", body = ErrorBody))
 )]
@@ -112,11 +118,13 @@ pub struct RefreshBody {
     refresh_token: String,
 }
 
+/// Exchange a refresh token for a new pair.
+///
+/// The refresh token sent is spent; sending a spent one again ends its session.
 #[utoipa::path(
     post, path = "/token/refresh", tag = "auth", request_body = RefreshBody,
     responses((status = 200, description = "A new pair; the refresh token sent is spent", body = Token),
-              (status = 401, description = "Invalid, expired or spent (the session is then ended)", body = ErrorBody),
-              (status = 422, body = ErrorBody))
+              (status = 401, description = "Invalid, expired or spent (the session is then ended)", body = ErrorBody))
 )]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -151,12 +159,13 @@ pub async fn refresh(
     Ok(Json(token(pair)))
 }
 
+/// Sign out.
+///
+/// Ends the session of the token sent, on the daemon: its refresh token stops working too.
 #[utoipa::path(
     post, path = "/logout", tag = "auth",
     responses((status = 200, description = "The session of the token sent is ended", body = pgmon_common::api::Message),
-              (status = 400, description = "On the admin socket, there is no session", body = ErrorBody),
-              (status = 401, body = ErrorBody)),
-    security(("bearer" = []))
+              (status = 400, description = "On the admin socket, there is no session", body = ErrorBody), Auth<Viewer>)
 )]
 pub async fn logout(
     State(state): State<AppState>,

@@ -10,9 +10,12 @@ use super::extract::JsonBody;
 use crate::auth::{Admin, Auth, Viewer};
 use crate::state::AppState;
 
+/// List the users.
+///
+/// Every account, without password hashes.
 #[utoipa::path(
-    get, path = "/users", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = [UserResponse]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    get, path = "/users", tag = "users",
+    responses((status = 200, body = [UserResponse]), Auth<Admin>)
 )]
 pub async fn list(
     _: Auth<Admin>,
@@ -22,9 +25,13 @@ pub async fn list(
     Ok(Json(users.iter().map(UserResponse::from).collect()))
 }
 
+/// Add a user.
+///
+/// Login, password (at least the length pgmond.toml requires), role and e-mail. Recorded in the
+/// audit trail.
 #[utoipa::path(
-    post, path = "/users", tag = "users", security(("bearer" = [])), request_body = UserCreate,
-    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    post, path = "/users", tag = "users", request_body = UserCreate,
+    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), Auth<Admin>)
 )]
 pub async fn create(
     Auth(caller, ..): Auth<Admin>,
@@ -42,9 +49,12 @@ pub async fn create(
     Ok(Json(UserResponse::from(&user)))
 }
 
+/// The caller's own account.
+///
+/// The user the token speaks for (the admin socket has none: 400).
 #[utoipa::path(
-    get, path = "/users/me", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    get, path = "/users/me", tag = "users",
+    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), Auth<Viewer>)
 )]
 pub async fn me(
     Auth(caller, ..): Auth<Viewer>,
@@ -57,10 +67,13 @@ pub async fn me(
     Ok(Json(UserResponse::from(&user)))
 }
 
+/// One user.
+///
+/// The account of `login`.
 #[utoipa::path(
-    get, path = "/users/{login}", tag = "users", security(("bearer" = [])),
+    get, path = "/users/{login}", tag = "users",
     params(("login" = String, Path)),
-    responses((status = 200, body = UserResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = UserResponse), Auth<Admin>)
 )]
 pub async fn get(
     _: Auth<Admin>,
@@ -71,10 +84,14 @@ pub async fn get(
     Ok(Json(UserResponse::from(&user)))
 }
 
+/// Change a user.
+///
+/// Password, role, e-mail or whether the account is active; tokens issued before a password or role
+/// change stop working. Recorded in the audit trail.
 #[utoipa::path(
-    put, path = "/users/{login}", tag = "users", security(("bearer" = [])),
+    put, path = "/users/{login}", tag = "users",
     params(("login" = String, Path)), request_body = UserUpdate,
-    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), Auth<Admin>)
 )]
 pub async fn update(
     Auth(caller, ..): Auth<Admin>,
@@ -95,10 +112,13 @@ pub async fn update(
     Ok(Json(UserResponse::from(&user)))
 }
 
+/// Delete a user.
+///
+/// Nobody deletes their own account, nor the last active admin (400). Recorded in the audit trail.
 #[utoipa::path(
-    delete, path = "/users/{login}", tag = "users", security(("bearer" = [])),
+    delete, path = "/users/{login}", tag = "users",
     params(("login" = String, Path)),
-    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), Auth<Admin>)
 )]
 pub async fn delete(
     Auth(caller, ..): Auth<Admin>,

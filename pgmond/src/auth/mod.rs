@@ -74,6 +74,47 @@ impl<R: MinRole + Send + Sync> FromRequestParts<AppState> for Auth<R> {
     }
 }
 
+/// What the extractor answers in place of the handler, declared once for every route that takes
+/// it: a `responses(Auth<Operator>)` in a route's `#[utoipa::path]` gives its 401 (and 403 above
+/// the viewer role), and `x-least-role` on the 401, from which the document writes the
+/// operation's role sentence and security requirement (`api/docs.rs`).
+impl<R: MinRole> utoipa::IntoResponses for Auth<R> {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+        use utoipa::openapi::response::ResponseBuilder;
+        let error = || {
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                .build()
+        };
+        let mut out = std::collections::BTreeMap::new();
+        let unauthenticated = ResponseBuilder::new()
+            .description(
+                "No bearer token, or one that is malformed, expired, revoked, a refresh token, \
+                 or of a user since removed, deactivated or changed",
+            )
+            .content("application/json", error())
+            .extensions(Some(
+                ExtensionsBuilder::new()
+                    .add("x-least-role", R::ROLE.as_str())
+                    .build(),
+            ))
+            .build();
+        out.insert("401".to_owned(), unauthenticated.into());
+        if R::ROLE > Role::Viewer {
+            let forbidden = ResponseBuilder::new()
+                .description(format!("The caller's role is below {}", R::ROLE))
+                .content("application/json", error())
+                .build();
+            out.insert("403".to_owned(), forbidden.into());
+        }
+        out
+    }
+}
+
 /// The user a verified token speaks for: still there and active, and unchanged since the token
 /// was issued (a password or role change, or an earlier user of the same login, leaves it
 /// behind). The Python backend's tokens carry no version and are taken as they are; pgmon's

@@ -23,6 +23,7 @@ const MIN_GAP: Duration = Duration::from_secs(1);
 /// What the statements are ranked by.
 #[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = StatementOrder)]
 pub enum Order {
     #[default]
     TotalTime,

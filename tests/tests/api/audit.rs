@@ -154,18 +154,23 @@ async fn changes_and_logins_are_audited() {
     // Refused: other roles, bad filters.
     assert_eq!(oper.get("/audit").await.status, 403);
     assert_eq!(api.get("/audit").await.status, 401);
+    // Out of range or not parsing at all: 422 naming the parameter either way.
     for (q, field) in [
         ("since=yesterday", "since"),
         ("outcome=maybe", "outcome"),
         ("limit=0", "limit"),
+        ("limit=x", "limit"),
+        ("offset=-1", "offset"),
     ] {
         let a = admin.get(&format!("/audit?{q}")).await;
         assert_eq!(a.status, 422, "{q}: {}", a.body);
-        assert_eq!(a.body["detail"][0]["loc"][1], field, "{q}: {}", a.body);
+        assert_eq!(
+            a.body["detail"][0]["loc"],
+            json!(["query", field]),
+            "{q}: {}",
+            a.body
+        );
     }
-    // A query that does not parse at all: 400, as on every endpoint.
-    let a = admin.get("/audit?limit=x").await;
-    assert_eq!((a.status, a.body["detail"].is_string()), (400, true));
 
     // The file: 0600, one JSON object a line, no secret.
     let log = std::fs::read_to_string(dir.join("audit.log")).unwrap();
