@@ -59,6 +59,32 @@ pub struct BackendTarget {
     pub force: bool,
 }
 
+/// `pgmonctl checks`.
+#[derive(Args, Debug)]
+pub struct ChecksArgs {
+    /// Only this server (all servers when left out)
+    pub server: Option<String>,
+    /// Only findings in this database
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Only this kind (unused_index, duplicate_index, invalid_index, missing_index,
+    /// table_bloat, index_bloat, sequence_exhaustion, vacuum_overdue, wraparound,
+    /// no_primary_key, setting)
+    #[arg(long)]
+    pub kind: Option<pgmon_common::api::checks::CheckKind>,
+    /// Only findings at least this severe
+    #[arg(long, value_parser = clap::builder::TypedValueParser::try_map(
+        clap::builder::PossibleValuesParser::new(["info", "warning", "critical"]),
+        |s| s.parse::<pgmon_common::api::checks::CheckSeverity>()))]
+    pub severity: Option<pgmon_common::api::checks::CheckSeverity>,
+    /// Run the checks on SERVER now and show what they found (operator)
+    #[arg(long, requires = "server")]
+    pub run: bool,
+    /// Also the findings later runs no longer found, with when
+    #[arg(long)]
+    pub resolved: bool,
+}
+
 /// `pgmonctl audit`.
 #[derive(Args, Debug)]
 pub struct AuditArgs {
@@ -165,6 +191,9 @@ pub enum Command {
     },
     /// The audit trail: changes and logins, newest first (admin; needs the daemon)
     Audit(AuditArgs),
+    /// Health-check findings of the fleet, or of a server: indexes, bloat, sequences, vacuum,
+    /// keys and settings, each with a fix to review (needs the daemon)
+    Checks(ChecksArgs),
     /// Cancel a backend's query or terminate it (operator; needs the daemon)
     #[command(subcommand)]
     Backend(BackendCommand),

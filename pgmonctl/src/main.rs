@@ -4,6 +4,7 @@ mod apply;
 mod audit;
 mod backend;
 mod chart;
+mod checks;
 mod cli;
 mod collector;
 mod commands;
@@ -115,6 +116,7 @@ async fn dispatch(
         Command::Collector(c) => collector::run(b, c, out).await,
         Command::Metrics { filter } => metrics::run(b, filter.as_deref(), out).await,
         Command::Audit(args) => audit::run(b, args, out).await,
+        Command::Checks(args) => checks::run(b, args, out).await,
         Command::Backend(cmd) => stats::signal(b, cmd, out).await,
         Command::Top(_) if !remote => Err(CliError::Unreachable(
             "top needs the daemon: use --url or --socket (local mode only manages files)".into(),
@@ -257,6 +259,11 @@ fn describe(cmd: &Command) -> String {
         Command::Collector(CollectorCommand::Status) => "collector status".into(),
         Command::Metrics { .. } => "metrics".into(),
         Command::Audit(_) => "audit".into(),
+        Command::Checks(a) => match (&a.server, a.run) {
+            (Some(s), true) => format!("checks {s} --run"),
+            (Some(s), false) => format!("checks {s}"),
+            (None, _) => "checks".into(),
+        },
         Command::Backend(BackendCommand::Cancel(t)) => {
             format!("backend cancel {} {}", t.name, t.pid)
         }

@@ -58,6 +58,11 @@ impl Printer {
         write_line(&table.to_string())
     }
 
+    /// A line of text for people (escaped by the caller).
+    pub fn line(&self, text: &str) -> io::Result<()> {
+        write_line(text)
+    }
+
     /// A confirmation such as `{"message": "..."}`: the text alone in table mode.
     pub fn message<T: Serialize>(&self, item: &T) -> io::Result<()> {
         let value = to_value(item);

@@ -5,6 +5,7 @@
 mod api;
 mod audit;
 mod auth;
+pub mod checks;
 mod collector;
 mod first_start;
 mod fleet;

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod analysis;
 pub mod audit;
+pub mod checks;
 pub mod databases;
 pub mod history;
 pub mod nullable;

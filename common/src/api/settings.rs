@@ -93,6 +93,24 @@ settings! {
     /// Findings: an inactive replication slot holding back this much WAL, in MiB (1 to
     /// 10000000)
     slot_retained_mib: 1..=10_000_000 = 1_024, "MIB";
+    /// Checks: seconds between runs of the health checks on a server (3600 to 2592000)
+    checks_interval: 3_600..=2_592_000 = 21_600, "SECONDS";
+    /// Checks: a check's statement is cancelled after this many seconds (1 to 600)
+    checks_statement_timeout: 1..=600 = 30, "SECONDS";
+    /// Checks: a table or index is bloated when this share of its size is wasted (1 to 100)
+    bloat_percent: 1..=100 = 50, "PERCENT";
+    /// Checks: ...and the waste is at least this many MiB (1 to 1000000)
+    bloat_min_mib: 1..=1_000_000 = 64, "MIB";
+    /// Checks: a sequence (or the column it feeds) past this share of its range (1 to 100)
+    sequence_percent: 1..=100 = 75, "PERCENT";
+    /// Checks: a table with this many dead rows, or rows changed since its last analyze, is
+    /// overdue for vacuum or analyze (1 to 1000000000)
+    vacuum_rows: 1..=1_000_000_000 = 10_000, "ROWS";
+    /// Checks: ...when they are also this share of its live rows (1 to 100)
+    vacuum_percent: 1..=100 = 20, "PERCENT";
+    /// Checks: a table of at least this many rows read mostly by sequential scans may need an
+    /// index (1 to 1000000000)
+    missing_index_rows: 1..=1_000_000_000 = 10_000, "ROWS";
 }
 
 impl SettingsUpdate {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use pgmon_common::ConfigDir;
 use pgmon_common::api::activity::{BackendAction, ServerActivity};
 use pgmon_common::api::audit::{AuditPage, AuditQuery};
+use pgmon_common::api::checks::{ChecksQuery, FleetChecks};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
@@ -293,6 +294,15 @@ impl Backend for Local {
 
     async fn metrics(&self) -> Result<String> {
         Err(needs_daemon("metrics"))
+    }
+
+    async fn checks(
+        &self,
+        _server: Option<&str>,
+        _query: &ChecksQuery,
+        _run: bool,
+    ) -> Result<FleetChecks> {
+        Err(needs_daemon("checks"))
     }
 
     async fn audit(&self, _query: &AuditQuery) -> Result<AuditPage> {

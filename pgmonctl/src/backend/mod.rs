@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use pgmon_common::api::activity::{BackendAction, ServerActivity};
 use pgmon_common::api::audit::{AuditPage, AuditQuery};
+use pgmon_common::api::checks::{ChecksQuery, FleetChecks};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
@@ -63,6 +64,13 @@ pub trait Backend {
     /// `/metrics` in the Prometheus text format.
     async fn metrics(&self) -> Result<String>;
     async fn audit(&self, query: &AuditQuery) -> Result<AuditPage>;
+    /// Health-check findings: the fleet's, or `server`'s (after a run now when `run`).
+    async fn checks(
+        &self,
+        server: Option<&str>,
+        query: &ChecksQuery,
+        run: bool,
+    ) -> Result<FleetChecks>;
     async fn activity(&self, server: &str) -> Result<ServerActivity>;
     /// Cancels (or terminates) backend `pid` of `server`.
     async fn signal_backend(

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use pgmon_common::api::activity::{BackendAction, ServerActivity};
 use pgmon_common::api::audit::{AuditPage, AuditQuery};
+use pgmon_common::api::checks::{ChecksQuery, FleetChecks, ServerChecks};
 use pgmon_common::api::history::CollectorStatus;
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::api::{
@@ -204,6 +205,28 @@ impl Backend for Remote {
             segment(server)
         );
         Ok(self.0.send(Method::POST, &path, &()).await?)
+    }
+
+    async fn checks(
+        &self,
+        server: Option<&str>,
+        query: &ChecksQuery,
+        run: bool,
+    ) -> Result<FleetChecks> {
+        let q = serde_urlencoded::to_string(query).expect("a query of strings and flags");
+        let Some(server) = server else {
+            return Ok(self.0.get(&format!("/checks?{q}")).await?);
+        };
+        let path = format!("/server/{}/checks", segment(server));
+        let mut one: ServerChecks = if run {
+            self.0.send(Method::POST, &path, &()).await?
+        } else {
+            self.0.get(&format!("{path}?{q}")).await?
+        };
+        if run {
+            one.checks.retain(|f| query.admits(f));
+        }
+        Ok(FleetChecks::of_server(server, one))
     }
 
     async fn audit(&self, query: &AuditQuery) -> Result<AuditPage> {

@@ -74,6 +74,7 @@ fn action(method: &Method, route: &str) -> Option<String> {
         ("DELETE", "/ssh-keys/{id}") => "ssh_key.delete",
         ("POST", "/server/{name}/backends/{pid}/cancel") => "backend.cancel",
         ("POST", "/server/{name}/backends/{pid}/terminate") => "backend.terminate",
+        ("POST", "/server/{name}/checks") => "checks.run",
         (method, route) => return Some(format!("{method} {route}")),
     };
     Some(name.to_owned())

@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod backends;
+mod checks;
 mod collector;
 mod docs;
 mod error;
@@ -102,6 +103,8 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(live::statements))
         .routes(routes!(backends::cancel))
         .routes(routes!(backends::terminate))
+        .routes(routes!(checks::server_checks, checks::run_checks))
+        .routes(routes!(checks::fleet_checks))
         .routes(routes!(servers::test_ssh))
         .routes(routes!(servers::test_pg))
         .routes(routes!(servers::test_unsaved))

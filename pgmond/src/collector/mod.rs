@@ -4,6 +4,7 @@
 //! one. A supervisor keeps the tasks in step with `servers.json`. None of it is on a request's
 //! path: the API reads what the store and this module's memory hold.
 
+mod checks;
 mod legacy;
 pub mod sample;
 pub mod settings_file;
@@ -66,6 +67,15 @@ struct Tasks {
     server: Server,
     sampler: JoinHandle<()>,
     importer: JoinHandle<()>,
+    checker: JoinHandle<()>,
+}
+
+impl Tasks {
+    fn abort(&self) {
+        self.sampler.abort();
+        self.importer.abort();
+        self.checker.abort();
+    }
 }
 
 pub struct Collector {
@@ -90,6 +100,7 @@ pub struct Collector {
     renames: Mutex<HashMap<String, String>>,
     /// Wakes every task waiting for its next turn when the settings change.
     settings_changed: Notify,
+    checks: checks::Checks,
 }
 
 /// The newest sample of a server, and how many were taken and failed since pgmond started.
@@ -152,6 +163,7 @@ impl Collector {
             wake: Notify::new(),
             renames: Mutex::new(HashMap::new()),
             settings_changed: Notify::new(),
+            checks: checks::Checks::default(),
         }
     }
 
@@ -172,6 +184,7 @@ impl Collector {
 
     /// Runs until `shutdown`, then stops every task.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        self.load_checks().await;
         let retention = tokio::spawn(Arc::clone(&self).retention_loop());
         loop {
             self.reconcile().await;
@@ -185,8 +198,7 @@ impl Collector {
         }
         retention.abort();
         for (_, t) in lock(&self.tasks).drain() {
-            t.sampler.abort();
-            t.importer.abort();
+            t.abort();
         }
         // A clean stop leaves every sample in history.db, none in its write-ahead log.
         if let Err(e) = self.store.checkpoint().await {
@@ -206,6 +218,10 @@ impl Collector {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(samples = n, "history: old samples rolled up by hour"),
                 Err(e) => tracing::warn!(error = %e, "history retention failed"),
+            }
+            // A resolved finding's history is kept as long as raw samples are.
+            if let Err(e) = self.store.forget_resolved_checks(cutoff.saturating_mul(1000)).await {
+                tracing::warn!(error = %e, "forgetting old health-check findings failed");
             }
         }
     }
@@ -233,8 +249,7 @@ impl Collector {
                 .get(name.as_str())
                 .is_some_and(|s| same(s, &t.server));
             if !keep {
-                t.sampler.abort();
-                t.importer.abort();
+                t.abort();
                 stopped.push(t.server.clone());
             }
             keep
@@ -267,6 +282,7 @@ impl Collector {
             if !listed.contains_key(old.name.as_str()) || renamed.is_some() {
                 lock(&self.imports).remove(&old.name);
                 lock(&self.latest).remove(&old.name);
+                self.checks.forget(&old.name);
             }
         }
         let mut tasks = lock(&self.tasks);
@@ -297,6 +313,7 @@ impl Collector {
                     server: server.clone(),
                     sampler: tokio::spawn(Arc::clone(self).sample_loop(server.clone())),
                     importer,
+                    checker: tokio::spawn(Arc::clone(self).checks_loop(server.clone())),
                 },
             );
         }

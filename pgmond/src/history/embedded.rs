@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     (include_str!("schema.sql"), None),
     (include_str!("schema_2.sql"), None),
     (include_str!("schema_3.sql"), Some(pack_samples)),
+    (include_str!("schema_4.sql"), None),
 ];
 const MICROS: i64 = 1_000_000;
 const HOUR: i64 = 3_600;
@@ -219,7 +220,7 @@ fn retire(tx: &Transaction<'_>, name: &str, now: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn server_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
+pub(super) fn server_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i64> {
     tx.prepare_cached("INSERT INTO server (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?
         .execute([name])?;
     tx.prepare_cached("SELECT id FROM server WHERE name = ?1")?
@@ -564,7 +565,7 @@ impl Embedded {
         })
     }
 
-    fn write<T>(
+    pub(super) fn write<T>(
         &self,
         work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, HistoryError> {
@@ -575,7 +576,7 @@ impl Embedded {
         Ok(out)
     }
 
-    fn read<T>(
+    pub(super) fn read<T>(
         &self,
         work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, HistoryError> {

@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod answers;
 mod block;
+pub mod checks;
 mod embedded;
 pub mod window;
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pgmon_common::api::analysis::ServerAnalysis;
+use pgmon_common::api::checks::ServerChecks;
 use pgmon_common::api::history::{DbHistory, DbInfo, ServerHistory};
 use pgmon_common::api::settings::Settings;
 
@@ -168,6 +170,39 @@ impl HistoryStore {
     /// Folds the write-ahead log into the store (at shutdown).
     pub async fn checkpoint(&self) -> Result<(), HistoryError> {
         self.run(|s| s.checkpoint()).await
+    }
+
+    /// Merges a health-check run of `server`; answers its open findings.
+    pub async fn record_checks(
+        &self,
+        server: &str,
+        run: checks::CheckRecord,
+    ) -> Result<ServerChecks, HistoryError> {
+        let server = server.to_owned();
+        self.run(move |s| s.record_checks(&server, &run)).await
+    }
+
+    /// `server`'s health-check findings, with the resolved ones when asked.
+    pub async fn server_checks(
+        &self,
+        server: &str,
+        resolved: bool,
+    ) -> Result<ServerChecks, HistoryError> {
+        let server = server.to_owned();
+        self.run(move |s| s.server_checks(&server, resolved)).await
+    }
+
+    /// Every server's findings, the resolved ones too when asked.
+    pub async fn all_checks(
+        &self,
+        resolved: bool,
+    ) -> Result<HashMap<String, ServerChecks>, HistoryError> {
+        self.run(move |s| s.all_checks(resolved)).await
+    }
+
+    /// Forgets findings resolved before `cutoff_ms`.
+    pub async fn forget_resolved_checks(&self, cutoff_ms: i64) -> Result<usize, HistoryError> {
+        self.run(move |s| s.forget_resolved_checks(cutoff_ms)).await
     }
 
     pub async fn record(&self, sample: ServerSample) -> Result<(), HistoryError> {

@@ -268,7 +268,71 @@ impl Series for FleetSeries {
         }
         self.encode_databases(&mut e, &live)?;
         encode_replication(&mut e, &live)?;
+        self.encode_checks(&mut e, &snapshot.servers)?;
         self.encode_pgmond(&mut e)
+    }
+}
+
+impl FleetSeries {
+    /// Health-check findings by kind and severity (only the counts that are not zero), and
+    /// each server's last run: from the collector's memory.
+    fn encode_checks(
+        &self,
+        e: &mut DescriptorEncoder<'_>,
+        servers: &[pgmon_common::servers::Server],
+    ) -> Result {
+        let known = self.collector.checks_in_memory();
+        let checked: Vec<(&str, &pgmon_common::api::checks::ServerChecks)> = servers
+            .iter()
+            .filter_map(|s| known.get(&s.name).map(|c| (s.name.as_str(), &**c)))
+            .collect();
+        let mut counts = Vec::new();
+        for (server, checks) in &checked {
+            let mut by: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
+            for f in &checks.checks {
+                *by.entry((f.kind.as_str(), f.severity.as_str())).or_default() += 1;
+            }
+            counts.extend(by.into_iter().map(|((kind, severity), n)| {
+                let labels = [
+                    ("server", Escaped(server)),
+                    ("kind", Escaped(kind)),
+                    ("severity", Escaped(severity)),
+                ];
+                (labels, ConstGauge::new(n))
+            }));
+        }
+        family(
+            e,
+            gauge(
+                "pgmon_check_findings",
+                "Open health-check findings of the server, by kind and severity",
+            ),
+            counts,
+        )?;
+        family(
+            e,
+            (
+                "pgmon_checks_last_run",
+                "When the server's health checks last ran, since the epoch",
+                Some(&Unit::Seconds),
+                MetricType::Gauge,
+            ),
+            checked.iter().filter_map(|(n, c)| {
+                let at = chrono::DateTime::parse_from_rfc3339(c.ran_at.as_deref()?).ok()?;
+                Some((server_label(n), ConstGauge::new(at.timestamp())))
+            }),
+        )?;
+        family(
+            e,
+            gauge(
+                "pgmon_check_errors",
+                "Checks that could not run in the server's last run (privileges, timeouts, \
+                 connections)",
+            ),
+            checked
+                .iter()
+                .map(|(n, c)| (server_label(n), ConstGauge::new(c.errors.len() as i64))),
+        )
     }
 }
 

@@ -278,6 +278,21 @@ impl Monitor {
         }
     }
 
+    /// A session of its own on `db` (for the health checks), outside the pools, connected
+    /// within the status check's deadline; it ends when dropped.
+    pub async fn session(
+        &self,
+        server: &Server,
+        db: &str,
+    ) -> Result<tokio_postgres::Client, MonitorError> {
+        tokio::time::timeout(
+            CHECK_DEADLINE,
+            self.pools.connect_once(server, db, &self.dir),
+        )
+        .await
+        .unwrap_or(Err(MonitorError::Timeout))
+    }
+
     /// Drops the pools and cached status of a server that was changed or deleted.
     pub fn forget(&self, server: &Server) {
         self.pools.close_server(server);
