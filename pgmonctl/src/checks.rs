@@ -40,8 +40,17 @@ pub async fn run(b: &impl Backend, args: ChecksArgs, out: &Printer) -> Result<()
     // For one server, each fix to review under its object.
     if args.server.is_some() {
         for f in &found.checks {
-            let at = f.database.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-            out.line(&format!("\n{} {}{}:", f.kind.as_str(), safe(&f.object), safe(&at)))?;
+            let at = f
+                .database
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            out.line(&format!(
+                "\n{} {}{}:",
+                f.kind.as_str(),
+                safe(&f.object),
+                safe(&at)
+            ))?;
             for line in f.fix.lines() {
                 out.line(&format!("  {}", safe(line)))?;
             }

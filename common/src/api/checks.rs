@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// What a finding is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {
     /// An index no scan has used since the statistics were reset.
@@ -79,7 +81,9 @@ impl std::str::FromStr for CheckKind {
 }
 
 /// How much a finding matters; ordered, so a filter can ask for "at least warning".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckSeverity {
     Info,
@@ -233,6 +237,9 @@ impl ChecksQuery {
                 .database
                 .as_deref()
                 .is_none_or(|d| f.database.as_deref() == Some(d))
-            && self.server.as_deref().is_none_or(|s| f.server.as_deref().is_none_or(|fs| fs == s))
+            && self
+                .server
+                .as_deref()
+                .is_none_or(|s| f.server.as_deref().is_none_or(|fs| fs == s))
     }
 }

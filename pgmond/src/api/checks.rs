@@ -31,7 +31,11 @@ pub async fn server_checks(
 ) -> Result<Json<ServerChecks>, ApiError> {
     let server = server(&state, &name)?;
     let mut checks = if q.resolved == Some(true) {
-        state.collector.store().server_checks(&server.name, true).await?
+        state
+            .collector
+            .store()
+            .server_checks(&server.name, true)
+            .await?
     } else {
         (*state.collector.server_checks(&server.name).await?).clone()
     };
@@ -109,8 +113,20 @@ pub async fn fleet_checks(
         });
     }
     out.checks.sort_by(|a, b| {
-        (std::cmp::Reverse(a.severity), &a.server, &a.database, a.kind, &a.object)
-            .cmp(&(std::cmp::Reverse(b.severity), &b.server, &b.database, b.kind, &b.object))
+        (
+            std::cmp::Reverse(a.severity),
+            &a.server,
+            &a.database,
+            a.kind,
+            &a.object,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                &b.server,
+                &b.database,
+                b.kind,
+                &b.object,
+            ))
     });
     Ok(Json(out))
 }

@@ -70,8 +70,19 @@ fn align(n: f64) -> f64 {
 
 /// The pages `rows` rows of `width` bytes of data each (with a NULL bitmap for `natts`
 /// columns when any may be NULL) fill at `fillfactor`.
-pub fn table_pages(rows: f64, width: f64, natts: i32, nulls: bool, fillfactor: i32, block: f64) -> f64 {
-    let bitmap = if nulls { (f64::from(natts) / 8.0).ceil() } else { 0.0 };
+pub fn table_pages(
+    rows: f64,
+    width: f64,
+    natts: i32,
+    nulls: bool,
+    fillfactor: i32,
+    block: f64,
+) -> f64 {
+    let bitmap = if nulls {
+        (f64::from(natts) / 8.0).ceil()
+    } else {
+        0.0
+    };
     let row = align(TUPLE_HEADER + bitmap) + align(width) + LINE_POINTER;
     let usable = (block - PAGE_HEADER) * f64::from(fillfactor.clamp(10, 100)) / 100.0;
     let per_page = (usable / row).floor().max(1.0);
@@ -82,7 +93,8 @@ pub fn table_pages(rows: f64, width: f64, natts: i32, nulls: bool, fillfactor: i
 /// (leaf pages and the metapage; inner pages are about 1 % more and left out).
 pub fn btree_pages(rows: f64, width: f64, fillfactor: i32, block: f64) -> f64 {
     let entry = align(INDEX_TUPLE_HEADER + width) + LINE_POINTER;
-    let usable = (block - PAGE_HEADER - BTREE_SPECIAL) * f64::from(fillfactor.clamp(10, 100)) / 100.0;
+    let usable =
+        (block - PAGE_HEADER - BTREE_SPECIAL) * f64::from(fillfactor.clamp(10, 100)) / 100.0;
     let per_page = (usable / entry).floor().max(1.0);
     (rows / per_page).ceil() + 1.0
 }
@@ -118,7 +130,15 @@ pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_post
         let width: f64 = stats.values().map(|(w, _)| w).sum();
         let nulls = stats.values().any(|(_, n)| *n);
         let expected = table_pages(rows, width, natts, nulls, fillfactor, block);
-        if let Some(found) = judge(CheckKind::TableBloat, &name, None, pages, expected, block, t) {
+        if let Some(found) = judge(
+            CheckKind::TableBloat,
+            &name,
+            None,
+            pages,
+            expected,
+            block,
+            t,
+        ) {
             out.found.push(found);
         }
     }
@@ -141,7 +161,15 @@ pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_post
             continue;
         };
         let expected = btree_pages(rows, widths.iter().sum(), fillfactor, block);
-        if let Some(found) = judge(CheckKind::IndexBloat, &name, Some(&table), pages, expected, block, t) {
+        if let Some(found) = judge(
+            CheckKind::IndexBloat,
+            &name,
+            Some(&table),
+            pages,
+            expected,
+            block,
+            t,
+        ) {
             out.found.push(found);
         }
     }

@@ -164,7 +164,10 @@ pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_post
         }
     }
     out.found.extend(duplicates(&list));
-    for r in c.query(&seq_scans_sql(), &[&(t.missing_index_rows as i64)]).await? {
+    for r in c
+        .query(&seq_scans_sql(), &[&(t.missing_index_rows as i64)])
+        .await?
+    {
         let (table, seq, read, idx, live, bytes): (String, i64, i64, i64, i64, i64) =
             (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
         // Mostly sequential, and each scan reads a large table's worth of rows.

@@ -116,7 +116,11 @@ impl Family {
         }
     }
 
-    pub async fn run(self, c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_postgres::Error> {
+    pub async fn run(
+        self,
+        c: &Client,
+        t: &Thresholds,
+    ) -> Result<FamilyOutcome, tokio_postgres::Error> {
         match self {
             Family::Indexes => indexes::run(c, t).await,
             Family::Bloat => bloat::run(c, t).await,
@@ -250,10 +254,7 @@ const NOT_EXTENSION: &str = "NOT EXISTS (SELECT 1 FROM pg_depend e
 
 /// A figures map from pairs.
 fn figures<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// `part` of `whole`, in percent with one decimal.

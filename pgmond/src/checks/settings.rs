@@ -9,12 +9,42 @@ use super::{FamilyOutcome, Found, NOT_EXTENSION, USER_SCHEMA, figures};
 
 /// (setting, the value that is a problem, how much, why).
 const RISKY: &[(&str, &str, CheckSeverity, &str)] = &[
-    ("fsync", "off", CheckSeverity::Critical, "a crash can corrupt the cluster"),
-    ("full_page_writes", "off", CheckSeverity::Critical, "a crash can leave torn pages"),
-    ("autovacuum", "off", CheckSeverity::Critical, "nothing vacuums or freezes tables but by hand"),
-    ("track_counts", "off", CheckSeverity::Critical, "autovacuum cannot tell which tables need it"),
-    ("zero_damaged_pages", "on", CheckSeverity::Warning, "damaged pages are silently emptied"),
-    ("ignore_checksum_failure", "on", CheckSeverity::Warning, "checksum failures are read past"),
+    (
+        "fsync",
+        "off",
+        CheckSeverity::Critical,
+        "a crash can corrupt the cluster",
+    ),
+    (
+        "full_page_writes",
+        "off",
+        CheckSeverity::Critical,
+        "a crash can leave torn pages",
+    ),
+    (
+        "autovacuum",
+        "off",
+        CheckSeverity::Critical,
+        "nothing vacuums or freezes tables but by hand",
+    ),
+    (
+        "track_counts",
+        "off",
+        CheckSeverity::Critical,
+        "autovacuum cannot tell which tables need it",
+    ),
+    (
+        "zero_damaged_pages",
+        "on",
+        CheckSeverity::Warning,
+        "damaged pages are silently emptied",
+    ),
+    (
+        "ignore_checksum_failure",
+        "on",
+        CheckSeverity::Warning,
+        "checksum failures are read past",
+    ),
 ];
 
 /// The server-wide settings, read on any database.

@@ -45,7 +45,8 @@ pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_post
         let (xid_age, mxid_age, xid_max, mxid_max): (i64, i64, i64, i64) =
             (r.get(6), r.get(7), r.get(8), r.get(9));
         let many = |rows: i64| {
-            rows as u64 >= t.vacuum_rows && percent(rows as f64, live.max(1) as f64) >= t.vacuum_percent as f64
+            rows as u64 >= t.vacuum_rows
+                && percent(rows as f64, live.max(1) as f64) >= t.vacuum_percent as f64
         };
         let (vacuum, analyze) = (many(dead), many(changed));
         if vacuum || analyze {
@@ -63,7 +64,14 @@ pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_post
                     ("n_mod_since_analyze", json!(changed)),
                     ("last_vacuum", json!(iso(vacuumed))),
                     ("last_analyze", json!(iso(analyzed))),
-                    ("reason", json!(if vacuum { "dead rows" } else { "changes since analyze" })),
+                    (
+                        "reason",
+                        json!(if vacuum {
+                            "dead rows"
+                        } else {
+                            "changes since analyze"
+                        }),
+                    ),
                 ]),
                 fix: format!(
                     "-- Then see why autovacuum falls behind on it (autovacuum_enabled, long \

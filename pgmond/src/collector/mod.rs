@@ -220,7 +220,11 @@ impl Collector {
                 Err(e) => tracing::warn!(error = %e, "history retention failed"),
             }
             // A resolved finding's history is kept as long as raw samples are.
-            if let Err(e) = self.store.forget_resolved_checks(cutoff.saturating_mul(1000)).await {
+            if let Err(e) = self
+                .store
+                .forget_resolved_checks(cutoff.saturating_mul(1000))
+                .await
+            {
                 tracing::warn!(error = %e, "forgetting old health-check findings failed");
             }
         }

@@ -162,8 +162,20 @@ fn findings(
     }
     for checks in out.values_mut() {
         checks.checks.sort_by(|a, b| {
-            (a.resolved_at.is_some(), std::cmp::Reverse(a.severity), &a.database, a.kind, &a.object)
-                .cmp(&(b.resolved_at.is_some(), std::cmp::Reverse(b.severity), &b.database, b.kind, &b.object))
+            (
+                a.resolved_at.is_some(),
+                std::cmp::Reverse(a.severity),
+                &a.database,
+                a.kind,
+                &a.object,
+            )
+                .cmp(&(
+                    b.resolved_at.is_some(),
+                    std::cmp::Reverse(b.severity),
+                    &b.database,
+                    b.kind,
+                    &b.object,
+                ))
         });
     }
     Ok(out)
@@ -171,7 +183,11 @@ fn findings(
 
 impl Embedded {
     /// Merges a run of `server` and answers its open findings.
-    pub fn record_checks(&self, server: &str, run: &CheckRecord) -> Result<ServerChecks, HistoryError> {
+    pub fn record_checks(
+        &self,
+        server: &str,
+        run: &CheckRecord,
+    ) -> Result<ServerChecks, HistoryError> {
         let id = self.write(|tx| {
             let id = server_id(tx, server)?;
             merge(tx, id, run)?;
@@ -182,10 +198,16 @@ impl Embedded {
     }
 
     /// `server`'s findings (with the resolved ones when asked), and its last run.
-    pub fn server_checks(&self, server: &str, resolved: bool) -> Result<ServerChecks, HistoryError> {
+    pub fn server_checks(
+        &self,
+        server: &str,
+        resolved: bool,
+    ) -> Result<ServerChecks, HistoryError> {
         self.read(|tx| {
             let id: Option<i64> = tx
-                .query_row("SELECT id FROM server WHERE name = ?1", [server], |r| r.get(0))
+                .query_row("SELECT id FROM server WHERE name = ?1", [server], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             match id {
                 Some(id) => Ok(findings(tx, Some(id), resolved)?
@@ -197,7 +219,10 @@ impl Embedded {
     }
 
     /// Every server's findings (open ones only unless `resolved`) and last run.
-    pub fn all_checks(&self, resolved: bool) -> Result<HashMap<String, ServerChecks>, HistoryError> {
+    pub fn all_checks(
+        &self,
+        resolved: bool,
+    ) -> Result<HashMap<String, ServerChecks>, HistoryError> {
         self.read(|tx| findings(tx, None, resolved))
     }
 

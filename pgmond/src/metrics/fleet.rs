@@ -290,7 +290,8 @@ impl FleetSeries {
         for (server, checks) in &checked {
             let mut by: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
             for f in &checks.checks {
-                *by.entry((f.kind.as_str(), f.severity.as_str())).or_default() += 1;
+                *by.entry((f.kind.as_str(), f.severity.as_str()))
+                    .or_default() += 1;
             }
             counts.extend(by.into_iter().map(|((kind, severity), n)| {
                 let labels = [

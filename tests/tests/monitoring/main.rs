@@ -2,6 +2,7 @@
 //! throwaway clusters. `tests/pg-majors` runs this binary against every major from 12 to 18.
 
 mod activity;
+mod checks;
 mod collector;
 mod history;
 mod live;
