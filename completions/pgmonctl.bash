@@ -25,6 +25,9 @@ _pgmonctl() {
             pgmonctl,backend)
                 cmd="pgmonctl__subcmd__backend"
                 ;;
+            pgmonctl,checks)
+                cmd="pgmonctl__subcmd__checks"
+                ;;
             pgmonctl,collector)
                 cmd="pgmonctl__subcmd__collector"
                 ;;
@@ -108,6 +111,9 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__help,backend)
                 cmd="pgmonctl__subcmd__help__subcmd__backend"
+                ;;
+            pgmonctl__subcmd__help,checks)
+                cmd="pgmonctl__subcmd__help__subcmd__checks"
                 ;;
             pgmonctl__subcmd__help,collector)
                 cmd="pgmonctl__subcmd__help__subcmd__collector"
@@ -479,7 +485,7 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit backend top apply export health pools completions servers help"
+            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit checks backend top apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,6 +780,52 @@ _pgmonctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgmonctl__subcmd__checks)
+            opts="-h --database --kind --severity --run --resolved --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --severity)
+                    COMPREPLY=($(compgen -W "info warning critical" -- "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgmonctl__subcmd__collector)
             opts="-h --url --cacert --socket --config-dir --output --help status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -991,7 +1043,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users ssh-keys stats settings collector metrics audit backend top apply export health pools completions servers help"
+            opts="login logout users ssh-keys stats settings collector metrics audit checks backend top apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1063,6 +1115,20 @@ _pgmonctl() {
         pgmonctl__subcmd__help__subcmd__backend__subcmd__terminate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__checks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2473,7 +2539,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__set)
-            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --idle-in-transaction-seconds --long-transaction-seconds --long-query-seconds --lock-wait-seconds --replication-lag-seconds --replication-lag-mib --slot-retained-mib --url --cacert --socket --config-dir --output --help"
+            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --idle-in-transaction-seconds --long-transaction-seconds --long-query-seconds --lock-wait-seconds --replication-lag-seconds --replication-lag-mib --slot-retained-mib --checks-interval --checks-statement-timeout --bloat-percent --bloat-min-mib --sequence-percent --vacuum-rows --vacuum-percent --missing-index-rows --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2540,6 +2606,38 @@ _pgmonctl() {
                     return 0
                     ;;
                 --slot-retained-mib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --checks-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --checks-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bloat-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bloat-min-mib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sequence-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vacuum-rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vacuum-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --missing-index-rows)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -74,7 +74,10 @@ fn with_other_defaults(mut schedule: Value) -> Value {
         "growth_window_days": 7, "growth_mb_per_day": 1024, "wraparound_percent": 50,
         "activity_query_chars": 4096, "idle_in_transaction_seconds": 300,
         "long_transaction_seconds": 3600, "long_query_seconds": 300, "lock_wait_seconds": 60,
-        "replication_lag_seconds": 300, "replication_lag_mib": 1024, "slot_retained_mib": 1024});
+        "replication_lag_seconds": 300, "replication_lag_mib": 1024, "slot_retained_mib": 1024,
+        "checks_interval": 21600, "checks_statement_timeout": 30, "bloat_percent": 50,
+        "bloat_min_mib": 64, "sequence_percent": 75, "vacuum_rows": 10000, "vacuum_percent": 20,
+        "missing_index_rows": 10000});
     for (k, v) in analysis.as_object().unwrap() {
         schedule[k] = v.clone();
     }
