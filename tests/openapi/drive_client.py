@@ -17,6 +17,7 @@ from collections import Counter
 from pgmon_client import AuthenticatedClient, Client
 from pgmon_client.api.audit import audit_list
 from pgmon_client.api.auth import auth_login, auth_logout, auth_refresh
+from pgmon_client.api.checks import checks_fleet_checks, checks_run_checks, checks_server_checks
 from pgmon_client.api.health import health_health, health_pools_status, health_root
 from pgmon_client.api.monitoring import (
     monitoring_activity,
@@ -65,6 +66,8 @@ from pgmon_client.api.users import (
 )
 from pgmon_client.models import (
     AuditOutcome,
+    CheckKind,
+    CheckSeverity,
     ErrorBody,
     GenerateKey,
     ImportFileForm,
@@ -161,6 +164,12 @@ def drive(who, client):
         client=client, outcome=AuditOutcome.SUCCESS, since=week_ago, limit=10), g("admin", 200))
     check(who, "audit 5000", audit_list.sync_detailed(client=client, limit=5000),
           g("admin", 422))
+    check(who, "checks", checks_server_checks.sync_detailed(
+        SERVER, client=client, severity=CheckSeverity.WARNING), g("viewer", 200))
+    check(who, "fleet checks", checks_fleet_checks.sync_detailed(
+        client=client, kind=CheckKind.UNUSED_INDEX), g("viewer", 200))
+    check(who, "run checks ?", checks_run_checks.sync_detailed("no-such", client=client),
+          g("operator", 404))
     check(who, "keys", ssh_keys_list.sync_detailed(client=client), g("operator", 200))
     check(who, "key ?", ssh_keys_get.sync_detailed("no-such", client=client), g("operator", 404))
     check(who, "key servers ?", ssh_keys_servers.sync_detailed("no-such", client=client),

@@ -83,14 +83,13 @@ impl std::str::FromStr for AuditOutcome {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        [
+        let all = [
             AuditOutcome::Success,
             AuditOutcome::Denied,
             AuditOutcome::Failed,
-        ]
-        .into_iter()
-        .find(|o| o.as_str() == s)
-        .ok_or_else(|| format!("not an outcome: {s:?} (success, denied or failed)"))
+        ];
+        super::named(&all, AuditOutcome::as_str, s)
+            .ok_or_else(|| format!("not an outcome: {s:?} (success, denied or failed)"))
     }
 }
 

@@ -73,9 +73,7 @@ impl std::str::FromStr for CheckKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        CheckKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        super::named(&CheckKind::ALL, CheckKind::as_str, s)
             .ok_or_else(|| format!("not a check kind: {s:?}"))
     }
 }
@@ -105,14 +103,13 @@ impl std::str::FromStr for CheckSeverity {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        [
+        let all = [
             CheckSeverity::Info,
             CheckSeverity::Warning,
             CheckSeverity::Critical,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| format!("not a severity: {s:?} (info, warning or critical)"))
+        ];
+        super::named(&all, CheckSeverity::as_str, s)
+            .ok_or_else(|| format!("not a severity: {s:?} (info, warning or critical)"))
     }
 }
 
@@ -237,9 +234,5 @@ impl ChecksQuery {
                 .database
                 .as_deref()
                 .is_none_or(|d| f.database.as_deref() == Some(d))
-            && self
-                .server
-                .as_deref()
-                .is_none_or(|s| f.server.as_deref().is_none_or(|fs| fs == s))
     }
 }

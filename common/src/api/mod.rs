@@ -20,6 +20,11 @@ use crate::servers::{Server, SshAuthType, SslMode};
 use crate::ssh_keys::SshKeyMeta;
 use crate::users::{Role, User};
 
+/// The one of `all` whose name is `s`: how the API's small enums are read from a flag.
+pub fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Option<T> {
+    all.iter().copied().find(|v| name(*v) == s)
+}
+
 /// A user as the API shows it (`GET /users`, `/users/me`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct UserResponse {

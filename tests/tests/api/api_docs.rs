@@ -59,6 +59,8 @@ async fn openapi_document() {
         ("/server/{name}/databases", &["get"]),
         ("/server/{name}/replication", &["get"]),
         ("/server/{name}/statements", &["get"]),
+        ("/server/{name}/checks", &["get", "post"]),
+        ("/checks", &["get"]),
         ("/server/{name}/backends/{pid}/cancel", &["post"]),
         ("/server/{name}/backends/{pid}/terminate", &["post"]),
         ("/collector/status", &["get"]),
