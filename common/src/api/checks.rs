@@ -127,7 +127,7 @@ pub struct CheckFinding {
     /// name.
     pub object: String,
     /// The numbers behind it (sizes in bytes, counts, percentages, times), by name.
-    #[schema(value_type = Object)]
+    #[schema(value_type = CheckFigures)]
     pub figures: serde_json::Map<String, serde_json::Value>,
     /// SQL for the DBA to review and run (pgmon never runs it); `--` lines explain.
     pub fix: String,
@@ -142,6 +142,11 @@ pub struct CheckFinding {
     #[schema(format = DateTime)]
     pub resolved_at: Option<String>,
 }
+
+/// The schema of `CheckFinding.figures`: each figure by name, a number, a text or `null`
+/// (sizes in bytes, counts, percentages, times in RFC 3339); which ones depends on the kind.
+#[derive(ToSchema)]
+pub struct CheckFigures(pub std::collections::BTreeMap<String, serde_json::Value>);
 
 /// A check that could not run in a database (no privilege, a statement timeout, a database
 /// that refused the connection): reported, not retried until the next run.
