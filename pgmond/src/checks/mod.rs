@@ -132,6 +132,40 @@ impl Family {
     }
 }
 
+/// Findings of one kind kept per database: past it, the largest are kept and the rest counted
+/// in the errors. A database of 10,000 unused indexes has a design to look at more than a
+/// list, and the store, the memory and every answer stay bounded.
+pub const MAX_PER_KIND: usize = 500;
+
+/// `found` with at most [`MAX_PER_KIND`] of each kind, the largest first (by the bytes they
+/// are about); how many of each kind were left out.
+fn bounded(mut found: Vec<Found>) -> (Vec<Found>, Vec<(CheckKind, usize)>) {
+    let size = |f: &Found| {
+        ["wasted_bytes", "index_bytes", "table_bytes", "bytes"]
+            .iter()
+            .find_map(|k| f.figures.get(*k).and_then(Value::as_i64))
+            .unwrap_or(0)
+    };
+    found.sort_by(|a, b| a.kind.cmp(&b.kind).then(size(b).cmp(&size(a))));
+    let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+    for f in found {
+        let same = kept
+            .iter()
+            .rev()
+            .take_while(|k: &&Found| k.kind == f.kind)
+            .count();
+        if same < MAX_PER_KIND {
+            kept.push(f);
+        } else {
+            match left_out.last_mut() {
+                Some((kind, n)) if *kind == f.kind => *n += 1,
+                _ => left_out.push((f.kind, 1)),
+            }
+        }
+    }
+    (kept, left_out)
+}
+
 /// The databases of a server: those the role may connect to, and those it may not.
 const DATABASES: &str = "
     SELECT datname::text, has_database_privilege(oid, 'CONNECT')
@@ -159,14 +193,14 @@ pub async fn run_server(
             return (checked, errors);
         }
     };
-    let databases = match bounded(timeout, first.query(DATABASES, &[])).await {
+    let databases = match within(timeout, first.query(DATABASES, &[])).await {
         Ok(rows) => rows,
         Err(e) => {
             errors.push(error(None, "connect", e.reason()));
             return (checked, errors);
         }
     };
-    match bounded(timeout, settings::server_settings(&first)).await {
+    match within(timeout, settings::server_settings(&first)).await {
         Ok(found) => checked.push(Checked {
             database: None,
             found,
@@ -198,7 +232,7 @@ pub async fn run_server(
             decided: Vec::new(),
         };
         for family in Family::ALL {
-            match bounded(timeout, family.run(&c, &t)).await {
+            match within(timeout, family.run(&c, &t)).await {
                 Ok(outcome) => {
                     here.found.extend(outcome.found);
                     here.decided.extend_from_slice(family.kinds());
@@ -208,6 +242,15 @@ pub async fn run_server(
                 }
                 Err(e) => errors.push(error(Some(&db), family.name(), e.reason())),
             }
+        }
+        let (kept, left_out) = bounded(std::mem::take(&mut here.found));
+        here.found = kept;
+        for (kind, n) in left_out {
+            errors.push(error(
+                Some(&db),
+                kind.as_str(),
+                format!("{n} more findings not listed: the {MAX_PER_KIND} largest are"),
+            ));
         }
         checked.push(here);
     }
@@ -228,13 +271,13 @@ async fn session(
          SET default_transaction_read_only = on; SET idle_in_transaction_session_timeout = {0}",
         timeout.as_millis()
     );
-    bounded(timeout, c.batch_execute(&setup)).await?;
+    within(timeout, c.batch_execute(&setup)).await?;
     Ok(c)
 }
 
 /// `work` within the statement timeout and a few seconds more (the server cancels the
 /// statement; this bounds a server that stopped answering at all).
-async fn bounded<T>(
+async fn within<T>(
     timeout: Duration,
     work: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
 ) -> Result<T, MonitorError> {
@@ -263,4 +306,37 @@ fn percent(part: f64, whole: f64) -> f64 {
         return 0.0;
     }
     (part * 1000.0 / whole).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unused(i: i64) -> Found {
+        Found {
+            kind: CheckKind::UnusedIndex,
+            severity: CheckSeverity::Warning,
+            object: format!("public.i{i}"),
+            figures: figures([("index_bytes", serde_json::json!(i))]),
+            fix: String::new(),
+        }
+    }
+
+    #[test]
+    fn findings_of_a_kind_are_bounded_largest_first() {
+        let mut found: Vec<Found> = (0..MAX_PER_KIND as i64 + 2).map(unused).collect();
+        found.push(Found {
+            kind: CheckKind::NoPrimaryKey,
+            ..unused(0)
+        });
+        let (kept, left_out) = bounded(found);
+        assert_eq!(kept.len(), MAX_PER_KIND + 1);
+        assert_eq!(left_out, vec![(CheckKind::UnusedIndex, 2)]);
+        assert_eq!(kept[0].object, format!("public.i{}", MAX_PER_KIND + 1));
+        assert!(
+            !kept
+                .iter()
+                .any(|f| f.object == "public.i0" && f.kind == CheckKind::UnusedIndex)
+        );
+    }
 }
