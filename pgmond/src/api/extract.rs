@@ -224,19 +224,25 @@ fn param_error(place: &str, name: &str, message: &str) -> ApiError {
             "Field required",
         );
     }
-    let kind = if message.starts_with("unknown variant") {
-        "enum"
+    // FastAPI's type and words, with serde's reason after them.
+    let (kind, words) = if message.starts_with("unknown variant") {
+        ("enum", "Input should be one of the values listed")
     } else if message.contains("digit") || message.contains("number") || message.contains("integer")
     {
-        "int_parsing"
-    } else if message.contains("`true` or `false`") || message.contains("bool") {
-        "bool_parsing"
+        ("int_parsing", "Input should be a valid integer")
+    } else if message.contains("`true` or `false`") || message.contains("boolean") {
+        ("bool_parsing", "Input should be a valid boolean")
     } else {
-        "value_error"
+        ("value_error", "Input is not valid")
+    };
+    let msg = if message.starts_with(words) {
+        message.to_owned()
+    } else {
+        format!("{words}: {message}")
     };
     let mut loc = vec![json!(place)];
     if !name.is_empty() {
         loc.push(json!(name));
     }
-    ApiError::validation(loc, kind, message)
+    ApiError::validation(loc, kind, msg)
 }

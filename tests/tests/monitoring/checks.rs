@@ -1,7 +1,8 @@
 //! Health checks (issue 29) on whatever major the suite runs: a database built with each
 //! problem and a clean one; every problem found with its object and fix, nothing at all in the
 //! clean database; the bloat estimate against `pgstattuple`; a fixed problem leaves the open
-//! findings and stays in their history; a role with only `pg_monitor` is told what it lacks.
+//! findings and stays in their history; a role with only `pg_monitor` is told what it lacks,
+//! and a database it may not connect to is reported once, not tried.
 
 use std::time::Duration;
 
@@ -401,6 +402,13 @@ async fn checks_find_each_problem_and_nothing_in_a_clean_database() {
 async fn checks_as_a_pg_monitor_role_say_what_is_missing() {
     let pg = TestCluster::shared();
     pg.create_database("checks_private").await;
+    pg.create_database("checks_closed").await;
+    // A database the role may not even connect to.
+    pg.client("postgres")
+        .await
+        .batch_execute("REVOKE CONNECT ON DATABASE checks_closed FROM PUBLIC")
+        .await
+        .unwrap();
     let c = pg.client("checks_private").await;
     c.batch_execute(
         "DO $$ BEGIN
@@ -437,6 +445,21 @@ async fn checks_as_a_pg_monitor_role_say_what_is_missing() {
             .any(|e| e["check"] == check && e["message"].as_str().unwrap().contains(needle))
     };
     assert!(says("bloat", "grant SELECT"), "{errors:?}");
+    let closed: Vec<&Value> = run.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["database"] == "checks_closed")
+        .collect();
+    assert!(
+        closed.len() == 1
+            && closed[0]["check"] == "connect"
+            && closed[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no CONNECT privilege"),
+        "{closed:?}"
+    );
     assert!(says("sequences", "neither USAGE nor SELECT"), "{errors:?}");
     // What the catalogs tell anyone is still checked.
     let private = findings(&run.body, Some("checks_private"));
