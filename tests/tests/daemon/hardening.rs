@@ -9,7 +9,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use pgmon_tests::daemon::{Daemon, add_local_server, add_settings, pgmonctl, set_server_field};
+use pgmon_tests::daemon::{
+    Daemon, add_local_server, add_settings, collector_entry, pgmonctl, set_server_field,
+};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::hostile::CleartextServer;
 use pgmon_tests::http::Api;
@@ -373,6 +375,14 @@ async fn absurd_intervals_are_refused() {
     assert_eq!(loc, "collect_interval");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(d.api().get("/api/health").await.status, 200);
+    // The collector holds the hand-written interval to the API's bound: every instant it is
+    // added to (each wait for the next sample) stays in range.
+    let status = oper.get("/collector/status").await.body;
+    assert_eq!(
+        collector_entry(&status, "absurd")["interval"],
+        86_400,
+        "{status}"
+    );
     let log = d.log();
     assert!(
         !log.contains("panicked") && !log.contains("overflow"),
