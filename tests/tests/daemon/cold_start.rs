@@ -146,12 +146,15 @@ async fn the_whole_fleet_is_known_from_the_start() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    // First samples are spread over a minute at random: a server may have had one already,
+    // but the four together (each about 3 % likely within these seconds) have not, so at least
+    // one `pgmon_up` above came from the start's status check alone.
     let status = admin.get("/collector/status").await.body;
-    assert_eq!(
-        collector_entry(&status, "up-live")["samples"],
-        0,
-        "{status}"
-    );
+    let unsampled = wanted
+        .iter()
+        .filter(|(name, _)| collector_entry(&status, name)["samples"] == 0)
+        .count();
+    assert!(unsampled > 0, "{status}");
 
     let plain = admin.get("/servers").await.body;
     let gz = admin
