@@ -17,7 +17,7 @@ use axum::routing::get;
 use pgmon_common::api::{ErrorBody, ValidationErrorBody};
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa_swagger_ui::SwaggerUi;
@@ -93,17 +93,17 @@ fn unique_id(op: &mut Operation) {
     }
 }
 
-fn error_response(description: &str, schema: &str) -> RefOr<Response> {
+/// An error answer: `description`, and a JSON body of the named schema.
+pub fn error_response(description: &str, schema: &str) -> ResponseBuilder {
     ResponseBuilder::new()
         .description(description)
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name(schema)))
-                .build(),
-        )
+        .content("application/json", json_of(schema))
+}
+
+fn json_of(schema: &str) -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(schema)))
         .build()
-        .into()
 }
 
 /// What an operation can answer before or around its handler.
@@ -122,7 +122,7 @@ fn layer_responses(method: &Method, path: &str, op: &mut Operation) {
     let mut add = |code: &str, description: &str, schema: &str| {
         responses
             .entry(code.to_owned())
-            .or_insert_with(|| error_response(description, schema));
+            .or_insert_with(|| error_response(description, schema).build().into());
     };
     if path.contains('{') {
         add("404", "Nothing of that name or id", "ErrorBody");
@@ -154,10 +154,7 @@ fn layer_responses(method: &Method, path: &str, op: &mut Operation) {
         }
         r.content.insert(
             "application/json".into(),
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ValidationErrorBody")))
-                .build()
-                .into(),
+            json_of("ValidationErrorBody").into(),
         );
     }
 }

@@ -127,14 +127,18 @@ fn data_error(path: &str, message: &str) -> ApiError {
             .map(|p| json!(p)),
     );
     let message = message.split(" at line ").next().unwrap_or(message);
-    if let Some(field) = message
-        .strip_prefix("missing field `")
-        .and_then(|m| m.strip_suffix('`'))
-    {
+    if let Some(field) = missing_field(message) {
         loc.push(json!(field));
         return ApiError::validation(loc, "missing", "Field required");
     }
     ApiError::validation(loc, "value_error", message)
+}
+
+/// The field serde says is missing (`missing field `name``), if that is the error.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
 }
 
 /// Query parameters. A value that does not parse (`limit=abc`, `order=bogus`) is a 422 naming
@@ -180,10 +184,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts
                 let (name, msg) = match e.kind() {
                     ErrorKind::ParseErrorAtKey {
                         key, expected_type, ..
-                    } => (
-                        key.clone(),
-                        format!("Input should be a valid {expected_type}"),
-                    ),
+                    } => (key.clone(), expected(expected_type)),
                     ErrorKind::ParseErrorAtIndex {
                         index,
                         expected_type,
@@ -214,10 +215,7 @@ fn expected(rust_type: &str) -> String {
 
 /// A 422 item for a query or path parameter, typed as FastAPI types them.
 fn param_error(place: &str, name: &str, message: &str) -> ApiError {
-    if let Some(field) = message
-        .strip_prefix("missing field `")
-        .and_then(|m| m.strip_suffix('`'))
-    {
+    if let Some(field) = missing_field(message) {
         return ApiError::validation(
             vec![json!(place), json!(field)],
             "missing",

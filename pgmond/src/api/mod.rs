@@ -4,7 +4,7 @@ pub mod audit;
 mod backends;
 mod checks;
 mod collector;
-mod docs;
+pub(crate) mod docs;
 mod error;
 mod extract;
 mod health;

@@ -83,32 +83,24 @@ impl<R: MinRole> utoipa::IntoResponses for Auth<R> {
         String,
         utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
     > {
+        use crate::api::docs::error_response;
         use utoipa::openapi::extensions::ExtensionsBuilder;
-        use utoipa::openapi::response::ResponseBuilder;
-        let error = || {
-            utoipa::openapi::ContentBuilder::new()
-                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
-                .build()
-        };
         let mut out = std::collections::BTreeMap::new();
-        let unauthenticated = ResponseBuilder::new()
-            .description(
-                "No bearer token, or one that is malformed, expired, revoked, a refresh token, \
-                 or of a user since removed, deactivated or changed",
-            )
-            .content("application/json", error())
-            .extensions(Some(
-                ExtensionsBuilder::new()
-                    .add("x-least-role", R::ROLE.as_str())
-                    .build(),
-            ))
-            .build();
+        let unauthenticated = error_response(
+            "No bearer token, or one that is malformed, expired, revoked, a refresh token, or \
+             of a user since removed, deactivated or changed",
+            "ErrorBody",
+        )
+        .extensions(Some(
+            ExtensionsBuilder::new()
+                .add("x-least-role", R::ROLE.as_str())
+                .build(),
+        ))
+        .build();
         out.insert("401".to_owned(), unauthenticated.into());
         if R::ROLE > Role::Viewer {
-            let forbidden = ResponseBuilder::new()
-                .description(format!("The caller's role is below {}", R::ROLE))
-                .content("application/json", error())
-                .build();
+            let below = format!("The caller's role is below {}", R::ROLE);
+            let forbidden = error_response(&below, "ErrorBody").build();
             out.insert("403".to_owned(), forbidden.into());
         }
         out

@@ -10,7 +10,10 @@ use pgmon_common::api::checks::{CheckKind, CheckSeverity};
 use serde_json::json;
 use tokio_postgres::Client;
 
-use super::{FamilyOutcome, Found, NOT_EXTENSION, Thresholds, USER_SCHEMA, figures, percent};
+use super::{
+    FamilyOutcome, Found, NOT_EXTENSION, Thresholds, USER_SCHEMA, figures, key_words, percent,
+    reloption,
+};
 
 /// Every column's statistics the role can see, by table and column number.
 const COLUMNS: &str = "
@@ -25,16 +28,15 @@ const COLUMNS: &str = "
 fn tables_sql() -> String {
     format!(
         "SELECT c.oid::int8, quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-                c.relpages::int8, c.reltuples::float8,
-                coalesce(substring(array_to_string(c.reloptions, ',')
-                         FROM '(?:^|,)fillfactor=([0-9]+)')::int4, 100),
+                c.relpages::int8, c.reltuples::float8, ({})::int4,
                 (SELECT count(*) FROM pg_attribute a
                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::int4,
                 has_table_privilege(c.oid, 'SELECT'),
                 current_setting('block_size')::int8
          FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND {USER_SCHEMA} AND {NOT_EXTENSION}"
+         WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND {USER_SCHEMA} AND {NOT_EXTENSION}",
+        reloption("c", "fillfactor", "100")
     )
 }
 
@@ -42,9 +44,7 @@ fn indexes_sql() -> String {
     format!(
         "SELECT c.oid::int8, quote_ident(n.nspname) || '.' || quote_ident(ci.relname),
                 quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-                ci.relpages::int8, ci.reltuples::float8,
-                coalesce(substring(array_to_string(ci.reloptions, ',')
-                         FROM '(?:^|,)fillfactor=([0-9]+)')::int4, 90),
+                ci.relpages::int8, ci.reltuples::float8, ({})::int4,
                 i.indkey::text, i.indnkeyatts::int4
          FROM pg_index i
          JOIN pg_class ci ON ci.oid = i.indexrelid
@@ -52,7 +52,8 @@ fn indexes_sql() -> String {
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_am am ON am.oid = ci.relam
          WHERE am.amname = 'btree' AND i.indisvalid AND i.indexprs IS NULL
-           AND ci.relpages > 1 AND c.relkind IN ('r', 'm') AND {USER_SCHEMA} AND {NOT_EXTENSION}"
+           AND ci.relpages > 1 AND c.relkind IN ('r', 'm') AND {USER_SCHEMA} AND {NOT_EXTENSION}",
+        reloption("ci", "fillfactor", "90")
     )
 }
 
@@ -150,10 +151,8 @@ pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_post
         let Some(stats) = columns.get(&table_oid) else {
             continue;
         };
-        let keys: Vec<i32> = r
-            .get::<_, String>(6)
-            .split_whitespace()
-            .take(nkeys)
+        let keys: Vec<i32> = key_words(r.get(6), nkeys)
+            .iter()
             .filter_map(|k| k.parse().ok())
             .collect();
         let widths: Option<Vec<f64>> = keys.iter().map(|k| stats.get(k).map(|s| s.0)).collect();

@@ -7,7 +7,9 @@ use pgmon_common::api::checks::{CheckKind, CheckSeverity};
 use serde_json::json;
 use tokio_postgres::Client;
 
-use super::{FamilyOutcome, Found, NOT_EXTENSION, Thresholds, USER_SCHEMA, figures, percent};
+use super::{
+    FamilyOutcome, Found, NOT_EXTENSION, Thresholds, USER_SCHEMA, figures, key_words, percent,
+};
 use crate::history::window::iso;
 
 fn indexes_sql() -> String {
@@ -76,10 +78,6 @@ impl Index {
     }
 }
 
-fn words(text: &str, n: usize) -> Vec<String> {
-    text.split_whitespace().take(n).map(str::to_owned).collect()
-}
-
 pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_postgres::Error> {
     let reset: Option<chrono::DateTime<chrono::Utc>> = c
         .query_one(
@@ -95,10 +93,10 @@ pub async fn run(c: &Client, t: &Thresholds) -> Result<FamilyOutcome, tokio_post
         .map(|r| {
             let nkeys = usize::try_from(r.get::<_, i32>(8)).unwrap_or(0);
             let natts: i32 = r.get(9);
-            let cols = words(r.get(10), nkeys);
-            let classes = words(r.get(11), nkeys);
-            let collations = words(r.get(12), nkeys);
-            let options = words(r.get(13), nkeys);
+            let cols = key_words(r.get(10), nkeys);
+            let classes = key_words(r.get(11), nkeys);
+            let collations = key_words(r.get(12), nkeys);
+            let options = key_words(r.get(13), nkeys);
             let keys = (0..cols.len())
                 .map(|k| {
                     let at = |v: &Vec<String>| v.get(k).cloned().unwrap_or_default();

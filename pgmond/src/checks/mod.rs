@@ -295,6 +295,21 @@ const USER_SCHEMA: &str = "n.nspname <> 'information_schema' AND n.nspname !~ '^
 const NOT_EXTENSION: &str = "NOT EXISTS (SELECT 1 FROM pg_depend e
      WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')";
 
+/// SQL for the integer storage parameter `name` of the relation aliased `rel` (as `int8`),
+/// else `default` (an SQL expression).
+fn reloption(rel: &str, name: &str, default: &str) -> String {
+    format!(
+        "coalesce(substring(array_to_string({rel}.reloptions, ',')
+                  FROM '(?:^|,){name}=([0-9]+)')::int8, {default})"
+    )
+}
+
+/// The first `n` words of a vector column as text (`pg_index.indkey::text` is `1 3`): an
+/// index's key columns, operator classes, collations or options.
+fn key_words(text: &str, n: usize) -> Vec<String> {
+    text.split_whitespace().take(n).map(str::to_owned).collect()
+}
+
 /// A figures map from pairs.
 fn figures<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()

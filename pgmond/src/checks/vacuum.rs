@@ -7,16 +7,16 @@ use pgmon_common::api::checks::{CheckKind, CheckSeverity};
 use serde_json::json;
 use tokio_postgres::Client;
 
-use super::{FamilyOutcome, Found, NOT_EXTENSION, Thresholds, USER_SCHEMA, figures, percent};
+use super::{
+    FamilyOutcome, Found, NOT_EXTENSION, Thresholds, USER_SCHEMA, figures, percent, reloption,
+};
 use crate::history::window::iso;
 
 fn tables_sql() -> String {
+    // A table's own limit counts only where lower, as autovacuum takes it.
     let option = |name: &str| {
-        format!(
-            "least(coalesce(substring(array_to_string(c.reloptions, ',')
-                         FROM '(?:^|,){name}=([0-9]+)')::int8, current_setting('{name}')::int8),
-                   current_setting('{name}')::int8)"
-        )
+        let global = format!("current_setting('{name}')::int8");
+        format!("least({}, {global})", reloption("c", name, &global))
     };
     format!(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),

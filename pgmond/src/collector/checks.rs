@@ -51,9 +51,9 @@ impl Checks {
     }
 }
 
-/// Milliseconds since the epoch of a time the store wrote.
-fn millis(iso: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(iso)
+/// When `checks` last ran, in milliseconds since the epoch.
+pub fn last_run_ms(checks: &ServerChecks) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(checks.ran_at.as_deref()?)
         .ok()
         .map(|t| t.timestamp_millis())
 }
@@ -122,27 +122,25 @@ impl Collector {
     }
 
     pub(super) async fn checks_loop(self: Arc<Self>, server: Server) {
-        let last = self
+        let since_last = self
             .server_checks(&server.name)
             .await
             .ok()
-            .and_then(|c| c.ran_at.as_deref().and_then(millis));
+            .and_then(|c| last_run_ms(&c))
+            .map(|ms| {
+                let ago = chrono::Utc::now().timestamp_millis().saturating_sub(ms);
+                Duration::from_millis(u64::try_from(ago).unwrap_or(0))
+            });
         let jitter = rand::rng().random_range(Duration::ZERO..=MAX_JITTER);
         let first = Instant::now();
-        match last {
-            Some(ms) => {
-                let ago = chrono::Utc::now().timestamp_millis().saturating_sub(ms);
-                let since = Duration::from_millis(u64::try_from(ago).unwrap_or(0));
-                self.wait_until(first, |me| {
-                    me.checks_interval().saturating_sub(since) + jitter
-                })
-                .await;
-            }
-            None => {
-                self.wait_until(first, |me| me.checks_interval().min(FIRST_RUN) + jitter)
-                    .await
-            }
-        }
+        self.wait_until(first, |me| {
+            let due = match since_last {
+                Some(since) => me.checks_interval().saturating_sub(since),
+                None => me.checks_interval().min(FIRST_RUN),
+            };
+            due + jitter
+        })
+        .await;
         loop {
             let started = Instant::now();
             if let Err(e) = self.run_checks(&server).await {

@@ -5,6 +5,7 @@
 //! path: the API reads what the store and this module's memory hold.
 
 mod checks;
+pub use checks::last_run_ms;
 mod legacy;
 pub mod sample;
 pub mod settings_file;

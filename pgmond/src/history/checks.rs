@@ -130,7 +130,7 @@ fn findings(
                 f.first_seen, f.last_seen, f.resolved
          FROM check_finding f JOIN server s ON s.id = f.server_id
          WHERE (?1 IS NULL OR f.server_id = ?1) AND (?2 OR f.resolved IS NULL)
-         ORDER BY f.resolved IS NOT NULL, f.database, f.kind, f.object, f.first_seen",
+         ORDER BY f.first_seen",
     )?;
     let rows = list.query_map(params![server, resolved], |r| {
         let field = |i: usize| -> rusqlite::Result<serde_json::Value> {
@@ -160,6 +160,7 @@ fn findings(
             out.entry(name).or_default().checks.push(finding);
         }
     }
+    // Open first, most severe first; the query's order (first seen) among equals.
     for checks in out.values_mut() {
         checks.checks.sort_by(|a, b| {
             (

@@ -319,8 +319,8 @@ impl FleetSeries {
                 MetricType::Gauge,
             ),
             checked.iter().filter_map(|(n, c)| {
-                let at = chrono::DateTime::parse_from_rfc3339(c.ran_at.as_deref()?).ok()?;
-                Some((server_label(n), ConstGauge::new(at.timestamp())))
+                let at = crate::collector::last_run_ms(c)? / 1000;
+                Some((server_label(n), ConstGauge::new(at)))
             }),
         )?;
         family(
