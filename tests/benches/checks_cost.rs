@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use pgmon_tests::daemon::{Daemon, add_local_server};
 use pgmon_tests::fixtures::seed_config;
-use pgmon_tests::postgres::TestCluster;
+use pgmon_tests::postgres::{BLOATED_TABLE, TestCluster, measured_waste};
 use serde_json::{Value, json};
 
 const TABLES: i32 = 10_000;
@@ -61,17 +61,7 @@ async fn main() {
     // A statement of its own: a procedure that commits cannot run in a multi-statement batch.
     c.batch_execute("CALL fill()").await.unwrap();
     // And one table bloated by updates with autovacuum off, for the estimate's error.
-    c.batch_execute(
-        "CREATE TABLE t_bloat (id int PRIMARY KEY, v int, pad text)
-             WITH (autovacuum_enabled = false);
-         INSERT INTO t_bloat SELECT g, 0, repeat('p', 100) FROM generate_series(1, 50000) g;
-         UPDATE t_bloat SET v = v + 1;
-         UPDATE t_bloat SET v = v + 1;
-         UPDATE t_bloat SET v = v + 1;
-         CREATE EXTENSION pgstattuple;",
-    )
-    .await
-    .unwrap();
+    c.batch_execute(BLOATED_TABLE).await.unwrap();
     c.batch_execute("ANALYZE").await.unwrap();
     let counts = c
         .query_one(
@@ -103,14 +93,7 @@ async fn main() {
         .find(|f| f["kind"] == "table_bloat" && f["object"] == "public.t_bloat")
         .and_then(|f| f["figures"]["wasted_bytes"].as_i64())
         .expect("t_bloat's bloat found");
-    let row = c
-        .query_one(
-            "SELECT (dead_tuple_len + free_space)::int8, table_len::int8 FROM pgstattuple('t_bloat')",
-            &[],
-        )
-        .await
-        .unwrap();
-    let (measured, size): (i64, i64) = (row.get(0), row.get(1));
+    let (measured, size) = measured_waste(&c, "t_bloat").await;
     println!(
         "bloat of t_bloat (50,000 rows updated three times, autovacuum off): estimated {estimated} \
          bytes wasted, pgstattuple dead_tuple_len + free_space {measured} of {size}: error {:.1} % \

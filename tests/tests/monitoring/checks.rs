@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pgmon_tests::daemon::{Daemon, add_local_server, set_server_field, stdout_of};
 use pgmon_tests::fixtures::seed_config;
-use pgmon_tests::postgres::TestCluster;
+use pgmon_tests::postgres::{BLOATED_TABLE, TestCluster, measured_waste};
 use serde_json::{Value, json};
 
 /// A table name meant to break out of SQL, a shell line and markup.
@@ -32,12 +32,7 @@ async fn build_problems(pg: &TestCluster) {
          SELECT setval('t_serial_id_seq', 2100000000);
          CREATE TABLE t_nopk (a int, b text);
          CREATE TABLE \"{}\" (a int);
-         CREATE TABLE t_bloat (id int PRIMARY KEY, v int, pad text)
-             WITH (autovacuum_enabled = false);
-         INSERT INTO t_bloat SELECT g, 0, repeat('p', 100) FROM generate_series(1, 50000) g;
-         UPDATE t_bloat SET v = v + 1;
-         UPDATE t_bloat SET v = v + 1;
-         UPDATE t_bloat SET v = v + 1;
+         {BLOATED_TABLE}
          CREATE TABLE t_scan (id int PRIMARY KEY, v int);
          INSERT INTO t_scan SELECT g, g FROM generate_series(1, 20000) g;
          CREATE TABLE t_old (id int PRIMARY KEY)
@@ -287,17 +282,7 @@ async fn checks_find_each_problem_and_nothing_in_a_clean_database() {
 
     // The estimate against pgstattuple's measurement of the same table.
     let c = pg.client("checks_bad").await;
-    c.batch_execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
-        .await
-        .unwrap();
-    let row = c
-        .query_one(
-            "SELECT (dead_tuple_len + free_space)::int8, table_len::int8 FROM pgstattuple('t_bloat')",
-            &[],
-        )
-        .await
-        .unwrap();
-    let (measured, size): (i64, i64) = (row.get(0), row.get(1));
+    let (measured, size) = measured_waste(&c, "t_bloat").await;
     let bloat = bad
         .iter()
         .find(|f| f["kind"] == "table_bloat" && f["object"] == "public.t_bloat")
