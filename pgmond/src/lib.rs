@@ -16,6 +16,7 @@ mod monitor;
 mod settings;
 mod ssh;
 mod state;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -108,6 +108,8 @@ pub struct FileSettings {
     /// A second listener serving only `/metrics`, without authentication; a loopback or
     /// private address only.
     pub metrics_listen: Option<SocketAddr>,
+    /// The web console under `/ui/`; `false` answers 404 there.
+    pub ui: bool,
 }
 
 impl Default for FileSettings {
@@ -145,6 +147,7 @@ impl Default for FileSettings {
             legacy_import: true,
             metrics_token: None,
             metrics_listen: None,
+            ui: true,
         }
     }
 }

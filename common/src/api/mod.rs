@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod audit;
 pub mod checks;
 pub mod databases;
+pub mod fleet;
 pub mod history;
 pub mod nullable;
 pub mod replication;

@@ -48,6 +48,9 @@ pub enum ApiError {
     /// The audit log cannot be written (or read): changes are refused until it can.
     #[error("The audit log (audit.log in the config dir) cannot be used: {0}")]
     AuditUnavailable(String),
+    /// Something pgmond itself got wrong (logged; the client sees a plain 500).
+    #[error("{0}")]
+    Internal(String),
     /// A backend action the server or pgmon will not carry out.
     #[error(transparent)]
     Action(#[from] crate::monitor::backends::ActionError),
@@ -73,9 +76,10 @@ impl ApiError {
         match self {
             ApiError::Store(E::Invalid(_)) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Store(E::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Store(_) | ApiError::Task(_) | ApiError::History(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            ApiError::Store(_)
+            | ApiError::Task(_)
+            | ApiError::History(_)
+            | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NotAuthenticated
             | ApiError::TokenExpired
             | ApiError::InvalidToken

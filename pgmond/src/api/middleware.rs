@@ -16,13 +16,13 @@ use serde_json::json;
 use crate::listen::SocketPeer;
 
 /// Rejections that axum itself produces (405, a bad path segment, a bad query) come as plain
-/// text; clients of the Python backend expect `{"detail": ...}` everywhere.
+/// text; clients of the Python backend expect `{"detail": ...}` everywhere. The web console's
+/// pages (HTML) are left as they are.
 pub async fn json_errors(response: Response) -> Response {
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json = response.headers().get(CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+    });
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }

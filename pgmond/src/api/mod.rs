@@ -7,6 +7,7 @@ mod collector;
 pub(crate) mod docs;
 mod error;
 mod extract;
+mod fleet;
 mod health;
 mod live;
 mod metrics;
@@ -39,7 +40,7 @@ pub use metrics::metrics_router;
 
 pub fn router(state: AppState, settings: &FileSettings) -> Router {
     let (routes, doc) = documented_routes();
-    routes
+    let api = routes
         .merge(docs::router(docs::finish(doc)))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
@@ -48,6 +49,13 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
             state.clone(),
             audit::record,
         ))
+        .with_state(state.clone());
+    // The console calls `api` in-process; off, `/ui/` is the API's 404 like any unknown path.
+    let app = match settings.ui {
+        true => crate::web::mount(api, settings.tls_cert.is_some()),
+        false => api,
+    };
+    app.layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn_with_state(
             (
                 Duration::from_secs(settings.header_timeout_seconds),
@@ -74,7 +82,6 @@ pub fn router(state: AppState, settings: &FileSettings) -> Router {
                     .then(|| HeaderValue::from_static("max-age=31536000")),
             ),
         )
-        .with_state(state)
 }
 
 /// Every route with its OpenAPI operation, from the same `#[utoipa::path]`: one `routes!` a
@@ -92,6 +99,8 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
+        .routes(routes!(fleet::overview))
+        .routes(routes!(fleet::timeline))
         .routes(routes!(stats::activity))
         .routes(routes!(stats::server_history))
         .routes(routes!(stats::db_info))

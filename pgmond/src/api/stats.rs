@@ -30,7 +30,7 @@ pub struct DateRange {
 }
 
 impl DateRange {
-    fn window(&self) -> Result<HistoryWindow, ApiError> {
+    pub fn window(&self) -> Result<HistoryWindow, ApiError> {
         HistoryWindow::parse(self.start_date.as_deref(), self.end_date.as_deref())
             .map_err(ApiError::BadRequest)
     }

@@ -2,6 +2,9 @@
 //! rollups alike as `Figures`, and the sums, averages and extremes come out the same whichever
 //! kind a bucket holds, since a rollup keeps sum, count, min and max.
 
+use std::collections::BTreeMap;
+
+use pgmon_common::api::fleet::{ServerTimeline, TimelinePoint};
 use pgmon_common::api::history::{
     ConnectionPoint, CounterIncreases, DatabaseEntry, DbHistory, DbPoint, ServerHistory,
 };
@@ -288,6 +291,112 @@ pub fn db_history(
             .collect(),
         aggregation: w.aggregation.name().into(),
         history_error: None,
+    }
+}
+
+/// What a timeline bucket adds up, over the databases and the server's own samples.
+#[derive(Default)]
+struct Moment {
+    sessions: Option<f64>,
+    bytes: Option<i64>,
+    commits: Option<f64>,
+    rollbacks: Option<f64>,
+    blocks: Option<(i64, i64)>,
+    states: [i64; 4],
+    state_samples: i64,
+    max_connections: Option<i64>,
+    disk_free: Option<i64>,
+    disk_total: Option<i64>,
+}
+
+fn plus(a: Option<f64>, b: f64) -> Option<f64> {
+    Some(a.unwrap_or(0.0) + b)
+}
+
+/// `GET /server/{name}/timeline` from the window's buckets (read with their increases) and
+/// the server's own samples. Rates are per second between a database's bucket and the one
+/// before it: commits from the change of their (cumulative) average, which a restart's reset
+/// makes negative and leaves out; rollbacks from their increases.
+pub fn server_timeline(
+    w: &HistoryWindow,
+    buckets: &Buckets,
+    rows: &[super::ServerRow],
+) -> ServerTimeline {
+    let mut at: BTreeMap<i64, Moment> = BTreeMap::new();
+    for list in &buckets.0 {
+        let mut before: Option<(i64, Option<f64>)> = None;
+        for (t, f) in list {
+            let m = at.entry(*t).or_default();
+            if f.nb_n > 0 {
+                m.sessions = plus(m.sessions, f.nb_sum as f64 / f.nb_n as f64);
+            }
+            if let Some(size) = f.size_max {
+                m.bytes = Some(m.bytes.unwrap_or(0) + size);
+            }
+            let commits = (f.commit_n > 0).then(|| f.commit_sum as f64 / f.commit_n as f64);
+            let since = before
+                .map(|(b, _)| (t - b) as f64 / 1e6)
+                .filter(|s| *s > 0.0);
+            let span = w.aggregation.span_us().map(|s| s as f64 / 1e6).or(since);
+            if let (Some((_, Some(prev))), Some(now), Some(s)) = (before, commits, since) {
+                if now >= prev {
+                    m.commits = plus(m.commits, (now - prev) / s);
+                }
+            }
+            let [rollbacks, read, hit, ..] = f.all_increases();
+            if let (Some(r), Some(s)) = (rollbacks, span) {
+                m.rollbacks = plus(m.rollbacks, r as f64 / s);
+            }
+            if let (Some(h), Some(r)) = (hit, read) {
+                let (h0, r0) = m.blocks.unwrap_or_default();
+                m.blocks = Some((h0 + h, r0 + r));
+            }
+            before = Some((*t, commits));
+        }
+    }
+    for r in rows {
+        let m = at.entry(w.aggregation.bucket_of(r.t_us)).or_default();
+        if r.states.iter().all(Option::is_some) {
+            for (sum, v) in m.states.iter_mut().zip(r.states) {
+                *sum += v.unwrap_or(0);
+            }
+            m.state_samples += 1;
+        }
+        m.max_connections = pick(m.max_connections, r.max_connections, i64::max);
+        m.disk_free = pick(m.disk_free, r.disk.0, i64::min);
+        m.disk_total = pick(m.disk_total, r.disk.1, i64::max);
+    }
+    let (start, end) = w.micros();
+    ServerTimeline {
+        aggregation: w.aggregation.name().into(),
+        start: iso_micros(start),
+        end: iso_micros(end),
+        points: at
+            .into_iter()
+            .map(|(t, m)| {
+                let state = |i: usize| {
+                    (m.state_samples > 0).then(|| m.states[i] as f64 / m.state_samples as f64)
+                };
+                TimelinePoint {
+                    ts: iso_micros(t),
+                    sessions: m.sessions,
+                    active: state(0),
+                    idle: state(1),
+                    idle_in_transaction: state(2),
+                    other: state(3),
+                    max_connections: m.max_connections,
+                    total_bytes: m.bytes,
+                    commits_per_second: m.commits,
+                    rollbacks_per_second: m.rollbacks,
+                    cache_hit_ratio: m
+                        .blocks
+                        .filter(|(h, r)| h + r > 0)
+                        .map(|(h, r)| h as f64 / (h + r) as f64),
+                    disk_free: m.disk_free,
+                    disk_total: m.disk_total,
+                }
+            })
+            .collect(),
     }
 }
 

@@ -755,12 +755,14 @@ impl Embedded {
     }
 
     /// The server's databases, the newest stored time, and the rows inside `window`
-    /// (microseconds); `only` narrows it to one database.
+    /// (microseconds); `only` narrows it to one database. Rows carry their counters'
+    /// increases for one database, or when `increases` asks for them.
     pub fn window(
         &self,
         server: &str,
         only: Option<&str>,
         window: &HistoryWindow,
+        increases: bool,
     ) -> Result<StoredWindow, HistoryError> {
         self.read(|tx| {
             let all = databases(tx, server)?;
@@ -771,10 +773,47 @@ impl Embedded {
                 }
                 out.last = out.last.max(last_of(tx, id)?);
                 let db = (id, out.databases.len());
-                rows_of(tx, db, window, only.is_some(), &mut out.buckets)?;
+                rows_of(
+                    tx,
+                    db,
+                    window,
+                    increases || only.is_some(),
+                    &mut out.buckets,
+                )?;
                 out.databases.push(entry);
             }
             Ok(out)
+        })
+    }
+
+    /// The server's own samples inside `window` (seconds), in time order: sessions by state
+    /// and disk space, kept for the raw retention.
+    pub fn server_samples(
+        &self,
+        server: &str,
+        window: &HistoryWindow,
+    ) -> Result<Vec<ServerRow>, HistoryError> {
+        let (start, end) = window.micros();
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT s.ts, s.active, s.idle, s.idle_in_transaction, s.other,
+                        s.max_connections, s.disk_free, s.disk_total
+                 FROM server_sample s JOIN server v ON v.id = s.server_id
+                 WHERE v.name = ?1 AND s.ts BETWEEN ?2 AND ?3 AND s.error IS NULL
+                 ORDER BY s.ts",
+            )?;
+            let rows = stmt.query_map(
+                params![server, start.div_euclid(MICROS), end.div_euclid(MICROS)],
+                |r| {
+                    Ok(ServerRow {
+                        t_us: r.get::<_, i64>(0)? * MICROS,
+                        states: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                        max_connections: r.get(5)?,
+                        disk: (r.get(6)?, r.get(7)?),
+                    })
+                },
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
@@ -869,6 +908,15 @@ impl Embedded {
             .map(|m| m.len())
             .sum()
     }
+}
+
+/// One of a server's own samples: client sessions by state (active, idle, idle in
+/// transaction, other), `max_connections`, and free and total disk bytes.
+pub struct ServerRow {
+    pub t_us: i64,
+    pub states: [Option<i64>; 4],
+    pub max_connections: Option<i64>,
+    pub disk: (Option<i64>, Option<i64>),
 }
 
 /// What `Embedded::window` found.
@@ -1020,8 +1068,8 @@ mod tests {
     }
 
     fn answers_of(store: &Embedded, w: &HistoryWindow) -> (String, String) {
-        let all = store.window("s", None, w).unwrap();
-        let one = store.window("s", Some("a"), w).unwrap();
+        let all = store.window("s", None, w, false).unwrap();
+        let one = store.window("s", Some("a"), w, false).unwrap();
         let created = one.databases[0].creation_time.clone();
         (
             serde_json::to_string(&answers::server_history(

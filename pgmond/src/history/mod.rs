@@ -15,14 +15,15 @@ use std::sync::Arc;
 
 use pgmon_common::api::analysis::ServerAnalysis;
 use pgmon_common::api::checks::ServerChecks;
+use pgmon_common::api::fleet::ServerTimeline;
 use pgmon_common::api::history::{DbHistory, DbInfo, ServerHistory};
 use pgmon_common::api::settings::Settings;
 
 use analysis::FactWindows;
 
 use answers::{Figures, MIB};
-pub use embedded::StoredCounts;
 use embedded::{Embedded, StoredWindow};
+pub use embedded::{ServerRow, StoredCounts};
 use window::{HistoryWindow, iso_micros};
 
 /// The store's file in the config dir.
@@ -237,8 +238,24 @@ impl HistoryStore {
         w: &HistoryWindow,
     ) -> Result<StoredWindow, HistoryError> {
         let (server, only, w) = (server.to_owned(), only.map(str::to_owned), *w);
-        self.run(move |s| s.window(&server, only.as_deref(), &w))
+        self.run(move |s| s.window(&server, only.as_deref(), &w, false))
             .await
+    }
+
+    /// A server's figures over `w`: its databases' counters summed, and its own samples.
+    pub async fn server_timeline(
+        &self,
+        server: &str,
+        w: &HistoryWindow,
+    ) -> Result<ServerTimeline, HistoryError> {
+        let (server, w) = (server.to_owned(), *w);
+        let (got, rows) = self
+            .run(move |s| {
+                let got = s.window(&server, None, &w, true)?;
+                Ok((got, s.server_samples(&server, &w)?))
+            })
+            .await?;
+        Ok(answers::server_timeline(&w, &got.buckets, &rows))
     }
 
     pub async fn server_history(

@@ -91,13 +91,21 @@ impl Aggregation {
     /// The bucket of a time given in microseconds since the epoch, in the same unit (buckets
     /// start on whole hours, four-hour marks and days of UTC, as the SQL above).
     pub fn bucket_of(self, t_us: i64) -> i64 {
-        let span = match self {
-            Aggregation::Raw => return t_us,
+        match self.span_us() {
+            None => t_us,
+            Some(span) => t_us - t_us.rem_euclid(span),
+        }
+    }
+
+    /// A bucket's length in microseconds; none for raw samples.
+    pub fn span_us(self) -> Option<i64> {
+        let seconds = match self {
+            Aggregation::Raw => return None,
             Aggregation::Hour => 3_600,
             Aggregation::FourHour => 14_400,
             Aggregation::Day => 86_400,
-        } * MICROS;
-        t_us - t_us.rem_euclid(span)
+        };
+        Some(seconds * MICROS)
     }
 }
 

@@ -1,0 +1,74 @@
+//! Administration: servers (operators), SSH keys (operators; public keys for admins), users,
+//! settings and the audit trail (admins). Each change is a form posted to the console, which
+//! checks its CSRF token and hands it to the API; what the API refuses is shown as it said it.
+
+mod audit;
+mod keys;
+mod servers;
+mod settings;
+mod users;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::Method;
+use axum::response::Response;
+
+use super::Console;
+use super::session::{Leave, Visit, see_other};
+
+pub fn routes() -> Router<Arc<Console>> {
+    Router::new()
+        .merge(servers::routes())
+        .merge(users::routes())
+        .merge(keys::routes())
+        .merge(settings::routes())
+        .merge(audit::routes())
+}
+
+/// A posted form as field → value (the last of a repeated field).
+pub type Fields = HashMap<String, String>;
+
+/// A field's value, trimmed; empty when absent.
+pub fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+    f.get(name).map_or("", |v| v.trim())
+}
+
+/// A field as a JSON value: null when empty.
+pub fn text_or_null(f: &Fields, name: &str) -> serde_json::Value {
+    match field(f, name) {
+        "" => serde_json::Value::Null,
+        v => v.into(),
+    }
+}
+
+/// Sends a change the form asked for (its CSRF token checked first) and goes to `then` with
+/// `?done=<done>`; a refusal is shown with the API's words and status.
+pub async fn change(
+    v: &mut Visit,
+    form: &Fields,
+    (method, uri, body): (Method, &str, Option<serde_json::Value>),
+    (then, done): (&str, &str),
+) -> Result<Response, Leave> {
+    v.check(field(form, "csrf"))?;
+    let a = match body {
+        Some(b) => v.send(method, uri, &b).await?,
+        None => v.call(method, uri, None).await?,
+    };
+    if !a.ok() {
+        return Err(Leave::Failed {
+            status: a.status,
+            detail: a.detail(),
+        });
+    }
+    Ok(see_other(&format!("{then}?done={done}")))
+}
+
+/// The notice for a `?done=` code a page knows; unknown codes show nothing.
+pub fn done_notice(done: Option<&String>, known: &[(&str, &str)]) -> maud::Markup {
+    match done.and_then(|d| known.iter().find(|k| k.0 == d)) {
+        Some((_, text)) => super::layout::notice(true, text),
+        None => maud::html! {},
+    }
+}
