@@ -168,8 +168,14 @@ impl Daemon {
             tls,
         } = self;
         let app = api::router(state.clone(), &file);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let console = match file.ui {
+            true => format!("{scheme}://{}/ui/", listeners.tcp.local_addr()?),
+            false => "off (ui = false)".to_owned(),
+        };
         tracing::info!(
             listen = %listeners.tcp.local_addr()?,
+            %console,
             admin_socket = ?listeners.admin.as_ref().map(|(_, p)| p.display().to_string()),
             config_dir = %config_dir.display(),
             version = env!("CARGO_PKG_VERSION"),

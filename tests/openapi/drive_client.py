@@ -24,6 +24,7 @@ from pgmon_client.api.monitoring import (
     monitoring_analysis,
     monitoring_cancel,
     monitoring_databases,
+    monitoring_overview,
     monitoring_db_history,
     monitoring_db_info,
     monitoring_replication,
@@ -33,6 +34,7 @@ from pgmon_client.api.monitoring import (
     monitoring_statements,
     monitoring_status,
     monitoring_terminate,
+    monitoring_timeline,
 )
 from pgmon_client.api.servers import (
     servers_create,
@@ -158,6 +160,11 @@ def drive(who, client):
     check(who, "statements 0", monitoring_statements.sync_detailed(
         SERVER, client=client, limit=0), g("viewer", 422))
     check(who, "collector", monitoring_status.sync_detailed(client=client), g("viewer", 200))
+    check(who, "fleet", monitoring_overview.sync_detailed(client=client), g("viewer", 200))
+    check(who, "timeline", monitoring_timeline.sync_detailed(
+        SERVER, client=client, start_date=week_ago), g("viewer", 200))
+    check(who, "timeline ?", monitoring_timeline.sync_detailed("no-such", client=client),
+          g("viewer", 404))
     check(who, "metrics", monitoring_scrape.sync_detailed(client=client), g("viewer", 200))
     check(who, "settings", settings_get.sync_detailed(client=client), g("admin", 200))
     check(who, "audit", audit_list.sync_detailed(

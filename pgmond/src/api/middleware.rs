@@ -36,8 +36,9 @@ pub async fn json_errors(response: Response) -> Response {
     replaced
 }
 
-/// Headers every answer carries: no type sniffing, no framing, no referrer, no caching (answers
-/// hold fleet data and user lists). CORS credentials are allowed only beside an allowed origin:
+/// Headers every answer carries: no type sniffing, no framing, no referrer (the console's pages
+/// say `same-origin`, so their forms' `Origin` can be checked), no caching (answers hold fleet
+/// data and user lists). CORS credentials are allowed only beside an allowed origin:
 /// the CORS layer would send `allow-credentials` to any caller.
 pub async fn security_headers(mut response: Response) -> Response {
     use axum::http::HeaderValue;
@@ -48,7 +49,9 @@ pub async fn security_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(REFERRER_POLICY) {
+        h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
     if !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

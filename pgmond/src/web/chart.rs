@@ -4,10 +4,10 @@
 use maud::{Markup, html};
 
 const W: f64 = 600.0;
-const H: f64 = 180.0;
-const LEFT: f64 = 64.0;
-const BOTTOM: f64 = 22.0;
-const TOP: f64 = 8.0;
+const H: f64 = 200.0;
+const LEFT: f64 = 84.0;
+const BOTTOM: f64 = 26.0;
+const TOP: f64 = 14.0;
 
 /// One line: its label and its points (seconds since the epoch, value or none for a gap).
 pub struct Series<'a> {
@@ -91,8 +91,8 @@ pub fn chart(
                     title { (title) ", " (utc(t0)) " to " (utc(t1)) }
                     line.axis x1=(LEFT) y1=(H - BOTTOM) x2=(W) y2=(H - BOTTOM) {}
                     line.axis x1=(LEFT) y1=(TOP) x2=(LEFT) y2=(H - BOTTOM) {}
-                    text x=(LEFT - 4.0) y=(TOP + 10.0) text-anchor="end" { (unit(top)) }
-                    text x=(LEFT - 4.0) y=(H - BOTTOM) text-anchor="end" { (unit(0.0)) }
+                    text x=(LEFT - 6.0) y=(TOP + 5.0) text-anchor="end" { (unit(top)) }
+                    text x=(LEFT - 6.0) y=(H - BOTTOM) text-anchor="end" { (unit(0.0)) }
                     text x=(LEFT) y=(H - 6.0) { (utc(t0)) }
                     text x=(W - 4.0) y=(H - 6.0) text-anchor="end" { (utc(t1)) }
                     @for (i, s) in series.iter().enumerate() {

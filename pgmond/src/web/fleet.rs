@@ -58,14 +58,14 @@ fn row(s: &FleetServer) -> Markup {
     let href = format!("/ui/server/{}", super::server::segment(&s.name));
     html! {
         tr {
-            td { a href=(href) { (s.name) } br; span.muted { (s.host) ":" (s.port) } }
-            td class=(status_class(s)) {
+            td data-label="Server" { a href=(href) { (s.name) } br; span.muted { (s.host) ":" (s.port) } }
+            td data-label="Status" class=(status_class(s)) {
                 (s.status)
                 @if let Some(since) = s.down_since { br; span.muted { "since " (epoch(since)) } }
             }
-            td.optional { (s.version.as_deref().unwrap_or("—")) }
-            td.num.optional { (super::layout::seconds(s.uptime_hours.map(|h| h * 3600.0))) }
-            td.num {
+            td.optional data-label="Version" { (s.version.as_deref().unwrap_or("—")) }
+            td.num.optional data-label="Uptime" { (super::layout::seconds(s.uptime_hours.map(|h| h * 3600.0))) }
+            td.num data-label="Sessions / max" {
                 @if let Some(c) = s.sessions {
                     @let max = s.max_connections.unwrap_or(0);
                     span title=(format!("active {}, idle {}, idle in transaction {}, other {}", c.active, c.idle, c.idle_in_transaction, c.other)) {
@@ -79,19 +79,19 @@ fn row(s: &FleetServer) -> Markup {
                     span.muted { (c.active) " active, " (c.idle_in_transaction) " idle in tx" }
                 } @else { "—" }
             }
-            td.num { (bytes(s.total_bytes)) }
-            td.num {
+            td.num data-label="Total size" { (bytes(s.total_bytes)) }
+            td.num data-label="Disk free" {
                 (bytes(s.disk_free))
                 @if let (Some(f), Some(t)) = (s.disk_free, s.disk_total) {
                     @if t > 0 { br; span.muted { (f * 100 / t) " % free" } }
                 }
             }
-            td.num {
+            td.num data-label="Findings" {
                 @if s.findings.critical > 0 { span.sev-critical { (s.findings.critical) " critical" } br; }
                 @if s.findings.warning > 0 { span.sev-warning { (s.findings.warning) " warning" } br; }
                 @if s.findings.critical + s.findings.warning == 0 { span.muted { (s.findings.info) " info" } }
             }
-            td.optional { (time(s.last_sample.as_deref())) }
+            td.optional data-label="Last sample" { (time(s.last_sample.as_deref())) }
         }
     }
 }
@@ -151,7 +151,7 @@ pub async fn show(mut v: Visit, Query(view): Query<View>) -> Result<Markup, Leav
                 p.empty { "No server matches these filters." }
             } @else {
                 div.scroll {
-                    table.wide {
+                    table.wide.cards {
                         caption.muted { "Servers (figures from pgmond's memory)" }
                         thead { tr {
                             th scope="col" { "Server" } th scope="col" { "Status" }

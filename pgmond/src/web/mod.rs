@@ -18,7 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::HeaderValue;
-use axum::http::header::{CONTENT_SECURITY_POLICY, SET_COOKIE, X_FRAME_OPTIONS};
+use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE, X_FRAME_OPTIONS};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -73,5 +73,7 @@ async fn finish(mut request: Request, next: Next) -> Response {
     }
     h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // With `no-referrer`, Chromium sends `Origin: null` on the console's own form posts.
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }

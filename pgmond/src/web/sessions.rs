@@ -15,7 +15,7 @@ use pgmon_common::users::Role;
 use serde::Deserialize;
 
 use super::Console;
-use super::layout::{csrf_field, long_text, notice, opt, page, seconds, time};
+use super::layout::{Who, csrf_field, long_text, notice, opt, page, seconds, time};
 use super::server::{Tab, heading, segment, start};
 use super::session::{Leave, Visit, see_other};
 
@@ -114,27 +114,33 @@ async fn list(
             @else { ul.tree aria-label="Blocking tree" { @for n in &a.blocking { (node(n, &by_pid, &name, may_act)) } } }
             h2 { "Sessions (" (a.sessions.len()) ")" }
             @if a.sessions.is_empty() && a.error.is_none() { p.empty { "No client session but pgmon's own." } }
-            @else { div.scroll { table.wide {
+            @else { div.scroll { table.wide.cards {
                 thead { tr {
                     th scope="col" { "pid" } th scope="col" { "User / database" } th.optional scope="col" { "Application / client" }
                     th scope="col" { "State" } th scope="col" { "Wait" } th.num scope="col" { "Query for" } th.num.optional scope="col" { "Transaction for" }
                     th scope="col" { "Query" } @if may_act { th scope="col" { "Action" } }
                 } }
                 tbody { @for b in &a.sessions { tr {
-                    td { (b.pid) @if !b.blocked_by.is_empty() { br; span.sev-warning { "blocked by " (b.blocked_by.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")) } } }
-                    td { (opt(b.usename.as_deref())) br; span.muted { (opt(b.datname.as_deref())) } }
-                    td.optional { (opt(b.application_name.as_deref())) br; span.muted { (opt(b.client_addr.as_deref())) } }
-                    td { (opt(b.state.as_deref())) }
-                    td { (wait(b)) }
-                    td.num { (seconds(b.query_seconds)) }
-                    td.num.optional { (seconds(b.xact_seconds)) }
-                    td { (query_cell(b)) }
-                    @if may_act { td { (actions(&name, b.pid)) } }
+                    td data-label="pid" { (b.pid) @if !b.blocked_by.is_empty() { br; span.sev-warning { "blocked by " (b.blocked_by.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")) } } }
+                    td data-label="User / database" { (opt(b.usename.as_deref())) br; span.muted { (opt(b.datname.as_deref())) } }
+                    td.optional data-label="Application / client" { (opt(b.application_name.as_deref())) br; span.muted { (opt(b.client_addr.as_deref())) } }
+                    td data-label="State" { (opt(b.state.as_deref())) }
+                    td data-label="Wait" { (wait(b)) }
+                    td.num data-label="Query for" { (seconds(b.query_seconds)) }
+                    td.num.optional data-label="Transaction for" { (seconds(b.xact_seconds)) }
+                    td data-label="Query" { (query_cell(b)) }
+                    @if may_act { td data-label="Action" { @if actionable(b, &who) { (actions(&name, b.pid)) } } }
                 } } }
             } } }
         }
     };
     Ok(page(&who, None, &format!("{name}: sessions"), EVERY, body))
+}
+
+/// Whether the page offers actions on `b`: a client's session to an operator, any backend to
+/// an admin (who may force).
+fn actionable(b: &Backend, who: &Who) -> bool {
+    who.role >= Role::Admin || b.backend_type.as_deref() == Some("client backend")
 }
 
 /// A session's query, cut, with the whole of it on demand (kept open across refreshes).

@@ -15,7 +15,10 @@ use axum::Router;
 use axum::http::Method;
 use axum::response::Response;
 
+use pgmon_common::users::Role;
+
 use super::Console;
+use super::layout::Who;
 use super::session::{Leave, Visit, see_other};
 
 pub fn routes() -> Router<Arc<Console>> {
@@ -63,6 +66,19 @@ pub async fn change(
         });
     }
     Ok(see_other(&format!("{then}?done={done}")))
+}
+
+/// The visitor, if their role is at least `least`: a page whose every control needs it is
+/// refused as the API refuses (403) rather than shown bare.
+pub async fn at_least(v: &mut Visit, least: Role) -> Result<Who, Leave> {
+    let who = v.who().await?;
+    if who.role < least {
+        return Err(Leave::Failed {
+            status: axum::http::StatusCode::FORBIDDEN,
+            detail: format!("Not enough permissions: {least} role required"),
+        });
+    }
+    Ok(who)
 }
 
 /// The notice for a `?done=` code a page knows; unknown codes show nothing.

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{Markup, html};
 use pgmon_common::api::{ServerStatus, SshKeyResponse};
+use pgmon_common::users::Role;
 use serde_json::{Value, json};
 
 use super::{Fields, change, done_notice, field, text_or_null};
@@ -36,7 +37,8 @@ const DONE: &[(&str, &str)] = &[
 const SSL_MODES: [&str; 5] = ["disable", "prefer", "require", "verify-ca", "verify-full"];
 
 async fn list(mut v: Visit, Query(q): Query<Fields>) -> Result<Markup, Leave> {
-    let who = v.who().await?;
+    // Viewers may read the list through the API; this page is for changing it.
+    let who = super::at_least(&mut v, Role::Operator).await?;
     let servers: Vec<ServerStatus> = v.get("/servers").await?;
     let body = html! {
         h1 { "Servers" }
