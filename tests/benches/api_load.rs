@@ -11,6 +11,7 @@ use pgmon_common::ConfigDir;
 use pgmon_common::servers::ServerInput;
 use pgmon_tests::daemon::Daemon;
 use pgmon_tests::fixtures::{empty_config, seed_config};
+use pgmon_tests::measure::percentile;
 use pgmon_tests::postgres::TestCluster;
 use reqwest::Method;
 
@@ -18,10 +19,6 @@ const CLIENTS: usize = 64;
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// Runs `CLIENTS` loops of one request for `length`; prints requests/s, p50 and p99.

@@ -70,9 +70,7 @@ fn wrk(url: &str, token: &str) -> String {
 
 #[tokio::main]
 async fn main() {
-    let (_, hard) =
-        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
-    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, hard, hard).unwrap();
+    pgmon_tests::measure::raise_nofile();
 
     let dns = black_hole_dns();
     let (_tmp, dir) = seed_config();

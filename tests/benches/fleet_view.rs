@@ -12,12 +12,9 @@ use std::time::{Duration, Instant};
 
 use pgmon_tests::daemon::Daemon;
 use pgmon_tests::fixtures::{seed_config, write_servers};
+use pgmon_tests::measure::percentile;
 use pgmon_tests::postgres::TestCluster;
-use pgmon_tests::tarpit::Tarpit;
-
-const TARPITS: usize = 30;
-const NAMES_PER_TARPIT: usize = 10;
-const LIVE: usize = 700;
+use pgmon_tests::tarpit::ThousandServers;
 
 /// The servers, all at 127.0.0.1.
 fn add_servers(dir: &std::path::Path, servers: impl Iterator<Item = (String, u16)>) {
@@ -45,16 +42,10 @@ fn wrk(url: &str, token: Option<&str>) -> String {
     format!("{}, {}, {}", pick("Requests/sec"), pick("50%"), pick("99%"))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 #[tokio::main]
 async fn main() {
     // The tarpits hold every connection they accept.
-    let (_, hard) =
-        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
-    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, hard, hard).unwrap();
+    pgmon_tests::measure::raise_nofile();
     let pg = TestCluster::start();
 
     let (_tmp, dir) = seed_config();
@@ -71,13 +62,9 @@ async fn main() {
     );
     drop(d);
 
-    let tarpits: Vec<Tarpit> = (0..TARPITS).map(|_| Tarpit::start()).collect();
+    let fleet = ThousandServers::start();
     let (_tmp, dir) = seed_config();
-    let live = (0..LIVE).map(|i| (format!("live-{i:03}"), pg.port));
-    let dead = tarpits.iter().enumerate().flat_map(|(t, tp)| {
-        (0..NAMES_PER_TARPIT).map(move |i| (format!("never-{t:02}-{i}"), tp.port))
-    });
-    add_servers(&dir, live.chain(dead));
+    fleet.write(&dir, pg.port, &[]);
     let d = Daemon::binary(&dir, &[]);
     let api = d.api_as("view", "view-pass-1").await;
     let cold = Instant::now();

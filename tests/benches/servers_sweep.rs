@@ -13,15 +13,12 @@ use pgmon_common::servers::ServerInput;
 use pgmon_tests::daemon::Daemon;
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
+use pgmon_tests::measure::percentile;
 use pgmon_tests::postgres::TestCluster;
 use pgmon_tests::tarpit::Tarpit;
 
 const LIVE: usize = 40;
 const TARPITS: usize = 10;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)

@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod fixtures;
 pub mod hostile;
 pub mod http;
+pub mod measure;
 pub mod net;
 pub mod postgres;
 pub mod python;
@@ -18,6 +19,7 @@ pub mod recorded;
 pub mod sshd;
 pub mod tarpit;
 pub mod tmux;
+pub mod year;
 
 /// How much heavier the reliability tests run: `PGMON_SOAK=N` multiplies their rounds,
 /// requests and durations by N (default 1, what CI runs).

@@ -29,3 +29,36 @@ impl Tarpit {
         self.held.lock().unwrap().len()
     }
 }
+
+/// The benchmarks' fleet of 1,000: 700 names on one live cluster at `live_port` and 300 that
+/// never answer, ten on each of 30 tarpits (kept alive by the caller), all at 127.0.0.1.
+pub struct ThousandServers {
+    pub tarpits: Vec<Tarpit>,
+}
+
+impl ThousandServers {
+    pub const LIVE: usize = 700;
+    const TARPITS: usize = 30;
+    const NAMES_PER_TARPIT: usize = 10;
+
+    pub fn start() -> ThousandServers {
+        ThousandServers {
+            tarpits: (0..Self::TARPITS).map(|_| Tarpit::start()).collect(),
+        }
+    }
+
+    /// Writes them as the config dir's `servers.json`, with `extra` after them.
+    pub fn write(&self, dir: &std::path::Path, live_port: u16, extra: &[(&str, u16)]) {
+        let live = (0..Self::LIVE).map(|i| (format!("live-{i:03}"), live_port));
+        let dead = self.tarpits.iter().enumerate().flat_map(|(t, tp)| {
+            (0..Self::NAMES_PER_TARPIT).map(move |i| (format!("never-{t:02}-{i}"), tp.port))
+        });
+        let extra = extra.iter().map(|(n, p)| (n.to_string(), *p));
+        crate::fixtures::write_servers(
+            dir,
+            live.chain(dead)
+                .chain(extra)
+                .map(|(n, p)| (n, "127.0.0.1".to_owned(), p)),
+        );
+    }
+}
