@@ -136,6 +136,9 @@ async function screens(page, role, width) {
     if (allowed) {
       await shot(page, role, width, name);
     }
+    if (allowed && name === "servers") {
+      expect((await text(page)).includes(config.hostile_server), `servers ${role}: hostile name not shown as text`);
+    }
     const linked = await page.locator(`header nav a[href="${url}"]`).count();
     expect(url.endsWith("/new") || linked === (allowed ? 1 : 0), `${name} ${role}: nav link ${linked}`);
   }
@@ -146,6 +149,20 @@ async function screens(page, role, width) {
       expect(forms === 0, `viewer sees ${forms} change forms on ${url}`);
     }
   }
+}
+
+// Live parts refresh on their own, and stop when paused.
+async function refreshes(page) {
+  await visit(page, `/ui/server/${enc(config.live)}/sessions`, "live refresh");
+  const isRefresh = (r) => r.headers()["x-console-refresh"] === "1";
+  const seen = await page.waitForRequest(isRefresh, { timeout: 12000 }).then(() => true, () => false);
+  expect(seen, "the sessions page did not refresh within 12 s");
+  await page.click("[data-live-toggle]");
+  expect(await page.getAttribute("[data-live-toggle]", "aria-pressed") === "true", "pause not pressed");
+  await page.waitForTimeout(1000);
+  const again = await page.waitForRequest(isRefresh, { timeout: 7000 }).then(() => true, () => false);
+  expect(!again, "the paused page refreshed");
+  await clean(page, "after refreshes");
 }
 
 // The viewer's own session forging what it may not do: the API refuses it.
@@ -343,7 +360,10 @@ async function main() {
         expect(skip === "skip", `keyboard: first Tab reaches ${skip}, not the skip link`);
         await screens(page, role, width);
         if (width === 1280) {
-          if (role === "viewer") await forge(page);
+          if (role === "viewer") {
+            await forge(page);
+            await refreshes(page);
+          }
           if (role === "operator") await cancelBlocked(page, width);
           if (role === "admin") await administer(page, browser, width);
         }

@@ -338,10 +338,10 @@ pub fn server_timeline(
                 .map(|(b, _)| (t - b) as f64 / 1e6)
                 .filter(|s| *s > 0.0);
             let span = w.aggregation.span_us().map(|s| s as f64 / 1e6).or(since);
-            if let (Some((_, Some(prev))), Some(now), Some(s)) = (before, commits, since) {
-                if now >= prev {
-                    m.commits = plus(m.commits, (now - prev) / s);
-                }
+            if let (Some((_, Some(prev))), Some(now), Some(s)) = (before, commits, since)
+                && now >= prev
+            {
+                m.commits = plus(m.commits, (now - prev) / s);
             }
             let [rollbacks, read, hit, ..] = f.all_increases();
             if let (Some(r), Some(s)) = (rollbacks, span) {
@@ -403,6 +403,70 @@ pub fn server_timeline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    /// Rates between a database's buckets, summed over databases; states averaged over the
+    /// server's own samples; a counter reset leaves its rate out.
+    fn timeline_rates_and_states() {
+        use super::super::ServerRow;
+        use super::super::window::Aggregation;
+        let w = HistoryWindow {
+            start: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            end: chrono::DateTime::from_timestamp(600, 0).unwrap(),
+            aggregation: Aggregation::Raw,
+        };
+        let at = |s: i64| s * 1_000_000;
+        let mut b = Buckets::default();
+        let inc = |rollbacks, read, hit| {
+            let mut i: Increases = [None; INCREASES.len()];
+            (i[0], i[1], i[2]) = (Some(rollbacks), Some(read), Some(hit));
+            i
+        };
+        b.add(
+            &w,
+            at(0),
+            0,
+            Figures::sample(Some(2), Some(1000), Some(10), None, inc(0, 0, 0)),
+        );
+        b.add(
+            &w,
+            at(60),
+            0,
+            Figures::sample(Some(4), Some(1600), Some(12), None, inc(6, 10, 90)),
+        );
+        b.add(
+            &w,
+            at(0),
+            1,
+            Figures::sample(Some(1), Some(500), Some(5), None, inc(0, 0, 0)),
+        );
+        // Database 1 restarted: its commits went down.
+        b.add(
+            &w,
+            at(60),
+            1,
+            Figures::sample(Some(1), Some(20), Some(5), None, inc(0, 0, 0)),
+        );
+        let rows = [ServerRow {
+            t_us: at(60),
+            states: [Some(3), Some(1), Some(1), Some(0)],
+            max_connections: Some(100),
+            disk: (Some(7), Some(9)),
+        }];
+        let t = server_timeline(&w, &b, &rows);
+        assert_eq!(t.points.len(), 2);
+        let p = &t.points[1];
+        assert_eq!(p.sessions, Some(5.0));
+        assert_eq!(p.total_bytes, Some(17));
+        assert_eq!(p.commits_per_second, Some(10.0));
+        assert_eq!(p.rollbacks_per_second, Some(0.1));
+        assert_eq!(p.cache_hit_ratio, Some(0.9));
+        assert_eq!(
+            (p.active, p.max_connections, p.disk_free),
+            (Some(3.0), Some(100), Some(7))
+        );
+        assert_eq!(t.points[0].commits_per_second, None);
+    }
 
     #[test]
     /// A bucket built from a rollup equals the bucket built from the samples it rolled up.

@@ -813,7 +813,7 @@ impl Embedded {
                     })
                 },
             )?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.collect::<rusqlite::Result<Vec<_>>>()
         })
     }
 
