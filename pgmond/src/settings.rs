@@ -390,7 +390,7 @@ status_cache_ttl_seconds, ssh_cache_ttl_seconds, header_timeout_seconds, max_con
 drain_seconds, max_servers, min_password_length, login_failures_per_minute,
 source_failures_per_minute, login_block_max_seconds, concurrent_password_checks,
 collect_interval_seconds, size_interval_seconds, collect_concurrency, raw_retention_days,
-legacy_import, metrics_token, metrics_listen
+legacy_import, metrics_token, metrics_listen, ui (the web console under /ui/)
 .TP
 \fI/run/pgmon/pgmond.sock\fR
 Admin socket (0660): callers act as admin
