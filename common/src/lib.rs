@@ -15,6 +15,7 @@ pub mod servers;
 pub mod ssh_keys;
 pub mod store;
 pub mod timestamp;
+pub mod units;
 pub mod users;
 
 pub use config_dir::ConfigDir;

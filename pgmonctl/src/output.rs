@@ -119,21 +119,7 @@ pub fn uptime(hours: f64) -> String {
     }
 }
 
-/// Bytes in binary units, one decimal.
-pub fn human_bytes(bytes: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = bytes;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{v:.0} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub use pgmon_common::units::human_bytes;
 
 /// `text` as it may reach a terminal: control characters (C0, DEL, C1: escape sequences,
 /// newlines that would break a row) and the bidirectional overrides that reorder what is

@@ -154,21 +154,10 @@ pub fn epoch(seconds: f64) -> Markup {
 }
 
 pub fn bytes(b: Option<i64>) -> String {
-    let Some(b) = b else {
-        return "—".into();
-    };
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = b as f64;
-    let mut unit = 0;
-    while v.abs() >= 1024.0 && unit < units.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", units[unit])
-    }
+    b.map_or_else(
+        || "—".into(),
+        |b| pgmon_common::units::human_bytes(b as f64),
+    )
 }
 
 pub fn seconds(s: Option<f64>) -> String {

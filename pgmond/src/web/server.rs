@@ -15,7 +15,7 @@ use pgmon_common::api::ServerStatus;
 use pgmon_common::api::analysis::ServerAnalysis;
 use pgmon_common::api::checks::ServerChecks;
 use pgmon_common::api::databases::ServerDatabases;
-use pgmon_common::api::fleet::ServerTimeline;
+use pgmon_common::api::fleet::{ServerTimeline, TimelinePoint};
 use pgmon_common::api::history::{DbHistory, DbInfo};
 use pgmon_common::api::replication::ServerReplication;
 use pgmon_common::api::statements::ServerStatements;
@@ -230,34 +230,24 @@ const NO_HISTORY: &str = "No history in this range yet: the collector's first sa
      server lands within its collection interval, and charts fill from there.";
 
 fn timeline_charts(t: &ServerTimeline, span: (i64, i64)) -> Markup {
-    let pick = |f: fn(&pgmon_common::api::fleet::TimelinePoint) -> Option<f64>| {
+    let pick = |f: fn(&TimelinePoint) -> Option<f64>| {
         t.points
             .iter()
             .map(|p| (secs(&p.ts), f(p)))
             .collect::<Vec<_>>()
     };
-    let sessions = [
-        Series {
-            label: "all (by database)",
-            points: pick(|p| p.sessions),
-        },
-        Series {
-            label: "active",
-            points: pick(|p| p.active),
-        },
-        Series {
-            label: "idle",
-            points: pick(|p| p.idle),
-        },
-        Series {
-            label: "idle in transaction",
-            points: pick(|p| p.idle_in_transaction),
-        },
-        Series {
-            label: "other",
-            points: pick(|p| p.other),
-        },
+    type Figure = fn(&TimelinePoint) -> Option<f64>;
+    let by_state: [(&str, Figure); 5] = [
+        ("all (by database)", |p| p.sessions),
+        ("active", |p| p.active),
+        ("idle", |p| p.idle),
+        ("idle in transaction", |p| p.idle_in_transaction),
+        ("other", |p| p.other),
     ];
+    let sessions = by_state.map(|(label, f)| Series {
+        label,
+        points: pick(f),
+    });
     html! {
         div.charts {
             (chart("Sessions by state", count, &sessions, span, NO_HISTORY))

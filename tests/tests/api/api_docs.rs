@@ -64,6 +64,8 @@ async fn openapi_document() {
         ("/server/{name}/backends/{pid}/cancel", &["post"]),
         ("/server/{name}/backends/{pid}/terminate", &["post"]),
         ("/collector/status", &["get"]),
+        ("/fleet", &["get"]),
+        ("/server/{name}/timeline", &["get"]),
         ("/settings", &["get", "put"]),
         ("/audit", &["get"]),
         ("/metrics", &["get"]),

@@ -26,7 +26,10 @@ pub fn routes() -> Router<Arc<Console>> {
         .route("/ui/admin/keys", get(list))
         .route("/ui/admin/keys/generate", post(generate))
         .route("/ui/admin/keys/import", post(import))
-        .route("/ui/admin/keys/{id}/delete", post(delete))
+        .route(
+            "/ui/admin/keys/{id}/delete",
+            super::deletes("/ssh-keys", "/ui/admin/keys"),
+        )
         .route("/ui/admin/keys/{id}/public", get(public))
 }
 
@@ -128,21 +131,6 @@ async fn import(mut v: Visit, Form(f): Form<Fields>) -> Result<Response, Leave> 
         &f,
         (Method::POST, "/ssh-keys/import", Some(body)),
         to,
-    )
-    .await
-}
-
-async fn delete(
-    mut v: Visit,
-    Path(id): Path<String>,
-    Form(f): Form<Fields>,
-) -> Result<Response, Leave> {
-    let uri = format!("/ssh-keys/{}", segment(&id));
-    change(
-        &mut v,
-        &f,
-        (Method::DELETE, &uri, None),
-        ("/ui/admin/keys", "deleted"),
     )
     .await
 }

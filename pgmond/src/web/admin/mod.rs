@@ -11,14 +11,17 @@ mod users;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Router;
+use axum::extract::Path;
 use axum::http::Method;
 use axum::response::Response;
+use axum::routing::{MethodRouter, post};
+use axum::{Form, Router};
 
 use pgmon_common::users::Role;
 
 use super::Console;
 use super::layout::Who;
+use super::server::segment;
 use super::session::{Leave, Visit, see_other};
 
 pub fn routes() -> Router<Arc<Console>> {
@@ -66,6 +69,16 @@ pub async fn change(
         });
     }
     Ok(see_other(&format!("{then}?done={done}")))
+}
+
+/// `POST <list>/{id}/delete`: `DELETE <api>/{id}`, then back to `list`.
+pub fn deletes(api: &'static str, list: &'static str) -> MethodRouter<Arc<Console>> {
+    post(
+        move |mut v: Visit, Path(id): Path<String>, Form(f): Form<Fields>| async move {
+            let uri = format!("{api}/{}", segment(&id));
+            change(&mut v, &f, (Method::DELETE, &uri, None), (list, "deleted")).await
+        },
+    )
 }
 
 /// The visitor, if their role is at least `least`: a page whose every control needs it is

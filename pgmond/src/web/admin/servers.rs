@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
 use maud::{Markup, html};
 use pgmon_common::api::{ServerStatus, SshKeyResponse};
@@ -23,7 +23,10 @@ pub fn routes() -> Router<Arc<Console>> {
         .route("/ui/admin/servers", get(list))
         .route("/ui/admin/servers/new", get(new).post(create))
         .route("/ui/admin/servers/{name}/edit", get(edit).post(update))
-        .route("/ui/admin/servers/{name}/delete", post(delete))
+        .route(
+            "/ui/admin/servers/{name}/delete",
+            super::deletes("/servers", "/ui/admin/servers"),
+        )
 }
 
 const DONE: &[(&str, &str)] = &[
@@ -295,21 +298,6 @@ async fn update(
         &f,
         (Method::PUT, &uri, Some(body(&f))),
         ("/ui/admin/servers", "updated"),
-    )
-    .await
-}
-
-async fn delete(
-    mut v: Visit,
-    Path(name): Path<String>,
-    Form(f): Form<Fields>,
-) -> Result<Response, Leave> {
-    let uri = format!("/servers/{}", segment(&name));
-    change(
-        &mut v,
-        &f,
-        (Method::DELETE, &uri, None),
-        ("/ui/admin/servers", "deleted"),
     )
     .await
 }

@@ -22,7 +22,10 @@ pub fn routes() -> Router<Arc<Console>> {
     Router::new()
         .route("/ui/admin/users", axum::routing::get(list).post(create))
         .route("/ui/admin/users/{login}", post(update))
-        .route("/ui/admin/users/{login}/delete", post(delete))
+        .route(
+            "/ui/admin/users/{login}/delete",
+            super::deletes("/users", "/ui/admin/users"),
+        )
 }
 
 const DONE: &[(&str, &str)] = &[
@@ -114,21 +117,6 @@ async fn update(
         &f,
         (Method::PUT, &uri, Some(body)),
         ("/ui/admin/users", "updated"),
-    )
-    .await
-}
-
-async fn delete(
-    mut v: Visit,
-    Path(login): Path<String>,
-    Form(f): Form<Fields>,
-) -> Result<Response, Leave> {
-    let uri = format!("/users/{}", segment(&login));
-    change(
-        &mut v,
-        &f,
-        (Method::DELETE, &uri, None),
-        ("/ui/admin/users", "deleted"),
     )
     .await
 }
