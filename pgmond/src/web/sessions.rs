@@ -86,7 +86,9 @@ fn node(n: &BlockingNode, by_pid: &HashMap<i32, &Backend>, server: &str, may_act
 pub struct Done {
     #[serde(default)]
     done: String,
-    pid: Option<i32>,
+    /// Text, read as a number below: a query string edited by hand is ignored, not refused.
+    #[serde(default)]
+    pid: String,
 }
 
 async fn list(
@@ -102,7 +104,7 @@ async fn list(
     let by_pid: HashMap<i32, &Backend> = a.sessions.iter().map(|b| (b.pid, b)).collect();
     let body = html! {
         (heading(&status, Tab::Sessions))
-        @if let (Some((_, past)), Some(pid)) = (verb(&done.done), done.pid) {
+        @if let (Some((_, past)), Ok(pid)) = (verb(&done.done), done.pid.parse::<i32>()) {
             (notice(true, &format!("Session {pid}: {past}.")))
         }
         (super::layout::live_controls(EVERY))
