@@ -185,15 +185,16 @@ pub fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| v.to_string())
 }
 
-/// Text cut to `max` characters, with the whole on demand.
-pub fn long_text(text: Option<&str>, max: usize) -> Markup {
+/// Text cut to `max` characters, with the whole on demand; `key` names the disclosure so a
+/// live refresh can keep it open.
+pub fn long_text(text: Option<&str>, max: usize, key: Option<String>) -> Markup {
     let text = text.unwrap_or("");
     if text.chars().count() <= max {
         return html! { code.query { (text) } };
     }
     let cut: String = text.chars().take(max).collect();
     html! {
-        details.query {
+        details.query data-key=[key] {
             summary { code { (cut) "…" } }
             pre { code { (text) } }
         }

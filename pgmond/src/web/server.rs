@@ -454,7 +454,7 @@ async fn statements(
         @else { div.scroll { table {
             thead { tr { th { "Query" } th { "User / database" } th.num { "Calls" } th.num { "Total ms" } th.num { "Mean ms" } th.num { "Rows" } } }
             tbody { @for st in &s.statements { tr {
-                td { (long_text(st.query.as_deref(), 160)) }
+                td { (long_text(st.query.as_deref(), 160, None)) }
                 td { (opt(st.usename.as_deref())) " / " (opt(st.datname.as_deref())) }
                 td.num { (st.calls) } td.num { (format!("{:.1}", st.total_time_ms)) }
                 td.num { (st.mean_time_ms.map_or_else(|| "—".to_owned(), |m| format!("{m:.2}"))) }

@@ -74,7 +74,7 @@ fn node(n: &BlockingNode, by_pid: &HashMap<i32, &Backend>, server: &str, may_act
                 }
                 @if may_act { span { (actions(server, n.pid)) } }
             }
-            @if let Some(b) = b { (long_text(b.query.as_deref(), 120)) }
+            @if let Some(b) = b { (long_text(b.query.as_deref(), 120, None)) }
             @if !n.blocks.is_empty() {
                 ul { @for child in &n.blocks { (node(child, by_pid, server, may_act)) } }
             }
@@ -130,7 +130,7 @@ async fn list(
                     td data-label="Wait" { (wait(b)) }
                     td.num data-label="Query for" { (seconds(b.query_seconds)) }
                     td.num.optional data-label="Transaction for" { (seconds(b.xact_seconds)) }
-                    td data-label="Query" { (query_cell(b)) }
+                    td data-label="Query" { (long_text(b.query.as_deref(), 120, Some(b.pid.to_string()))) }
                     @if may_act { td data-label="Action" { @if actionable(b, &who) { (actions(&name, b.pid)) } } }
                 } } }
             } } }
@@ -143,21 +143,6 @@ async fn list(
 /// an admin (who may force).
 fn actionable(b: &Backend, who: &Who) -> bool {
     who.role >= Role::Admin || b.backend_type.as_deref() == Some("client backend")
-}
-
-/// A session's query, cut, with the whole of it on demand (kept open across refreshes).
-fn query_cell(b: &Backend) -> Markup {
-    let text = b.query.as_deref().unwrap_or("");
-    if text.chars().count() <= 120 {
-        return long_text(Some(text), 120);
-    }
-    let cut: String = text.chars().take(120).collect();
-    html! {
-        details.query data-key=(b.pid) {
-            summary { code { (cut) "…" } }
-            pre { code { (text) } }
-        }
-    }
 }
 
 async fn confirm(
