@@ -59,10 +59,7 @@ async fn list(mut v: Visit, Query(q): Query<Fields>) -> Result<Markup, Leave> {
                     td { (time(Some(&k.created_at))) }
                     td {
                         @if admin { a href=(format!("{base}/public")) download { "Public key" } " " }
-                        form.inline method="post" action=(format!("{base}/delete")) {
-                            (csrf_field(&who.csrf))
-                            button.danger type="submit" aria-label=(format!("Delete key {}", k.name)) { "Delete" }
-                        }
+                        (super::delete_button(&format!("{base}/delete"), &who.csrf, &format!("Delete key {}", k.name)))
                     }
                 }
             } }

@@ -81,6 +81,16 @@ pub fn deletes(api: &'static str, list: &'static str) -> MethodRouter<Arc<Consol
     )
 }
 
+/// The button that posts to a list's delete route (`deletes`), named for screen readers.
+pub fn delete_button(action: &str, csrf: &str, label: &str) -> maud::Markup {
+    maud::html! {
+        form.inline method="post" action=(action) {
+            (super::layout::csrf_field(csrf))
+            button.danger type="submit" aria-label=(label) { "Delete" }
+        }
+    }
+}
+
 /// The visitor, if their role is at least `least`: a page whose every control needs it is
 /// refused as the API refuses (403) rather than shown bare.
 pub async fn at_least(v: &mut Visit, least: Role) -> Result<Who, Leave> {

@@ -61,10 +61,7 @@ async fn list(mut v: Visit, Query(q): Query<Fields>) -> Result<Markup, Leave> {
                     td {
                         a href=(format!("{base}/edit")) aria-label=(format!("Edit {}", s.name)) { "Edit" }
                         " "
-                        form.inline method="post" action=(format!("{base}/delete")) {
-                            (csrf_field(&who.csrf))
-                            button.danger type="submit" aria-label=(format!("Delete {}", s.name)) { "Delete" }
-                        }
+                        (super::delete_button(&format!("{base}/delete"), &who.csrf, &format!("Delete {}", s.name)))
                     }
                 }
             } }

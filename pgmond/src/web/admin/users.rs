@@ -65,10 +65,7 @@ async fn list(mut v: Visit, Query(q): Query<Fields>) -> Result<Markup, Leave> {
                     }
                     td {
                         @if u.login != who.login {
-                            form.inline method="post" action=(format!("{path}/delete")) {
-                                (csrf_field(&who.csrf))
-                                button.danger type="submit" aria-label=(format!("Delete {}", u.login)) { "Delete" }
-                            }
+                            (super::delete_button(&format!("{path}/delete"), &who.csrf, &format!("Delete {}", u.login)))
                         }
                     }
                 }
