@@ -43,7 +43,9 @@ async fn post(api: &Api, path: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn lock_chain_tree_cancel_terminate() {
-    let pg = TestCluster::shared();
+    // Its own cluster: the test asserts on every session of the server, and the other tests'
+    // daemons open sessions named `pgmon` on the shared one that are not this daemon's.
+    let pg = TestCluster::start();
     pg.create_database("chain").await;
     let setup = pg.client("chain").await;
     setup
