@@ -503,12 +503,7 @@ async fn run_checks(
     v.check(&f.csrf)?;
     let path = format!("/server/{}/checks", segment(&name));
     let a = v.call(Method::POST, &path, None).await?;
-    if !a.ok() {
-        return Err(Leave::Failed {
-            status: a.status,
-            detail: a.detail(),
-        });
-    }
+    a.success()?;
     Ok(see_other(&format!("/ui{path}")))
 }
 

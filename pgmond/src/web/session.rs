@@ -172,6 +172,17 @@ impl Answer {
         }
     }
 
+    /// The answer if it is a success, else the page that shows the API's refusal.
+    pub fn success(self) -> Result<Answer, Leave> {
+        if self.ok() {
+            return Ok(self);
+        }
+        Err(Leave::Failed {
+            status: self.status,
+            detail: self.detail(),
+        })
+    }
+
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Leave> {
         serde_json::from_slice(&self.body).map_err(|e| Leave::Failed {
             status: StatusCode::BAD_GATEWAY,
@@ -191,13 +202,6 @@ impl Leave {
         Leave::Failed {
             status: StatusCode::FORBIDDEN,
             detail: detail.to_owned(),
-        }
-    }
-
-    fn from_answer(a: &Answer) -> Leave {
-        Leave::Failed {
-            status: a.status,
-            detail: a.detail(),
         }
     }
 }
@@ -434,11 +438,7 @@ impl Visit {
 
     /// A GET whose answer must be a success.
     pub async fn get<T: DeserializeOwned>(&mut self, uri: &str) -> Result<T, Leave> {
-        let a = self.call(Method::GET, uri, None).await?;
-        if !a.ok() {
-            return Err(Leave::from_answer(&a));
-        }
-        a.json()
+        self.call(Method::GET, uri, None).await?.success()?.json()
     }
 
     /// A change with a JSON body; the answer whatever its status (the page shows a refusal).

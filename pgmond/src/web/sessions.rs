@@ -219,12 +219,7 @@ async fn act(
     let force = if f.force == "true" { "?force=true" } else { "" };
     let path = format!("/server/{}/backends/{pid}/{action}{force}", segment(&name));
     let a = v.call(Method::POST, &path, None).await?;
-    if !a.ok() {
-        return Err(Leave::Failed {
-            status: a.status,
-            detail: a.detail(),
-        });
-    }
+    a.success()?;
     Ok(see_other(&format!(
         "/ui/server/{}/sessions?done={action}&pid={pid}",
         segment(&name)

@@ -62,12 +62,7 @@ pub async fn change(
         Some(b) => v.send(method, uri, &b).await?,
         None => v.call(method, uri, None).await?,
     };
-    if !a.ok() {
-        return Err(Leave::Failed {
-            status: a.status,
-            detail: a.detail(),
-        });
-    }
+    a.success()?;
     Ok(see_other(&format!("{then}?done={done}")))
 }
 
