@@ -2,6 +2,7 @@
 //! on listeners its caller has bound (the end-to-end tests bind port 0 and serve in their own
 //! process); [`history`] is the store its benchmarks drive directly.
 
+mod alerts;
 mod api;
 mod audit;
 mod auth;
@@ -182,6 +183,7 @@ impl Daemon {
             "pgmond started"
         );
         let collector = tokio::spawn(state.collector.clone().run(shutdown.clone()));
+        let alerts = tokio::spawn(state.alerts.clone().run(shutdown.clone()));
         tokio::spawn(state.fleet.clone().run(shutdown.clone()));
         tokio::spawn(
             state
@@ -218,6 +220,7 @@ impl Daemon {
         )
         .await?;
         collector.await?;
+        alerts.await?;
         state.monitor.close();
         tracing::info!("pgmond stopped");
         Ok(())

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use pgmon_common::ConfigDir;
 use pgmon_common::api::PoolStatus;
 
+use crate::alerts::Alerts;
 use crate::api::ApiError;
 use crate::audit::AuditLog;
 use crate::auth::jwt::TokenKeys;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub max_servers: usize,
     pub throttle: Arc<LoginThrottle>,
     pub collector: Arc<Collector>,
+    pub alerts: Arc<Alerts>,
     pub fleet: Arc<Fleet>,
     pub metrics: Arc<Metrics>,
     /// `metrics_token` of pgmond.toml: a bearer token good for `/metrics` only.
@@ -53,11 +55,17 @@ impl AppState {
         let tls_files = Arc::new(tls_files);
         let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls, Arc::clone(&tls_files)));
         let (store, schedule, settings) = history;
+        let alerts = Arc::new(Alerts::new(
+            store.clone(),
+            Arc::clone(&dir),
+            Arc::clone(&fleet),
+            Arc::clone(&monitor),
+        ));
         let collector = Arc::new(Collector::new(
             Arc::clone(&dir),
             Arc::clone(&fleet),
             Arc::clone(&monitor),
-            store,
+            (store, Arc::clone(&alerts)),
             schedule,
             settings,
         ));
@@ -66,7 +74,9 @@ impl AppState {
                 Arc::clone(&fleet),
                 Arc::clone(&collector),
                 Arc::clone(&monitor),
+                &alerts.metrics,
             )),
+            alerts,
             metrics_token: None,
             sessions: Arc::new(sessions),
             audit: Arc::new(audit),

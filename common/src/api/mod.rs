@@ -2,6 +2,7 @@
 //! password, hash, token secret or private key.
 
 pub mod activity;
+pub mod alerts;
 pub mod analysis;
 pub mod audit;
 pub mod checks;

@@ -111,6 +111,15 @@ settings! {
     /// Checks: a table of at least this many rows read mostly by sequential scans may need an
     /// index (1 to 1000000000)
     missing_index_rows: 1..=1_000_000_000 = 10_000, "ROWS";
+    /// Alerts: a server is down after this many failed samples in a row (1 to 100)
+    down_samples: 1..=100 = 2, "SAMPLES";
+    /// Alerts: client sessions past this share of max_connections (1 to 100)
+    connections_percent: 1..=100 = 90, "PERCENT";
+    /// Alerts: the data directory's file system with less than this share free (1 to 99)
+    disk_free_percent: 1..=99 = 10, "PERCENT";
+    /// Alerts: days an alert's history (and its notifications) is kept after it resolved (1 to
+    /// 3650)
+    alert_retention_days: 1..=3_650 = 90, "DAYS";
 }
 
 impl SettingsUpdate {

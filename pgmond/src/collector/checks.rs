@@ -104,6 +104,11 @@ impl Collector {
         lock(&self.checks.latest).clone()
     }
 
+    /// `server`'s findings in memory, for the alert rules.
+    pub fn checks_in_memory_of(&self, server: &str) -> Option<Arc<ServerChecks>> {
+        lock(&self.checks.latest).get(server).cloned()
+    }
+
     /// Fills memory with every server's findings from the store (at start).
     pub(super) async fn load_checks(&self) {
         match self.store.all_checks(false).await {

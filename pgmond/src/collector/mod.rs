@@ -86,6 +86,7 @@ pub struct Collector {
     reconciled: Mutex<Option<Arc<Vec<Server>>>>,
     monitor: Arc<Monitor>,
     store: HistoryStore,
+    alerts: Arc<crate::alerts::Alerts>,
     schedule: Schedule,
     settings: std::sync::RwLock<Settings>,
     /// What `settings.json` holds; locked while it is written, so changes do not interleave.
@@ -110,6 +111,11 @@ pub struct LatestSample {
     pub at: i64,
     pub duration_ms: u64,
     pub outcome: Result<Live, String>,
+    /// It failed because the server could not be talked to at all (see
+    /// `MonitorError::is_unreachable`).
+    pub unreachable: bool,
+    /// Failed samples in a row, this one included.
+    pub failures_in_row: u64,
     pub samples: u64,
     pub failures: u64,
 }
@@ -124,6 +130,8 @@ pub struct Live {
     pub totals: HashMap<i64, sample::Counters>,
     /// Standbys' lag and slots' retained WAL, as the sample found them.
     pub replication: pgmon_common::api::replication::ServerReplication,
+    /// The longest transaction, idle-in-transaction session, query and lock wait.
+    pub ages: sample::SessionAges,
 }
 
 fn clamp(bytes: u64) -> i64 {
@@ -144,7 +152,7 @@ impl Collector {
         dir: Arc<ConfigDir>,
         fleet: Arc<Fleet>,
         monitor: Arc<Monitor>,
-        store: HistoryStore,
+        (store, alerts): (HistoryStore, Arc<crate::alerts::Alerts>),
         schedule: Schedule,
         changes: SettingsUpdate,
     ) -> Collector {
@@ -154,6 +162,7 @@ impl Collector {
             reconciled: Mutex::new(None),
             monitor,
             store,
+            alerts,
             permits: Semaphore::new(schedule.concurrency.max(1)),
             settings: std::sync::RwLock::new(changes.applied_to(schedule.defaults)),
             changes: tokio::sync::Mutex::new(changes),
@@ -288,6 +297,7 @@ impl Collector {
                 lock(&self.imports).remove(&old.name);
                 lock(&self.latest).remove(&old.name);
                 self.checks.forget(&old.name);
+                self.alerts.forget_server(&old.name);
             }
         }
         let mut tasks = lock(&self.tasks);
@@ -401,16 +411,18 @@ impl Collector {
                 .await
                 {
                     Ok(Ok(observed)) => Ok(observed),
-                    Ok(Err(e)) => Err(e.status()),
-                    Err(_) => Err(MonitorError::Timeout.status()),
+                    Ok(Err(e)) => Err((e.status(), e.is_unreachable())),
+                    Err(_) => Err((MonitorError::Timeout.status(), true)),
                 }
             };
             if outcome.is_ok() && with_sizes {
                 sized_at = Some(started);
             }
-            if let Err(e) = &outcome {
+            if let Err((e, _)) = &outcome {
                 tracing::debug!(server = %server.name, error = %e, "sample failed");
             }
+            let unreachable = matches!(outcome, Err((_, true)));
+            let outcome = outcome.map_err(|(e, _)| e);
             let duration_ms = started.elapsed().as_millis() as u64;
             let sample = ServerSample {
                 server: server.name.clone(),
@@ -421,7 +433,15 @@ impl Collector {
                     .map(|l| l.observed.clone())
                     .map_err(Clone::clone),
             };
-            self.keep_latest(&server.name, at, duration_ms, outcome);
+            let latest = self.keep_latest(&server.name, at, duration_ms, outcome, unreachable);
+            self.alerts.observe(
+                &server.name,
+                crate::alerts::Observation {
+                    sample: latest,
+                    checks: self.checks_in_memory_of(&server.name),
+                    settings: self.settings(),
+                },
+            );
             if let Err(e) = self.store.record(sample).await {
                 tracing::warn!(server = %server.name, error = %e, "storing a sample failed");
             }
@@ -501,25 +521,34 @@ impl Collector {
             started_at: read.started_at,
             totals,
             replication: read.replication,
+            ages: read.ages,
         })
     }
 
-    fn keep_latest(&self, server: &str, at: i64, duration_ms: u64, outcome: Result<Live, String>) {
+    fn keep_latest(
+        &self,
+        server: &str,
+        at: i64,
+        duration_ms: u64,
+        outcome: Result<Live, String>,
+        unreachable: bool,
+    ) -> Arc<LatestSample> {
         let mut latest = lock(&self.latest);
-        let (samples, failures) = latest
+        let (samples, failures, in_row) = latest
             .get(server)
-            .map_or((0, 0), |l| (l.samples, l.failures));
+            .map_or((0, 0, 0), |l| (l.samples, l.failures, l.failures_in_row));
         let failed = u64::from(outcome.is_err());
-        latest.insert(
-            server.to_owned(),
-            Arc::new(LatestSample {
-                at,
-                duration_ms,
-                outcome,
-                samples: samples + 1,
-                failures: failures + failed,
-            }),
-        );
+        let sample = Arc::new(LatestSample {
+            at,
+            duration_ms,
+            outcome,
+            unreachable,
+            failures_in_row: if failed == 1 { in_row + 1 } else { 0 },
+            samples: samples + 1,
+            failures: failures + failed,
+        });
+        latest.insert(server.to_owned(), Arc::clone(&sample));
+        sample
     }
 
     /// The newest sample of every server sampled since pgmond started.

@@ -33,7 +33,8 @@ const DATABASES: &str = "
     WHERE NOT d.datistemplate
     ORDER BY d.datname";
 
-/// Client sessions by state (pgmon's own left out), the connection limit, the freeze age at
+/// Client sessions by state (pgmon's own left out), the oldest transaction, idle-in-transaction
+/// session, running query and lock wait (for the alerts), the connection limit, the freeze age at
 /// which autovacuum forces a vacuum (for the wraparound analysis), the data directory (for
 /// disk usage over SSH; readable with `pg_read_all_settings` only), version and start time.
 const SERVER: &str = "
@@ -48,15 +49,33 @@ const SERVER: &str = "
                 THEN current_setting('data_directory') END,
            current_setting('autovacuum_freeze_max_age')::int8,
            current_setting('server_version'),
-           extract(epoch FROM pg_postmaster_start_time())::float8
+           extract(epoch FROM pg_postmaster_start_time())::float8,
+           max(extract(epoch FROM now() - xact_start))::float8,
+           max(extract(epoch FROM now() - state_change))
+               FILTER (WHERE state LIKE 'idle in transaction%')::float8,
+           max(extract(epoch FROM now() - query_start)) FILTER (WHERE state = 'active')::float8,
+           max(extract(epoch FROM now() - state_change))
+               FILTER (WHERE wait_event_type = 'Lock')::float8
     FROM pg_stat_activity
     WHERE backend_type = 'client backend' AND pid <> ALL($1::int4[])";
+
+/// The longest of each kind of wait among client sessions, in seconds (none: no such session).
+/// A lock wait is timed from the session's last change of state, as PostgreSQL 12 and 13 have
+/// no `waitstart`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SessionAges {
+    pub transaction: Option<f64>,
+    pub idle_in_transaction: Option<f64>,
+    pub query: Option<f64>,
+    pub lock_wait: Option<f64>,
+}
 
 /// The cumulative counters of a database, to turn the next sample's into increases.
 pub type Counters = [i64; INCREASES.len()];
 
 pub struct Read {
     pub connections: Connections,
+    pub ages: SessionAges,
     pub max_connections: i64,
     pub freeze_max_age: i64,
     pub data_dir: Option<String>,
@@ -120,6 +139,12 @@ pub async fn read(
             idle: server.get(1),
             idle_in_transaction: server.get(2),
             other: server.get(3),
+        },
+        ages: SessionAges {
+            transaction: server.get(9),
+            idle_in_transaction: server.get(10),
+            query: server.get(11),
+            lock_wait: server.get(12),
         },
         max_connections: server.get(4),
         data_dir: server.get(5),

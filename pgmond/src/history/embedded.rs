@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     (include_str!("schema_2.sql"), None),
     (include_str!("schema_3.sql"), Some(pack_samples)),
     (include_str!("schema_4.sql"), None),
+    (include_str!("schema_5.sql"), None),
 ];
 const MICROS: i64 = 1_000_000;
 const HOUR: i64 = 3_600;

@@ -2,6 +2,7 @@
 //! endpoints answer from. One interface, `HistoryStore`; the embedded SQLite store is the one
 //! there is today, and a PostgreSQL store for several replicas (B7) would be another variant.
 
+pub mod alerts;
 pub mod analysis;
 pub mod answers;
 mod block;
@@ -22,7 +23,8 @@ use pgmon_common::api::settings::Settings;
 use analysis::FactWindows;
 
 use answers::{Figures, MIB};
-use embedded::{Embedded, StoredWindow};
+pub use embedded::Embedded;
+use embedded::StoredWindow;
 pub use embedded::{ServerRow, StoredCounts};
 use window::{HistoryWindow, iso_micros};
 
@@ -139,7 +141,8 @@ impl HistoryStore {
         })
     }
 
-    async fn run<T: Send + 'static>(
+    /// Runs `work` on the store on the blocking pool, taking a turn.
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Embedded) -> Result<T, HistoryError> + Send + 'static,
     ) -> Result<T, HistoryError> {

@@ -74,8 +74,14 @@ fn method_label(m: &axum::http::Method) -> &'static str {
 }
 
 impl Metrics {
-    pub fn new(fleet: Arc<Fleet>, collector: Arc<Collector>, monitor: Arc<Monitor>) -> Metrics {
+    pub fn new(
+        fleet: Arc<Fleet>,
+        collector: Arc<Collector>,
+        monitor: Arc<Monitor>,
+        alerts: &crate::alerts::AlertMetrics,
+    ) -> Metrics {
         let mut registry = Registry::default();
+        alerts.register(&mut registry);
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "pgmon_http_requests",

@@ -69,6 +69,23 @@ impl MonitorError {
         }
     }
 
+    /// Whether the server could not be talked to at all (refused, unreachable, timed out,
+    /// starting up or shutting down), as opposed to answering with an error.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            MonitorError::Timeout | MonitorError::Pool(_) => true,
+            MonitorError::Postgres(e) => {
+                io_kind(e).is_some()
+                    || e.is_closed()
+                    || e.as_db_error().is_some_and(|db| {
+                        let code = db.code().code();
+                        code.starts_with("57P") || code.starts_with("08")
+                    })
+            }
+            MonitorError::Store(_) => false,
+        }
+    }
+
     /// Whether the connection itself broke (worth one retry on a fresh connection).
     pub fn is_broken_connection(&self) -> bool {
         matches!(self, MonitorError::Postgres(e)

@@ -1,0 +1,594 @@
+//! Alerts (SPEC B9): rules on each sample the collector takes, alert states kept in the store,
+//! notifications through an outbox to webhooks, e-mail and Alertmanager, silences, and the
+//! evidence seen when an alert fired.
+//!
+//! The collector hands each new sample to [`Alerts::observe`], which only notes it and wakes
+//! the evaluator: a sample is never held up by an alert, a store write or a channel. The
+//! evaluator judges what came in, moves states, and writes the changes with the notifications
+//! they owe in one store transaction; the outbox worker then delivers them, each channel on
+//! its own, retrying with backoff until delivered. An alert that fires keeps its evidence.
+
+pub mod channels;
+pub mod engine;
+mod evidence;
+mod outbox;
+pub mod payload;
+pub mod rules;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pgmon_common::ConfigDir;
+use pgmon_common::api::alerts::{
+    AlertHistory, AlertList, ChannelList, ChannelSpec, HistoryQuery, RuleList, RuleUpdate,
+    SilenceList, SilenceNew, TestOutcome,
+};
+use pgmon_common::api::checks::ServerChecks;
+use pgmon_common::api::settings::Settings;
+use pgmon_common::store::JsonStore;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::ApiError;
+use crate::collector::LatestSample;
+use crate::fleet::Fleet;
+use crate::history::HistoryStore;
+use crate::history::alerts::{AlertWrite, HistoryFilter};
+use crate::monitor::Monitor;
+use channels::{CHANNELS_FILE, StoredChannel};
+use engine::{ActiveSilence, Engine};
+use rules::{RuleConfig, RuleConfigs};
+
+pub const RULES_FILE: &str = "alert_rules.json";
+/// Retention and ended silences are looked at this often.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+const MAX_COMMENT: usize = 1_000;
+
+/// One rule's changes as `alert_rules.json` keeps them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamedRule {
+    pub rule: String,
+    #[serde(flatten)]
+    pub config: RuleConfig,
+}
+
+/// What the collector saw of a server, waiting to be judged.
+pub struct Observation {
+    pub sample: Arc<LatestSample>,
+    pub checks: Option<Arc<ServerChecks>>,
+    pub settings: Settings,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+    severity: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OutcomeLabels {
+    channel: String,
+    outcome: &'static str,
+}
+
+/// The alerts' series of `/metrics`.
+#[derive(Default, Clone)]
+pub struct AlertMetrics {
+    alerts: Family<StateLabels, Gauge>,
+    notifications: Family<OutcomeLabels, Counter>,
+}
+
+impl AlertMetrics {
+    pub fn register(&self, registry: &mut prometheus_client::registry::Registry) {
+        registry.register(
+            "pgmon_alerts",
+            "Alerts pending or firing now, by state and severity",
+            self.alerts.clone(),
+        );
+        registry.register(
+            "pgmon_alert_notifications",
+            "Notification deliveries by channel and outcome (delivered, failed: retried)",
+            self.notifications.clone(),
+        );
+    }
+
+    fn delivery(&self, channel: &str, delivered: bool) {
+        self.notifications
+            .get_or_create(&OutcomeLabels {
+                channel: channel.to_owned(),
+                outcome: if delivered { "delivered" } else { "failed" },
+            })
+            .inc();
+    }
+}
+
+pub struct Alerts {
+    store: HistoryStore,
+    dir: Arc<ConfigDir>,
+    fleet: Arc<Fleet>,
+    monitor: Arc<Monitor>,
+    channels: Arc<JsonStore<StoredChannel>>,
+    rules: Arc<JsonStore<NamedRule>>,
+    /// The settings of the newest observation (for retention).
+    settings: Mutex<Settings>,
+    engine: Mutex<Engine>,
+    silences: Mutex<Arc<Vec<ActiveSilence>>>,
+    /// Samples not yet judged, the newest per server.
+    waiting: Mutex<HashMap<String, Observation>>,
+    /// Servers removed from the fleet: their alerts resolve.
+    gone: Mutex<Vec<String>>,
+    wake: Notify,
+    outbox: Notify,
+    pub metrics: AlertMetrics,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn field_error(field: &str, why: impl Into<String>) -> ApiError {
+    ApiError::validation(vec![json!("body"), json!(field)], "value_error", why)
+}
+
+/// An RFC 3339 time of a filter or a body, in milliseconds.
+fn instant(field: &str, value: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| field_error(field, "must be an RFC 3339 time, such as 2026-12-04T18:00:00Z"))
+}
+
+impl Alerts {
+    pub fn new(
+        store: HistoryStore,
+        dir: Arc<ConfigDir>,
+        fleet: Arc<Fleet>,
+        monitor: Arc<Monitor>,
+    ) -> Alerts {
+        let root = dir.root().to_owned();
+        Alerts {
+            channels: Arc::new(JsonStore::new(
+                root.join(CHANNELS_FILE),
+                root.join("backups"),
+                "alert_channels",
+            )),
+            rules: Arc::new(JsonStore::new(
+                root.join(RULES_FILE),
+                root.join("backups"),
+                "alert_rules",
+            )),
+            settings: Mutex::new(Settings::DEFAULT),
+            store,
+            dir,
+            fleet,
+            monitor,
+            engine: Mutex::new(Engine::default()),
+            silences: Mutex::default(),
+            waiting: Mutex::default(),
+            gone: Mutex::default(),
+            wake: Notify::new(),
+            outbox: Notify::new(),
+            metrics: AlertMetrics::default(),
+        }
+    }
+
+    /// A new sample of `server`: judged by the evaluator soon, never here.
+    pub fn observe(&self, server: &str, o: Observation) {
+        *lock(&self.settings) = o.settings;
+        lock(&self.waiting).insert(server.to_owned(), o);
+        self.wake.notify_one();
+    }
+
+    /// `server` left the fleet (removed or renamed): its alerts resolve.
+    pub fn forget_server(&self, server: &str) {
+        lock(&self.waiting).remove(server);
+        lock(&self.gone).push(server.to_owned());
+        self.wake.notify_one();
+    }
+
+    fn rule_configs(&self) -> RuleConfigs {
+        match self.rules.load() {
+            Ok(list) => list.iter().map(|r| (r.rule.clone(), r.config.clone())).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading alert_rules.json failed; rules as default");
+                RuleConfigs::new()
+            }
+        }
+    }
+
+    fn channel_list(&self) -> Arc<Vec<StoredChannel>> {
+        self.channels.load().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading alert_channels.json failed");
+            Arc::default()
+        })
+    }
+
+    /// Loads the open alerts and the silences, then judges samples as they come and delivers
+    /// what is owed, until `shutdown`.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        match self.store.run(|s| s.open_alerts()).await {
+            Ok((open, max_id)) => *lock(&self.engine) = Engine::new(open, max_id),
+            Err(e) => tracing::error!(error = %e, "reading open alerts failed: starting with none"),
+        }
+        self.reload_silences().await;
+        self.update_gauges();
+        let deliver = tokio::spawn(outbox::run(Arc::clone(&self), shutdown.clone()));
+        let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.wake.notified() => self.judge_waiting().await,
+                _ = housekeeping.tick() => self.housekeeping().await,
+            }
+        }
+        let _ = deliver.await;
+    }
+
+    /// Judges every sample waiting, writes what changed and what is owed, then keeps the
+    /// evidence of what fired.
+    async fn judge_waiting(&self) {
+        let batch: Vec<(String, Observation)> = lock(&self.waiting).drain().collect();
+        let gone: Vec<String> = std::mem::take(&mut *lock(&self.gone));
+        if batch.is_empty() && gone.is_empty() {
+            return;
+        }
+        let now = now_ms();
+        let configs = self.rule_configs();
+        let channels = self.channel_list();
+        let silences = Arc::clone(&lock(&self.silences));
+        let mut w = AlertWrite::default();
+        let fired = {
+            let mut engine = lock(&self.engine);
+            for server in &gone {
+                let resolved = engine.forget_server(server, now, &mut w);
+                engine.notify(server, now, &resolved, &channels, &silences, &mut w);
+            }
+            cycle(&mut engine, &batch, &configs, &channels, &silences, now, &mut w)
+        };
+        if !w.is_empty() {
+            let write = std::mem::take(&mut w);
+            let owed = !write.notifications.is_empty();
+            match self.store.run(move |s| s.write_alerts(&write)).await {
+                Ok(()) if owed => self.outbox.notify_one(),
+                Ok(()) => {}
+                Err(e) => tracing::error!(error = %e, "writing alerts to the store failed"),
+            }
+        }
+        self.update_gauges();
+        let samples: HashMap<String, Arc<LatestSample>> = batch
+            .into_iter()
+            .map(|(name, o)| (name, o.sample))
+            .collect();
+        for alert in fired {
+            if let Some(sample) = samples.get(alert.server()) {
+                evidence::keep(self, alert, Arc::clone(sample));
+            }
+        }
+    }
+
+    fn update_gauges(&self) {
+        let engine = lock(&self.engine);
+        self.metrics.alerts.clear();
+        for a in engine.open.values() {
+            self.metrics
+                .alerts
+                .get_or_create(&StateLabels {
+                    state: a.state.as_str(),
+                    severity: a.severity.as_str(),
+                })
+                .inc();
+        }
+    }
+
+    async fn reload_silences(&self) {
+        match self.store.run(|s| s.silences()).await {
+            Ok(all) => {
+                let active = all
+                    .into_iter()
+                    .map(|(silence, until)| ActiveSilence { silence, until })
+                    .collect();
+                *lock(&self.silences) = Arc::new(active);
+            }
+            Err(e) => tracing::warn!(error = %e, "reading silences failed"),
+        }
+    }
+
+    async fn housekeeping(&self) {
+        let days = lock(&self.settings).alert_retention_days;
+        let cutoff = now_ms().saturating_sub((days as i64).saturating_mul(86_400_000));
+        match self.store.run(move |s| s.forget_alerts(cutoff)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(alerts = n, "forgot alerts past alert_retention_days"),
+            Err(e) => tracing::warn!(error = %e, "alert retention failed"),
+        }
+        self.reload_silences().await;
+    }
+
+    /// `GET /alerts`.
+    pub fn list(&self) -> AlertList {
+        let now = now_ms();
+        let silences = Arc::clone(&lock(&self.silences));
+        let engine = lock(&self.engine);
+        AlertList {
+            alerts: engine
+                .listed()
+                .into_iter()
+                .map(|a| a.view(engine::silenced(&silences, a, now)))
+                .collect(),
+        }
+    }
+
+    /// `GET /alerts/history`.
+    pub async fn history(&self, q: HistoryQuery) -> Result<AlertHistory, ApiError> {
+        let limit = q.limit.unwrap_or(100);
+        if !(1..=1000).contains(&limit) {
+            return Err(ApiError::validation(
+                vec![json!("query"), json!("limit")],
+                "value_error",
+                "must be from 1 to 1000",
+            ));
+        }
+        let f = HistoryFilter {
+            server: q.server,
+            rule: q.rule,
+            since: q.since.as_deref().map(|s| instant("since", s)).transpose()?,
+            until: q.until.as_deref().map(|s| instant("until", s)).transpose()?,
+            id: q.id,
+            limit,
+        };
+        let alerts = self.store.run(move |s| s.alert_history(&f)).await?;
+        Ok(AlertHistory { alerts })
+    }
+
+    pub fn channels(&self) -> ChannelList {
+        ChannelList {
+            channels: self.channel_list().iter().map(StoredChannel::view).collect(),
+        }
+    }
+
+    /// Adds (`replacing` none) or replaces a channel; an e-mail channel's server must answer.
+    pub async fn save_channel(
+        &self,
+        spec: ChannelSpec,
+        replacing: Option<&str>,
+    ) -> Result<pgmon_common::api::alerts::Channel, ApiError> {
+        let cipher = self.dir.cipher()?.clone();
+        let existing = self.channel_list();
+        let old = match replacing {
+            Some(name) => Some(
+                existing
+                    .iter()
+                    .find(|c| c.name == name)
+                    .ok_or_else(|| ApiError::NotFound(format!("Channel {name} not found")))?,
+            ),
+            None => None,
+        };
+        let stored = StoredChannel::from_spec(spec, old, &cipher)
+            .map_err(|e| field_error(e.field, e.why))?;
+        stored.probe(&cipher).await.map_err(|e| field_error(e.field, e.why))?;
+        let (saved, replacing) = (stored.clone(), replacing.map(str::to_owned));
+        let channels = Arc::clone(&self.channels);
+        tokio::task::spawn_blocking(move || {
+            channels.update(|list| {
+                let clash = list.iter().any(|c| {
+                    c.name == saved.name && Some(c.name.as_str()) != replacing.as_deref()
+                });
+                if clash {
+                    return Err(pgmon_common::Error::invalid(format!(
+                        "Channel {} already exists",
+                        saved.name
+                    )));
+                }
+                match &replacing {
+                    Some(name) => match list.iter_mut().find(|c| &c.name == name) {
+                        Some(slot) => *slot = saved,
+                        None => {
+                            return Err(pgmon_common::Error::NotFound(format!(
+                                "Channel {name} not found"
+                            )));
+                        }
+                    },
+                    None => list.push(saved),
+                }
+                Ok(())
+            })
+        })
+        .await??;
+        Ok(stored.view())
+    }
+
+    pub async fn delete_channel(&self, name: &str) -> Result<(), ApiError> {
+        let (channels, name) = (Arc::clone(&self.channels), name.to_owned());
+        tokio::task::spawn_blocking(move || {
+            channels.update(|list| {
+                let before = list.len();
+                list.retain(|c| c.name != name);
+                if list.len() == before {
+                    return Err(pgmon_common::Error::NotFound(format!("Channel {name} not found")));
+                }
+                Ok(())
+            })
+        })
+        .await??;
+        Ok(())
+    }
+
+    /// `POST /alerts/test`: a notification sent now, outside the outbox.
+    pub async fn test(&self, channel: &str) -> Result<TestOutcome, ApiError> {
+        let channels = self.channel_list();
+        let c = channels
+            .iter()
+            .find(|c| c.name == channel)
+            .ok_or_else(|| ApiError::NotFound(format!("Channel {channel} not found")))?;
+        let cipher = self.dir.cipher()?.clone();
+        let payload = payload::test_payload();
+        let outcome = c.send(&payload, &cipher).await;
+        self.metrics.delivery(&c.name, outcome.is_ok());
+        Ok(TestOutcome {
+            channel: c.name.clone(),
+            delivered: outcome.is_ok(),
+            error: outcome.err(),
+        })
+    }
+
+    pub async fn silences(&self) -> Result<SilenceList, ApiError> {
+        let now = now_ms();
+        let all = self.store.run(|s| s.silences()).await?;
+        Ok(SilenceList {
+            silences: all
+                .into_iter()
+                .filter(|(_, until)| *until > now - 86_400_000)
+                .map(|(mut s, until)| {
+                    s.expired = until <= now;
+                    s
+                })
+                .collect(),
+        })
+    }
+
+    pub async fn add_silence(
+        &self,
+        new: SilenceNew,
+        author: String,
+    ) -> Result<pgmon_common::api::alerts::Silence, ApiError> {
+        let now = now_ms();
+        let until = new
+            .until
+            .as_deref()
+            .ok_or_else(|| field_error("until", "required: a silence must end"))?;
+        let until = instant("until", until)?;
+        if until <= now {
+            return Err(field_error("until", "must be in the future"));
+        }
+        if until - now > 366 * 86_400_000 {
+            return Err(field_error("until", "at most a year ahead"));
+        }
+        if new.comment.chars().count() > MAX_COMMENT || new.comment.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(field_error("comment", format!("at most {MAX_COMMENT} characters, no control characters")));
+        }
+        let m = new.matchers;
+        for (field, v) in [("server", &m.server), ("rule", &m.rule), ("database", &m.database)] {
+            if v.as_deref().is_some_and(|v| v.is_empty() || v.len() > 128 || v.chars().any(char::is_control)) {
+                return Err(ApiError::validation(
+                    vec![json!("body"), json!("matchers"), json!(field)],
+                    "value_error",
+                    "1 to 128 characters, no control characters",
+                ));
+            }
+        }
+        if let Some(r) = m.rule.as_deref().filter(|r| rules::def(r).is_none()) {
+            return Err(ApiError::validation(
+                vec![json!("body"), json!("matchers"), json!("rule")],
+                "value_error",
+                format!("no rule {r:?}"),
+            ));
+        }
+        let (matchers, comment) = (m.clone(), new.comment.clone());
+        let id = {
+            let author = author.clone();
+            self.store
+                .run(move |s| s.add_silence(&matchers, now, until, &author, &comment))
+                .await?
+        };
+        self.reload_silences().await;
+        Ok(pgmon_common::api::alerts::Silence {
+            id,
+            matchers: m,
+            created_at: crate::history::alerts::time(now),
+            until: crate::history::alerts::time(until),
+            author,
+            comment: new.comment,
+            expired: false,
+        })
+    }
+
+    pub async fn expire_silence(&self, id: i64) -> Result<(), ApiError> {
+        let now = now_ms();
+        let ended = self.store.run(move |s| s.expire_silence(id, now)).await?;
+        if !ended {
+            return Err(ApiError::NotFound(format!("No running silence {id}")));
+        }
+        // What the silence held back goes out with each server's next sample.
+        self.reload_silences().await;
+        Ok(())
+    }
+
+    pub fn rules_view(&self, s: &Settings) -> RuleList {
+        let configs = self.rule_configs();
+        RuleList {
+            rules: rules::DEFS
+                .iter()
+                .map(|d| rules::view(d, configs.get(d.id), s))
+                .collect(),
+        }
+    }
+
+    pub async fn update_rule(
+        &self,
+        id: &str,
+        update: RuleUpdate,
+        s: &Settings,
+    ) -> Result<pgmon_common::api::alerts::Rule, ApiError> {
+        let d = rules::def(id).ok_or_else(|| ApiError::NotFound(format!("No rule {id}")))?;
+        rules::check_update(id, &update).map_err(|(loc, why)| {
+            ApiError::validation(loc.into_iter().map(serde_json::Value::from).collect(), "value_error", why)
+        })?;
+        let store = Arc::clone(&self.rules);
+        let rule = id.to_owned();
+        let config = tokio::task::spawn_blocking(move || {
+            store.update(|list| {
+                let at = match list.iter().position(|r| r.rule == rule) {
+                    Some(i) => i,
+                    None => {
+                        list.push(NamedRule {
+                            rule: rule.clone(),
+                            config: RuleConfig::default(),
+                        });
+                        list.len() - 1
+                    }
+                };
+                list[at].config.apply(update);
+                Ok(list[at].config.clone())
+            })
+        })
+        .await??;
+        Ok(rules::view(d, Some(&config), s))
+    }
+}
+
+/// One evaluation cycle: every observation judged, states moved, notifications planned, into
+/// `w`; the alerts that began firing are returned (for their evidence). What the benchmark
+/// times.
+pub fn cycle(
+    engine: &mut Engine,
+    batch: &[(String, Observation)],
+    configs: &RuleConfigs,
+    channels: &[StoredChannel],
+    silences: &[ActiveSilence],
+    now: i64,
+    w: &mut AlertWrite,
+) -> Vec<crate::history::alerts::StoredAlert> {
+    let mut fired = Vec::new();
+    for (server, o) in batch {
+        let subject = rules::Subject {
+            server,
+            sample: &o.sample,
+            checks: o.checks.as_deref(),
+        };
+        let (found, judged) = rules::evaluate(&subject, configs, &o.settings);
+        let (step, resolved) = engine.step(server, now, found, &judged, configs, w);
+        engine.notify(server, now, &resolved, channels, silences, w);
+        fired.extend(step.fired);
+    }
+    fired
+}
