@@ -15,6 +15,7 @@ pub mod measure;
 pub mod net;
 pub mod postgres;
 pub mod python;
+pub mod receivers;
 pub mod recorded;
 pub mod sshd;
 pub mod tarpit;

@@ -279,13 +279,13 @@ pub struct Subject<'a> {
     pub checks: Option<&'a ServerChecks>,
 }
 
-/// The rules in force for one server: each enabled rule with its threshold.
+/// The rules for one server: each with its threshold, and whether it is on.
 fn in_force<'a>(
     configs: &'a RuleConfigs,
     s: &'a Settings,
     server: &'a str,
-) -> impl Iterator<Item = (&'static Def, f64)> + 'a {
-    DEFS.iter().filter_map(move |d| {
+) -> impl Iterator<Item = (&'static Def, f64, bool)> + 'a {
+    DEFS.iter().map(move |d| {
         let c = configs.get(d.id);
         let o = c.and_then(|c| c.servers.get(server));
         let enabled = o
@@ -296,7 +296,7 @@ fn in_force<'a>(
             .and_then(|o| o.threshold)
             .or(c.and_then(|c| c.threshold))
             .unwrap_or((d.threshold)(s));
-        enabled.then_some((d, threshold))
+        (d, threshold, enabled)
     })
 }
 
@@ -318,7 +318,12 @@ pub fn evaluate(
     let mut out = Vec::new();
     let mut judged = Vec::new();
     let server = subject.server;
-    for (d, threshold) in in_force(configs, s, server) {
+    for (d, threshold, enabled) in in_force(configs, s, server) {
+        if !enabled {
+            // Switched off: what it had open resolves.
+            judged.push(d.id);
+            continue;
+        }
         let failed = subject.sample.outcome.as_ref().err();
         if failed.is_some() && !d.on_failure {
             continue;
@@ -334,10 +339,14 @@ pub fn evaluate(
         };
         match (d.id, &subject.sample.outcome) {
             ("server_down" | "collection_failing", Err(error)) => {
+                // Fewer failures in a row than the threshold decide nothing: an open alert
+                // stays (after a restart the count starts again), only a good sample resolves.
+                if (subject.sample.failures_in_row as f64) < threshold.max(1.0) {
+                    judged.pop();
+                    continue;
+                }
                 let down = subject.sample.unreachable;
-                if down == (d.id == "server_down")
-                    && subject.sample.failures_in_row as f64 >= threshold.max(1.0)
-                {
+                if down == (d.id == "server_down") {
                     let what = if down { "is down" } else { "cannot be sampled" };
                     found(
                         &[],

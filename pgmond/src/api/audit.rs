@@ -75,6 +75,13 @@ fn action(method: &Method, route: &str) -> Option<String> {
         ("POST", "/server/{name}/backends/{pid}/cancel") => "backend.cancel",
         ("POST", "/server/{name}/backends/{pid}/terminate") => "backend.terminate",
         ("POST", "/server/{name}/checks") => "checks.run",
+        ("POST", "/alerts/channels") => "alert_channel.create",
+        ("PUT", "/alerts/channels/{name}") => "alert_channel.update",
+        ("DELETE", "/alerts/channels/{name}") => "alert_channel.delete",
+        ("POST", "/alerts/silences") => "silence.create",
+        ("DELETE", "/alerts/silences/{id}") => "silence.expire",
+        ("POST", "/alerts/test") => "alert_channel.test",
+        ("PUT", "/alerts/rules/{rule}") => "alert_rule.update",
         (method, route) => return Some(format!("{method} {route}")),
     };
     Some(name.to_owned())
@@ -86,6 +93,8 @@ const CREATES: &[&str] = &[
     "server.create",
     "ssh_key.generate",
     "ssh_key.import",
+    "alert_channel.create",
+    "silence.create",
 ];
 
 /// The `login` or `name` of the object a create answered with, and the answer as it was.
@@ -99,9 +108,11 @@ async fn created_name(response: Response) -> (Option<String>, Response) {
     let name = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .and_then(|v| {
-            ["login", "name"]
-                .iter()
-                .find_map(|k| v[k].as_str().map(str::to_owned))
+            ["login", "name", "id"].iter().find_map(|k| {
+                v[k].as_str()
+                    .map(str::to_owned)
+                    .or_else(|| v[k].as_i64().map(|n| n.to_string()))
+            })
         });
     (
         name,

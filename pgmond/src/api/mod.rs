@@ -1,5 +1,6 @@
 //! The HTTP API: the route table, and the handlers grouped by resource.
 
+mod alerts;
 pub mod audit;
 mod backends;
 mod checks;
@@ -136,6 +137,15 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ssh_keys::get, ssh_keys::update, ssh_keys::delete))
         .routes(routes!(ssh_keys::servers))
         .routes(routes!(ssh_keys::download_public))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::history))
+        .routes(routes!(alerts::channels, alerts::add_channel))
+        .routes(routes!(alerts::replace_channel, alerts::delete_channel))
+        .routes(routes!(alerts::silences, alerts::add_silence))
+        .routes(routes!(alerts::expire_silence))
+        .routes(routes!(alerts::test))
+        .routes(routes!(alerts::rules))
+        .routes(routes!(alerts::update_rule))
         .split_for_parts()
 }
 

@@ -1,7 +1,8 @@
 //! The `pgmond` process itself: first start, signals and kills, descriptor limits, its logs,
 //! the admin socket's peer credentials, SSH through a real sshd, and `/metrics` scraped by a
-//! real Prometheus; and the test harness's own clusters.
+//! real Prometheus; alerts delivered to real receivers; and the test harness's own clusters.
 
+mod alerts;
 mod api_socket;
 mod cold_start;
 mod first_start;
