@@ -16,6 +16,9 @@ _pgmonctl() {
             ",$1")
                 cmd="pgmonctl"
                 ;;
+            pgmonctl,alerts)
+                cmd="pgmonctl__subcmd__alerts"
+                ;;
             pgmonctl,apply)
                 cmd="pgmonctl__subcmd__apply"
                 ;;
@@ -73,6 +76,69 @@ _pgmonctl() {
             pgmonctl,users)
                 cmd="pgmonctl__subcmd__users"
                 ;;
+            pgmonctl__subcmd__alerts,help)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help"
+                ;;
+            pgmonctl__subcmd__alerts,history)
+                cmd="pgmonctl__subcmd__alerts__subcmd__history"
+                ;;
+            pgmonctl__subcmd__alerts,list)
+                cmd="pgmonctl__subcmd__alerts__subcmd__list"
+                ;;
+            pgmonctl__subcmd__alerts,silence)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence"
+                ;;
+            pgmonctl__subcmd__alerts,test)
+                cmd="pgmonctl__subcmd__alerts__subcmd__test"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help,help)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__help"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help,history)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__history"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help,list)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__list"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help,silence)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help,test)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__test"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence,add)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence__subcmd__add"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence,expire)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence__subcmd__expire"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence,list)
+                cmd="pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence__subcmd__list"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence,add)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__add"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence,expire)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__expire"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence,help)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence,list)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__list"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help,add)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__add"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help,expire)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__expire"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help,help)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__help"
+                ;;
+            pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help,list)
+                cmd="pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__list"
+                ;;
             pgmonctl__subcmd__backend,cancel)
                 cmd="pgmonctl__subcmd__backend__subcmd__cancel"
                 ;;
@@ -102,6 +168,9 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__collector__subcmd__help,status)
                 cmd="pgmonctl__subcmd__collector__subcmd__help__subcmd__status"
+                ;;
+            pgmonctl__subcmd__help,alerts)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts"
                 ;;
             pgmonctl__subcmd__help,apply)
                 cmd="pgmonctl__subcmd__help__subcmd__apply"
@@ -159,6 +228,27 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__help,users)
                 cmd="pgmonctl__subcmd__help__subcmd__users"
+                ;;
+            pgmonctl__subcmd__help__subcmd__alerts,history)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts__subcmd__history"
+                ;;
+            pgmonctl__subcmd__help__subcmd__alerts,list)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts__subcmd__list"
+                ;;
+            pgmonctl__subcmd__help__subcmd__alerts,silence)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence"
+                ;;
+            pgmonctl__subcmd__help__subcmd__alerts,test)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts__subcmd__test"
+                ;;
+            pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence,add)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence__subcmd__add"
+                ;;
+            pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence,expire)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence__subcmd__expire"
+                ;;
+            pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence,list)
+                cmd="pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence__subcmd__list"
                 ;;
             pgmonctl__subcmd__help__subcmd__backend,cancel)
                 cmd="pgmonctl__subcmd__help__subcmd__backend__subcmd__cancel"
@@ -485,8 +575,520 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit checks backend top apply export health pools completions servers help"
+            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit checks backend alerts top apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts)
+            opts="-h --url --cacert --socket --config-dir --output --help list history silence test help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help)
+            opts="list history silence test help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence)
+            opts="add list expire"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__silence__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__history)
+            opts="-h --server --rule --since --limit --id --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__list)
+            opts="-h --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence)
+            opts="-h --url --cacert --socket --config-dir --output --help add list expire help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__add)
+            opts="-h --server --rule --database --until --for --comment --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --comment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__expire)
+            opts="-h --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help)
+            opts="add list expire help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__silence__subcmd__list)
+            opts="-h --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__alerts__subcmd__test)
+            opts="-h --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1043,8 +1645,120 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users ssh-keys stats settings collector metrics audit checks backend top apply export health pools completions servers help"
+            opts="login logout users ssh-keys stats settings collector metrics audit checks backend alerts top apply export health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts)
+            opts="list history silence test"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence)
+            opts="add list expire"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts__subcmd__silence__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__alerts__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2539,7 +3253,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__set)
-            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --idle-in-transaction-seconds --long-transaction-seconds --long-query-seconds --lock-wait-seconds --replication-lag-seconds --replication-lag-mib --slot-retained-mib --checks-interval --checks-statement-timeout --bloat-percent --bloat-min-mib --sequence-percent --vacuum-rows --vacuum-percent --missing-index-rows --url --cacert --socket --config-dir --output --help"
+            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --idle-in-transaction-seconds --long-transaction-seconds --long-query-seconds --lock-wait-seconds --replication-lag-seconds --replication-lag-mib --slot-retained-mib --checks-interval --checks-statement-timeout --bloat-percent --bloat-min-mib --sequence-percent --vacuum-rows --vacuum-percent --missing-index-rows --down-samples --connections-percent --disk-free-percent --alert-retention-days --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2638,6 +3352,22 @@ _pgmonctl() {
                     return 0
                     ;;
                 --missing-index-rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --down-samples)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connections-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --disk-free-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alert-retention-days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

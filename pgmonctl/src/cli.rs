@@ -59,6 +59,72 @@ pub struct BackendTarget {
     pub force: bool,
 }
 
+/// `pgmonctl alerts`.
+#[derive(Subcommand, Debug)]
+pub enum AlertsCommand {
+    /// Alerts pending or firing now, most severe first
+    List,
+    /// Alerts that fired, newest first, with their notifications (and, for one, its evidence)
+    History {
+        /// Only this server's
+        #[arg(long)]
+        server: Option<String>,
+        /// Only this rule's (server_down, lock_wait, replication_lag_bytes, ...)
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only alerts that began at or after this time (RFC 3339, or 1h, 7d...)
+        #[arg(long, value_parser = crate::when::parse)]
+        since: Option<String>,
+        /// At most this many
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        /// One alert, with the evidence kept when it fired
+        #[arg(long)]
+        id: Option<i64>,
+    },
+    /// Silences: hold notifications back for maintenance (operator)
+    #[command(subcommand)]
+    Silence(SilenceCommand),
+    /// Send a test notification through a channel now (admin)
+    Test {
+        /// The channel's name
+        channel: String,
+    },
+}
+
+/// `pgmonctl alerts silence`.
+#[derive(Subcommand, Debug)]
+pub enum SilenceCommand {
+    /// Silence the alerts matching every matcher given, until a time
+    Add {
+        /// Only alerts of this server (`*` matches any run of characters)
+        #[arg(long)]
+        server: Option<String>,
+        /// Only alerts of this rule
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only alerts about this database (`*` as for --server)
+        #[arg(long)]
+        database: Option<String>,
+        /// When it ends (RFC 3339)
+        #[arg(long, value_parser = crate::when::parse, required_unless_present = "duration", conflicts_with = "duration")]
+        until: Option<String>,
+        /// ...or how long it lasts from now (30m, 2h, 1d)
+        #[arg(long = "for", value_name = "SPAN", value_parser = crate::when::ahead)]
+        duration: Option<String>,
+        /// Why (shown with the silence)
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Silences running, and those ended in the last day
+    List,
+    /// End a silence now
+    Expire {
+        /// The silence's id (see `alerts silence list`)
+        id: i64,
+    },
+}
+
 /// `pgmonctl checks`.
 #[derive(Args, Debug)]
 pub struct ChecksArgs {
@@ -197,6 +263,9 @@ pub enum Command {
     /// Cancel a backend's query or terminate it (operator; needs the daemon)
     #[command(subcommand)]
     Backend(BackendCommand),
+    /// Alerts firing now, their history, silences and test notifications (needs the daemon)
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// A live view of the fleet and a server's sessions (needs the daemon). Keys: arrows or
     /// j/k select, Enter opens a server, s sorts (duration, cpu, user), / filters, i shows idle
     /// sessions, t the blocking tree, c cancels and K terminates the selected session after a

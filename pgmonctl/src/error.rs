@@ -52,3 +52,9 @@ impl From<std::io::Error> for CliError {
         CliError::Failed(e.to_string())
     }
 }
+
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> CliError {
+        CliError::Failed(format!("unexpected answer from the daemon: {e}"))
+    }
+}

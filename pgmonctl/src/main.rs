@@ -1,5 +1,6 @@
 //! `pgmonctl`: the admin CLI of pgmon.
 
+mod alerts;
 mod apply;
 mod audit;
 mod backend;
@@ -27,8 +28,8 @@ use pgmon_common::api::Message;
 use pgmon_common::client::ApiClient;
 
 use cli::{
-    BackendCommand, Cli, CollectorCommand, Command, KeysCommand, ServersCommand, SettingsCommand,
-    StatsCommand, UsersCommand,
+    AlertsCommand, BackendCommand, Cli, CollectorCommand, Command, KeysCommand, ServersCommand,
+    SettingsCommand, SilenceCommand, StatsCommand, UsersCommand,
 };
 use error::CliError;
 use output::Printer;
@@ -117,6 +118,7 @@ async fn dispatch(
         Command::Metrics { filter } => metrics::run(b, filter.as_deref(), out).await,
         Command::Audit(args) => audit::run(b, args, out).await,
         Command::Checks(args) => checks::run(b, args, out).await,
+        Command::Alerts(c) => alerts::run(b, c, out).await,
         Command::Backend(cmd) => stats::signal(b, cmd, out).await,
         Command::Top(_) if !remote => Err(CliError::Unreachable(
             "top needs the daemon: use --url or --socket (local mode only manages files)".into(),
@@ -270,6 +272,16 @@ fn describe(cmd: &Command) -> String {
         Command::Backend(BackendCommand::Terminate(t)) => {
             format!("backend terminate {} {}", t.name, t.pid)
         }
+        Command::Alerts(a) => match a {
+            AlertsCommand::List => "alerts list".into(),
+            AlertsCommand::History { .. } => "alerts history".into(),
+            AlertsCommand::Silence(SilenceCommand::Add { .. }) => "alerts silence add".into(),
+            AlertsCommand::Silence(SilenceCommand::List) => "alerts silence list".into(),
+            AlertsCommand::Silence(SilenceCommand::Expire { id }) => {
+                format!("alerts silence expire {id}")
+            }
+            AlertsCommand::Test { channel } => format!("alerts test {channel}"),
+        },
         Command::Top(_) => "top".into(),
         Command::Apply(a) => format!("apply -f {}", a.file.display()),
         Command::Export { .. } => "export".into(),

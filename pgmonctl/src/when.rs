@@ -58,6 +58,14 @@ pub fn parse(text: &str) -> Result<String, String> {
     parse_at(text, Utc::now())
 }
 
+/// For clap: a span ahead of now (`2h`, `30m`, `1d`) as an RFC 3339 instant.
+pub fn ahead(text: &str) -> Result<String, String> {
+    span(&text.trim().to_ascii_lowercase())
+        .and_then(|d| Utc::now().checked_add_signed(d))
+        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .ok_or_else(|| format!("{text:?} is not a span: give 30m, 2h, 1d or 1w"))
+}
+
 /// `90m`, `1h`, `7d`, `2w`, `30s`, or `N unit(s) ago`.
 fn span(text: &str) -> Option<Duration> {
     let text = text.strip_suffix(" ago").unwrap_or(text).trim();

@@ -86,7 +86,10 @@ impl WebhookSink {
                             .unwrap_or_default()
                             .to_vec();
                         let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-                        received.lock().unwrap().push(Received { headers, raw, body });
+                        received
+                            .lock()
+                            .unwrap()
+                            .push(Received { headers, raw, body });
                         "ok"
                     }
                 });
@@ -98,7 +101,10 @@ impl WebhookSink {
             // Dropping the runtime closes every connection, kept-alive ones too.
             drop(runtime);
         });
-        assert!(bind.recv().unwrap(), "the webhook receiver could not bind port {port}");
+        assert!(
+            bind.recv().unwrap(),
+            "the webhook receiver could not bind port {port}"
+        );
         self.running = Some((stop, thread));
     }
 
@@ -142,7 +148,8 @@ impl Drop for WebhookSink {
     }
 }
 
-const VENV_HINT: &str = "run the tests with `tests/run`, which installs aiosmtpd into target/test-venv";
+const VENV_HINT: &str =
+    "run the tests with `tests/run`, which installs aiosmtpd into target/test-venv";
 
 /// A real SMTP server (aiosmtpd) keeping each message in a Maildir.
 pub struct SmtpSink {

@@ -321,6 +321,15 @@ impl Backend for Local {
         Err(needs_daemon("stats"))
     }
 
+    async fn change(
+        &self,
+        _method: reqwest::Method,
+        _path: &str,
+        _body: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        Err(needs_daemon("alerts"))
+    }
+
     /// One transaction: all changes or none (see `ConfigDir::apply_batch`).
     async fn apply_ops(&self, ops: Vec<Op>) -> std::result::Result<(), (usize, CliError)> {
         let (mut servers, mut users) = (Vec::new(), Vec::new());

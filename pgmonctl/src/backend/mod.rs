@@ -57,6 +57,13 @@ pub trait Backend {
     async fn health(&self) -> Result<Health>;
     /// `GET <path>` of a monitoring endpoint, as the API's JSON.
     async fn monitoring(&self, path: &str) -> Result<serde_json::Value>;
+    /// A change the daemon makes (`POST`, `PUT` with `body`; `DELETE`), as the API's JSON.
+    async fn change(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value>;
     async fn pools(&self) -> Result<BTreeMap<String, PoolStatus>>;
     async fn settings(&self) -> Result<Settings>;
     async fn change_settings(&self, update: SettingsUpdate) -> Result<Settings>;

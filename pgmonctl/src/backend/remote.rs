@@ -169,6 +169,18 @@ impl Backend for Remote {
         Ok(self.0.get(path).await?)
     }
 
+    async fn change(
+        &self,
+        method: Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        Ok(match method {
+            Method::DELETE => self.0.delete(path).await?,
+            m => self.0.send(m, path, &body).await?,
+        })
+    }
+
     async fn settings(&self) -> Result<Settings> {
         Ok(self.0.get("/settings").await?)
     }

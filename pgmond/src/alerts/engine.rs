@@ -126,9 +126,8 @@ impl Engine {
         }
         let mut resolved = Vec::new();
         self.open.retain(|key, a| {
-            let gone = a.server() == server
-                && judged.contains(&a.rule.as_str())
-                && !seen.contains(key);
+            let gone =
+                a.server() == server && judged.contains(&a.rule.as_str()) && !seen.contains(key);
             if gone {
                 a.state = AlertState::Resolved;
                 a.resolved_at = Some(now);
@@ -141,7 +140,12 @@ impl Engine {
     }
 
     /// Resolves every open alert of `server` (removed from the fleet).
-    pub fn forget_server(&mut self, server: &str, now: i64, w: &mut AlertWrite) -> Vec<StoredAlert> {
+    pub fn forget_server(
+        &mut self,
+        server: &str,
+        now: i64,
+        w: &mut AlertWrite,
+    ) -> Vec<StoredAlert> {
         let mut resolved = Vec::new();
         self.open.retain(|_, a| {
             let gone = a.server() == server;
@@ -224,12 +228,18 @@ impl Engine {
     pub fn listed(&self) -> Vec<&StoredAlert> {
         let mut all: Vec<&StoredAlert> = self.open.values().collect();
         all.sort_by(|a, b| {
-            (std::cmp::Reverse(a.severity), a.state != AlertState::Firing, a.since, a.id).cmp(&(
-                std::cmp::Reverse(b.severity),
-                b.state != AlertState::Firing,
-                b.since,
-                b.id,
-            ))
+            (
+                std::cmp::Reverse(a.severity),
+                a.state != AlertState::Firing,
+                a.since,
+                a.id,
+            )
+                .cmp(&(
+                    std::cmp::Reverse(b.severity),
+                    b.state != AlertState::Firing,
+                    b.since,
+                    b.id,
+                ))
         });
         all
     }
@@ -295,7 +305,12 @@ mod tests {
         silences: &[ActiveSilence],
     ) -> AlertWrite {
         let mut w = AlertWrite::default();
-        let judged = ["server_down", "long_transaction", "lock_wait", "connections"];
+        let judged = [
+            "server_down",
+            "long_transaction",
+            "lock_wait",
+            "connections",
+        ];
         let configs = RuleConfigs::new();
         let (_, resolved) = e.step("a", now, found, &judged, &configs, &mut w);
         e.notify("a", now, &resolved, channels, silences, &mut w);
@@ -312,15 +327,40 @@ mod tests {
         assert!(w.notifications.is_empty());
         let w = run(&mut e, 60_000, vec![found("connections", "a")], &chans, &[]);
         assert!(w.is_empty(), "nothing changes while pending");
-        let w = run(&mut e, 120_000, vec![found("connections", "a"), found("server_down", "a")], &chans, &[]);
-        assert_eq!(w.notifications.len(), 1, "one message for what fires together");
+        let w = run(
+            &mut e,
+            120_000,
+            vec![found("connections", "a"), found("server_down", "a")],
+            &chans,
+            &[],
+        );
+        assert_eq!(
+            w.notifications.len(),
+            1,
+            "one message for what fires together"
+        );
         assert_eq!(w.notifications[0].alerts.len(), 2);
         assert_eq!(w.notifications[0].kind, NotificationKind::Firing);
-        let w = run(&mut e, 180_000, vec![found("connections", "a"), found("server_down", "a")], &chans, &[]);
+        let w = run(
+            &mut e,
+            180_000,
+            vec![found("connections", "a"), found("server_down", "a")],
+            &chans,
+            &[],
+        );
         assert!(w.notifications.is_empty(), "no repeat before the interval");
-        let w = run(&mut e, 720_000, vec![found("connections", "a")], &chans, &[]);
+        let w = run(
+            &mut e,
+            720_000,
+            vec![found("connections", "a")],
+            &chans,
+            &[],
+        );
         let kinds: Vec<_> = w.notifications[0].alerts.iter().map(|a| a.1).collect();
-        assert!(kinds.contains(&NotificationKind::Resolved) && kinds.contains(&NotificationKind::Repeat));
+        assert!(
+            kinds.contains(&NotificationKind::Resolved)
+                && kinds.contains(&NotificationKind::Repeat)
+        );
         assert_eq!(e.open.len(), 1);
     }
 
@@ -343,16 +383,40 @@ mod tests {
             },
             until: 100_000,
         };
-        let w = run(&mut e, 0, vec![found("server_down", "a")], &chans, std::slice::from_ref(&silence));
+        let w = run(
+            &mut e,
+            0,
+            vec![found("server_down", "a")],
+            &chans,
+            std::slice::from_ref(&silence),
+        );
         assert_eq!(w.alerts[0].state, AlertState::Firing);
         assert!(w.notifications.is_empty());
-        let w = run(&mut e, 50_000, vec![found("server_down", "a")], &chans, std::slice::from_ref(&silence));
+        let w = run(
+            &mut e,
+            50_000,
+            vec![found("server_down", "a")],
+            &chans,
+            std::slice::from_ref(&silence),
+        );
         assert!(w.notifications.is_empty());
         // Resolved while silenced and never told: nothing to take back.
-        let w = run(&mut e, 60_000, vec![], &chans, std::slice::from_ref(&silence));
+        let w = run(
+            &mut e,
+            60_000,
+            vec![],
+            &chans,
+            std::slice::from_ref(&silence),
+        );
         assert!(w.notifications.is_empty());
         // Fires again after the silence ended: told.
-        let w = run(&mut e, 200_000, vec![found("server_down", "a")], &chans, &[silence]);
+        let w = run(
+            &mut e,
+            200_000,
+            vec![found("server_down", "a")],
+            &chans,
+            &[silence],
+        );
         assert_eq!(w.notifications.len(), 1);
     }
 
@@ -361,10 +425,24 @@ mod tests {
         let mut e = Engine::default();
         let mut only_b = channel("b-only", AlertSeverity::Warning);
         only_b.servers = Some(vec!["b*".into()]);
-        let chans = [channel("pager", AlertSeverity::Critical), only_b, channel("all", AlertSeverity::Warning)];
+        let chans = [
+            channel("pager", AlertSeverity::Critical),
+            only_b,
+            channel("all", AlertSeverity::Warning),
+        ];
         // long_transaction is a warning, server_down critical.
-        let w = run(&mut e, 0, vec![found("long_transaction", "a"), found("server_down", "a")], &chans, &[]);
-        let by: HashMap<_, _> = w.notifications.iter().map(|n| (n.channel.as_str(), n.alerts.len())).collect();
+        let w = run(
+            &mut e,
+            0,
+            vec![found("long_transaction", "a"), found("server_down", "a")],
+            &chans,
+            &[],
+        );
+        let by: HashMap<_, _> = w
+            .notifications
+            .iter()
+            .map(|n| (n.channel.as_str(), n.alerts.len()))
+            .collect();
         assert_eq!(by, HashMap::from([("pager", 1), ("all", 2)]));
     }
 }

@@ -45,7 +45,9 @@ pub fn keep(alerts: &Alerts, alert: StoredAlert, sample: Arc<LatestSample>) {
                 "failed_samples_in_row": sample.failures_in_row,
             }),
             Evidence::Replication => match &sample.outcome {
-                Ok(live) => json!({"kind": "replication", "at": at, "replication": live.replication}),
+                Ok(live) => {
+                    json!({"kind": "replication", "at": at, "replication": live.replication})
+                }
                 Err(_) => return,
             },
             Evidence::Activity => {
@@ -57,7 +59,8 @@ pub fn keep(alerts: &Alerts, alert: StoredAlert, sample: Arc<LatestSample>) {
                     .cloned();
                 let Some(server) = server else { return };
                 let read =
-                    tokio::time::timeout(READ_DEADLINE, monitor.backends(&server, QUERY_CHARS)).await;
+                    tokio::time::timeout(READ_DEADLINE, monitor.backends(&server, QUERY_CHARS))
+                        .await;
                 match read {
                     Ok(Ok(backends)) => activity(&at, backends),
                     Ok(Err(e)) => json!({"kind": "activity", "at": at, "error": e.reason()}),
@@ -88,7 +91,9 @@ fn activity(at: &str, mut backends: Vec<Backend>) -> Value {
     pids(&tree, &mut in_tree);
     backends.sort_by(|a, b| {
         let key = |s: &Backend| (!in_tree.contains(&s.pid), -s.xact_seconds.unwrap_or(0.0));
-        key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal)
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
     let total = backends.len();
     backends.truncate(MAX_SESSIONS);
@@ -126,7 +131,9 @@ mod tests {
 
     #[test]
     fn evidence_is_bounded() {
-        let sessions: Vec<Value> = (0..500).map(|i| json!({"pid": i, "query": "x".repeat(2000)})).collect();
+        let sessions: Vec<Value> = (0..500)
+            .map(|i| json!({"pid": i, "query": "x".repeat(2000)}))
+            .collect();
         let text = bounded(json!({"kind": "activity", "sessions": sessions}));
         assert!(text.len() <= MAX_BYTES);
         let v: Value = serde_json::from_str(&text).unwrap();

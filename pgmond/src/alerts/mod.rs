@@ -145,7 +145,12 @@ fn field_error(field: &str, why: impl Into<String>) -> ApiError {
 fn instant(field: &str, value: &str) -> Result<i64, ApiError> {
     chrono::DateTime::parse_from_rfc3339(value)
         .map(|t| t.timestamp_millis())
-        .map_err(|_| field_error(field, "must be an RFC 3339 time, such as 2026-12-04T18:00:00Z"))
+        .map_err(|_| {
+            field_error(
+                field,
+                "must be an RFC 3339 time, such as 2026-12-04T18:00:00Z",
+            )
+        })
 }
 
 impl Alerts {
@@ -198,7 +203,10 @@ impl Alerts {
 
     fn rule_configs(&self) -> RuleConfigs {
         match self.rules.load() {
-            Ok(list) => list.iter().map(|r| (r.rule.clone(), r.config.clone())).collect(),
+            Ok(list) => list
+                .iter()
+                .map(|r| (r.rule.clone(), r.config.clone()))
+                .collect(),
             Err(e) => {
                 tracing::warn!(error = %e, "reading alert_rules.json failed; rules as default");
                 RuleConfigs::new()
@@ -253,7 +261,15 @@ impl Alerts {
                 let resolved = engine.forget_server(server, now, &mut w);
                 engine.notify(server, now, &resolved, &channels, &silences, &mut w);
             }
-            cycle(&mut engine, &batch, &configs, &channels, &silences, now, &mut w)
+            cycle(
+                &mut engine,
+                &batch,
+                &configs,
+                &channels,
+                &silences,
+                now,
+                &mut w,
+            )
         };
         if !w.is_empty() {
             let write = std::mem::take(&mut w);
@@ -341,8 +357,16 @@ impl Alerts {
         let f = HistoryFilter {
             server: q.server,
             rule: q.rule,
-            since: q.since.as_deref().map(|s| instant("since", s)).transpose()?,
-            until: q.until.as_deref().map(|s| instant("until", s)).transpose()?,
+            since: q
+                .since
+                .as_deref()
+                .map(|s| instant("since", s))
+                .transpose()?,
+            until: q
+                .until
+                .as_deref()
+                .map(|s| instant("until", s))
+                .transpose()?,
             id: q.id,
             limit,
         };
@@ -352,7 +376,11 @@ impl Alerts {
 
     pub fn channels(&self) -> ChannelList {
         ChannelList {
-            channels: self.channel_list().iter().map(StoredChannel::view).collect(),
+            channels: self
+                .channel_list()
+                .iter()
+                .map(StoredChannel::view)
+                .collect(),
         }
     }
 
@@ -375,14 +403,17 @@ impl Alerts {
         };
         let stored = StoredChannel::from_spec(spec, old, &cipher)
             .map_err(|e| field_error(e.field, e.why))?;
-        stored.probe(&cipher).await.map_err(|e| field_error(e.field, e.why))?;
+        stored
+            .probe(&cipher)
+            .await
+            .map_err(|e| field_error(e.field, e.why))?;
         let (saved, replacing) = (stored.clone(), replacing.map(str::to_owned));
         let channels = Arc::clone(&self.channels);
         tokio::task::spawn_blocking(move || {
             channels.update(|list| {
-                let clash = list.iter().any(|c| {
-                    c.name == saved.name && Some(c.name.as_str()) != replacing.as_deref()
-                });
+                let clash = list
+                    .iter()
+                    .any(|c| c.name == saved.name && Some(c.name.as_str()) != replacing.as_deref());
                 if clash {
                     return Err(pgmon_common::Error::invalid(format!(
                         "Channel {} already exists",
@@ -414,7 +445,9 @@ impl Alerts {
                 let before = list.len();
                 list.retain(|c| c.name != name);
                 if list.len() == before {
-                    return Err(pgmon_common::Error::NotFound(format!("Channel {name} not found")));
+                    return Err(pgmon_common::Error::NotFound(format!(
+                        "Channel {name} not found"
+                    )));
                 }
                 Ok(())
             })
@@ -473,12 +506,23 @@ impl Alerts {
         if until - now > 366 * 86_400_000 {
             return Err(field_error("until", "at most a year ahead"));
         }
-        if new.comment.chars().count() > MAX_COMMENT || new.comment.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(field_error("comment", format!("at most {MAX_COMMENT} characters, no control characters")));
+        if new.comment.chars().count() > MAX_COMMENT
+            || new.comment.chars().any(|c| c.is_control() && c != '\n')
+        {
+            return Err(field_error(
+                "comment",
+                format!("at most {MAX_COMMENT} characters, no control characters"),
+            ));
         }
         let m = new.matchers;
-        for (field, v) in [("server", &m.server), ("rule", &m.rule), ("database", &m.database)] {
-            if v.as_deref().is_some_and(|v| v.is_empty() || v.len() > 128 || v.chars().any(char::is_control)) {
+        for (field, v) in [
+            ("server", &m.server),
+            ("rule", &m.rule),
+            ("database", &m.database),
+        ] {
+            if v.as_deref()
+                .is_some_and(|v| v.is_empty() || v.len() > 128 || v.chars().any(char::is_control))
+            {
                 return Err(ApiError::validation(
                     vec![json!("body"), json!("matchers"), json!(field)],
                     "value_error",
@@ -541,7 +585,11 @@ impl Alerts {
     ) -> Result<pgmon_common::api::alerts::Rule, ApiError> {
         let d = rules::def(id).ok_or_else(|| ApiError::NotFound(format!("No rule {id}")))?;
         rules::check_update(id, &update).map_err(|(loc, why)| {
-            ApiError::validation(loc.into_iter().map(serde_json::Value::from).collect(), "value_error", why)
+            ApiError::validation(
+                loc.into_iter().map(serde_json::Value::from).collect(),
+                "value_error",
+                why,
+            )
         })?;
         let store = Arc::clone(&self.rules);
         let rule = id.to_owned();

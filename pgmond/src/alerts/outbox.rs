@@ -32,7 +32,11 @@ pub async fn run(alerts: Arc<Alerts>, shutdown: CancellationToken) {
     let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
     loop {
         let now = now_ms();
-        let due = match alerts.store.run(move |s| s.due_notifications(now, BATCH)).await {
+        let due = match alerts
+            .store
+            .run(move |s| s.due_notifications(now, BATCH))
+            .await
+        {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the alerts' outbox failed");

@@ -215,7 +215,10 @@ pub const MAX_FOR_SECONDS: u64 = 604_800;
 /// Checks an update of rule `id`: the field at fault and why.
 pub fn check_update(id: &str, u: &RuleUpdate) -> Result<(), (Vec<String>, String)> {
     let Some(d) = def(id) else {
-        return Err((vec!["path".into(), "rule".into()], format!("no rule {id:?}")));
+        return Err((
+            vec!["path".into(), "rule".into()],
+            format!("no rule {id:?}"),
+        ));
     };
     let bad_threshold = |t: f64| !t.is_finite() || t < 0.0 || (d.unit == "percent" && t > 100.0);
     if u.threshold.is_some_and(bad_threshold) {
@@ -412,7 +415,11 @@ fn judge_live(
             // A standby's delay grows with the clock on an idle primary: only while WAL waits.
             if let Some(st) = r.standby.as_ref().filter(|s| s.replay_lag_bytes > Some(0)) {
                 if let Some(s) = st.replay_delay_seconds.filter(|s| *s > threshold) {
-                    found(&[], s, format!("{server} replays {s:.0} s behind its primary"));
+                    found(
+                        &[],
+                        s,
+                        format!("{server} replays {s:.0} s behind its primary"),
+                    );
                 }
             }
         }
@@ -453,7 +460,10 @@ fn judge_live(
         "long_transaction" | "idle_in_transaction" | "long_query" | "lock_wait" => {
             let (age, what) = match id {
                 "long_transaction" => (live.ages.transaction, "a transaction open"),
-                "idle_in_transaction" => (live.ages.idle_in_transaction, "a session idle in transaction"),
+                "idle_in_transaction" => (
+                    live.ages.idle_in_transaction,
+                    "a session idle in transaction",
+                ),
                 "long_query" => (live.ages.query, "a query running"),
                 _ => (live.ages.lock_wait, "a session waiting on a lock"),
             };
@@ -478,7 +488,11 @@ fn judge_live(
             if let Some((free, total)) = live.observed.disk.filter(|(_, t)| *t > 0) {
                 let pct = free as f64 * 100.0 / total as f64;
                 if pct < threshold {
-                    found(&[], pct, format!("{server}'s data directory has {pct:.1} % free"));
+                    found(
+                        &[],
+                        pct,
+                        format!("{server}'s data directory has {pct:.1} % free"),
+                    );
                 }
             }
         }

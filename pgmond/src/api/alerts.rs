@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use pgmon_common::api::Message;
 use pgmon_common::api::alerts::{
     AlertHistory, AlertList, Channel, ChannelList, ChannelSpec, HistoryQuery, Rule, RuleList,
     RuleUpdate, Silence, SilenceList, SilenceNew, TestOutcome, TestRequest,
@@ -96,15 +97,17 @@ pub async fn replace_channel(
 #[utoipa::path(
     delete, path = "/alerts/channels/{name}", tag = "alerts",
     params(("name" = String, Path)),
-    responses((status = 204), Auth<Admin>)
+    responses((status = 200, body = Message), Auth<Admin>)
 )]
 pub async fn delete_channel(
     _: Auth<Admin>,
     State(state): State<AppState>,
     Path(name): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<Message>, ApiError> {
     state.alerts.delete_channel(&name).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(Message {
+        message: format!("Channel {name} deleted"),
+    }))
 }
 
 /// Silences running now, and those ended in the last day.
@@ -140,15 +143,17 @@ pub async fn add_silence(
 #[utoipa::path(
     delete, path = "/alerts/silences/{id}", tag = "alerts",
     params(("id" = i64, Path)),
-    responses((status = 204), Auth<Operator>)
+    responses((status = 200, body = Message), Auth<Operator>)
 )]
 pub async fn expire_silence(
     _: Auth<Operator>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<Message>, ApiError> {
     state.alerts.expire_silence(id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(Message {
+        message: format!("Silence {id} expired"),
+    }))
 }
 
 /// Send a test notification.
@@ -194,5 +199,7 @@ pub async fn update_rule(
     JsonBody(update): JsonBody<RuleUpdate>,
 ) -> Result<Json<Rule>, ApiError> {
     let settings = state.collector.settings();
-    Ok(Json(state.alerts.update_rule(&rule, update, &settings).await?))
+    Ok(Json(
+        state.alerts.update_rule(&rule, update, &settings).await?,
+    ))
 }

@@ -379,7 +379,9 @@ impl Embedded {
             tx.execute(
                 "INSERT INTO silence (server, rule, database, created, until, author, comment)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![m.server, m.rule, m.database, created, until, author, comment],
+                params![
+                    m.server, m.rule, m.database, created, until, author, comment
+                ],
             )?;
             Ok(tx.last_insert_rowid())
         })
@@ -410,5 +412,4 @@ impl Embedded {
             tx.execute("DELETE FROM alert WHERE resolved_at < ?1", [cutoff])
         })
     }
-
 }

@@ -25,11 +25,17 @@ fn without_servers() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn about(r: &Received, kind: &str, rule: &str) -> bool {
-    r.body["kind"] == kind && r.body["alerts"].as_array().is_some_and(|a| a.iter().any(|x| x["rule"] == rule))
+    r.body["kind"] == kind
+        && r.body["alerts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["rule"] == rule))
 }
 
 fn count(sink: &WebhookSink, kind: &str, rule: &str) -> usize {
-    sink.received().iter().filter(|r| about(r, kind, rule)).count()
+    sink.received()
+        .iter()
+        .filter(|r| about(r, kind, rule))
+        .count()
 }
 
 fn mails(smtp: &SmtpSink, what: &str) -> usize {
@@ -39,7 +45,10 @@ fn mails(smtp: &SmtpSink, what: &str) -> usize {
 async fn wait(within: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
     let start = Instant::now();
     while !done().await {
-        assert!(start.elapsed() < within, "{what} did not happen within {within:?}");
+        assert!(
+            start.elapsed() < within,
+            "{what} did not happen within {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -77,14 +86,22 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
     add_settings(&dir, &format!("collect_interval_seconds = {INTERVAL}"));
     let mut daemon = Daemon::binary(&dir, &[]);
     let admin = daemon.api_as("admin", "admin-pass-1").await;
-    add_channel(&admin, json!({"name": "hook", "kind": "webhook", "url": hook.url(), "secret": "k3y"})).await;
+    add_channel(
+        &admin,
+        json!({"name": "hook", "kind": "webhook", "url": hook.url(), "secret": "k3y"}),
+    )
+    .await;
     add_channel(
         &admin,
         json!({"name": "mail", "kind": "email", "smtp_host": "127.0.0.1", "smtp_port": smtp.port,
                "tls": "none", "from": "pgmon@example.test", "to": ["dba@example.test"]}),
     )
     .await;
-    add_channel(&admin, json!({"name": "am", "kind": "alertmanager", "url": am.url()})).await;
+    add_channel(
+        &admin,
+        json!({"name": "am", "kind": "alertmanager", "url": am.url()}),
+    )
+    .await;
     // Sampled and healthy.
     wait(Duration::from_secs(30), "a first sample", async || {
         admin.get("/collector/status").await.body["servers"][0]["samples"].as_u64() > Some(0)
@@ -95,40 +112,75 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
     cluster.stop();
     let stopped = Instant::now();
     let within = Duration::from_secs(2 * INTERVAL + 4);
-    let got = hook.wait_for(within, "server_down firing", |r| about(r, "firing", "server_down")).await;
+    let got = hook
+        .wait_for(within, "server_down firing", |r| {
+            about(r, "firing", "server_down")
+        })
+        .await;
     let took = stopped.elapsed();
     assert!(took <= within, "{took:?}");
     // Signed with the channel's secret, keyed for the receiver.
     let sig = pgmon_tests::receivers::hmac_hex("k3y", &got.raw);
     assert_eq!(got.headers["x-pgmon-signature"], format!("sha256={sig}"));
-    assert_eq!(got.headers["idempotency-key"], got.body["key"].as_str().unwrap());
+    assert_eq!(
+        got.headers["idempotency-key"],
+        got.body["key"].as_str().unwrap()
+    );
     assert_eq!(got.body["server"], "watched");
-    wait(within, "the down mail", async || mails(&smtp, "[pgmon FIRING] watched") == 1).await;
+    wait(within, "the down mail", async || {
+        mails(&smtp, "[pgmon FIRING] watched") == 1
+    })
+    .await;
     wait(within, "the alert in Alertmanager", async || {
-        am_alert(&am.alerts().await, "server_down").is_some_and(|a| a["labels"]["server"] == "watched" && a["labels"]["severity"] == "critical")
+        am_alert(&am.alerts().await, "server_down").is_some_and(|a| {
+            a["labels"]["server"] == "watched" && a["labels"]["severity"] == "critical"
+        })
     })
     .await;
     let evidence_of = |h: &Value| h["alerts"][0]["evidence"].clone();
     let history = admin.get("/alerts/history?rule=server_down").await.body;
-    assert!(evidence_of(&history)["error"].as_str().is_some_and(|e| !e.is_empty()), "{history}");
+    assert!(
+        evidence_of(&history)["error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{history}"
+    );
 
     // SIGKILL while it fires, and back: still firing, nothing sent again.
     drop(daemon);
     daemon = Daemon::binary(&dir, &[]);
     let admin = daemon.api_as("admin", "admin-pass-1").await;
-    assert!(firing(&admin, "server_down").await.is_some(), "the alert survives the kill");
+    assert!(
+        firing(&admin, "server_down").await.is_some(),
+        "the alert survives the kill"
+    );
     tokio::time::sleep(Duration::from_secs(3 * INTERVAL)).await;
     assert!(firing(&admin, "server_down").await.is_some());
-    assert_eq!(count(&hook, "firing", "server_down"), 1, "{:#?}", hook.received());
+    assert_eq!(
+        count(&hook, "firing", "server_down"),
+        1,
+        "{:#?}",
+        hook.received()
+    );
     assert_eq!(mails(&smtp, "[pgmon FIRING] watched"), 1);
 
     // Back: one resolved notice each; Alertmanager ends the alert.
     cluster.start_server();
-    hook.wait_for(Duration::from_secs(4 * INTERVAL + 4), "server_down resolved", |r| about(r, "resolved", "server_down")).await;
-    wait(Duration::from_secs(10), "the resolved mail", async || mails(&smtp, "[pgmon RESOLVED] watched") == 1).await;
-    wait(Duration::from_secs(10), "Alertmanager ends the alert", async || {
-        am_alert(&am.alerts().await, "server_down").is_none()
+    hook.wait_for(
+        Duration::from_secs(4 * INTERVAL + 4),
+        "server_down resolved",
+        |r| about(r, "resolved", "server_down"),
+    )
+    .await;
+    wait(Duration::from_secs(10), "the resolved mail", async || {
+        mails(&smtp, "[pgmon RESOLVED] watched") == 1
     })
+    .await;
+    wait(
+        Duration::from_secs(10),
+        "Alertmanager ends the alert",
+        async || am_alert(&am.alerts().await, "server_down").is_none(),
+    )
     .await;
     assert_eq!(count(&hook, "resolved", "server_down"), 1);
     assert!(firing(&admin, "server_down").await.is_none());
@@ -137,28 +189,58 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
     let oper = daemon.api_as("oper", "oper-pass-1").await;
     let until = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let s = oper
-        .post("/alerts/silences", &json!({"matchers": {"server": "watched"}, "until": until, "comment": "maintenance"}))
+        .post(
+            "/alerts/silences",
+            &json!({"matchers": {"server": "watched"}, "until": until, "comment": "maintenance"}),
+        )
         .await;
     assert_eq!(s.status, 201, "{}", s.body);
     assert_eq!(s.body["author"], "oper");
     let before = hook.received().len();
     cluster.stop();
-    wait(Duration::from_secs(4 * INTERVAL + 4), "the alert firing, silenced", async || {
-        firing(&admin, "server_down").await.is_some_and(|a| a["silenced"] == true)
-    })
+    wait(
+        Duration::from_secs(4 * INTERVAL + 4),
+        "the alert firing, silenced",
+        async || {
+            firing(&admin, "server_down")
+                .await
+                .is_some_and(|a| a["silenced"] == true)
+        },
+    )
     .await;
     tokio::time::sleep(Duration::from_secs(2 * INTERVAL)).await;
-    assert_eq!(hook.received().len(), before, "nothing is sent while silenced");
+    assert_eq!(
+        hook.received().len(),
+        before,
+        "nothing is sent while silenced"
+    );
     assert_eq!(mails(&smtp, "[pgmon FIRING] watched"), 1);
     // The trail has the channels and the silence.
     let audit = admin.get("/audit?action=silence.create").await.body;
     assert_eq!(audit["entries"][0]["actor"], "oper", "{audit}");
     let audit = admin.get("/audit?action=alert_channel.create").await.body;
-    assert_eq!(audit["entries"].as_array().map(Vec::len), Some(3), "{audit}");
+    assert_eq!(
+        audit["entries"].as_array().map(Vec::len),
+        Some(3),
+        "{audit}"
+    );
     // And /metrics counts them.
-    let metrics = admin.request(reqwest::Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("pgmon_alerts{state=\"firing\",severity=\"critical\"} 1"), "{metrics}");
-    assert!(metrics.contains("pgmon_alert_notifications_total{channel=\"hook\",outcome=\"delivered\"}"), "{metrics}");
+    let metrics = admin
+        .request(reqwest::Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("pgmon_alerts{state=\"firing\",severity=\"critical\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("pgmon_alert_notifications_total{channel=\"hook\",outcome=\"delivered\"}"),
+        "{metrics}"
+    );
 }
 
 /// A standby whose replay is paused falls behind: the lag fires with the replication view as
@@ -173,30 +255,60 @@ async fn paused_standby_lag_fires_and_resolves() {
     add_settings(&dir, "collect_interval_seconds = 1");
     let daemon = Daemon::start(&dir);
     let admin = daemon.api_as("admin", "admin-pass-1").await;
-    add_channel(&admin, json!({"name": "hook", "kind": "webhook", "url": hook.url(), "text": false})).await;
+    add_channel(
+        &admin,
+        json!({"name": "hook", "kind": "webhook", "url": hook.url(), "text": false}),
+    )
+    .await;
     let r = admin
-        .put("/alerts/rules/replication_lag_bytes", &json!({"threshold": 1, "for_seconds": 0}))
+        .put(
+            "/alerts/rules/replication_lag_bytes",
+            &json!({"threshold": 1, "for_seconds": 0}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let p = primary.client("postgres").await;
     p.batch_execute("CREATE TABLE lag (id int)").await.unwrap();
     let s = standby.client("postgres").await;
-    s.batch_execute("SELECT pg_wal_replay_pause()").await.unwrap();
-    p.batch_execute("INSERT INTO lag SELECT generate_series(1, 200000)").await.unwrap();
+    s.batch_execute("SELECT pg_wal_replay_pause()")
+        .await
+        .unwrap();
+    p.batch_execute("INSERT INTO lag SELECT generate_series(1, 200000)")
+        .await
+        .unwrap();
     let got = hook
-        .wait_for(Duration::from_secs(30), "lag firing", |r| about(r, "firing", "replication_lag_bytes"))
+        .wait_for(Duration::from_secs(30), "lag firing", |r| {
+            about(r, "firing", "replication_lag_bytes")
+        })
         .await;
     let alert = &got.body["alerts"][0];
     assert!(alert["value"].as_f64().unwrap() > 1.0, "{alert}");
     assert!(alert["labels"]["standby"].is_string(), "{alert}");
-    s.batch_execute("SELECT pg_wal_replay_resume()").await.unwrap();
-    hook.wait_for(Duration::from_secs(30), "lag resolved", |r| about(r, "resolved", "replication_lag_bytes"))
-        .await;
-    let history = admin.get("/alerts/history?rule=replication_lag_bytes").await.body;
+    s.batch_execute("SELECT pg_wal_replay_resume()")
+        .await
+        .unwrap();
+    hook.wait_for(Duration::from_secs(30), "lag resolved", |r| {
+        about(r, "resolved", "replication_lag_bytes")
+    })
+    .await;
+    let history = admin
+        .get("/alerts/history?rule=replication_lag_bytes")
+        .await
+        .body;
     let entry = &history["alerts"][0];
     assert!(entry["resolved_at"].is_string(), "{entry}");
-    assert!(entry["evidence"]["replication"]["senders"].as_array().is_some_and(|s| !s.is_empty()), "{entry}");
-    let kinds: Vec<&str> = entry["notifications"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert!(
+        entry["evidence"]["replication"]["senders"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{entry}"
+    );
+    let kinds: Vec<&str> = entry["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["firing", "resolved"]);
 }
 
@@ -210,21 +322,37 @@ async fn lock_chain_evidence_bad_input_and_roles() {
     add_settings(&dir, "collect_interval_seconds = 1");
     let daemon = Daemon::start(&dir);
     let admin = daemon.api_as("admin", "admin-pass-1").await;
-    let r = admin.put("/alerts/rules/lock_wait", &json!({"threshold": 2})).await;
+    let r = admin
+        .put("/alerts/rules/lock_wait", &json!({"threshold": 2}))
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     let holder = cluster.client("postgres").await;
-    holder.batch_execute("CREATE TABLE chained (id int)").await.unwrap();
-    let holder_pid: i32 = holder.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
-    holder.batch_execute("BEGIN; LOCK TABLE chained IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    holder
+        .batch_execute("CREATE TABLE chained (id int)")
+        .await
+        .unwrap();
+    let holder_pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    holder
+        .batch_execute("BEGIN; LOCK TABLE chained IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
     let start: String = holder
         .query_one("SELECT to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM pg_stat_activity WHERE pid = pg_backend_pid()", &[])
         .await
         .unwrap()
         .get(0);
     let waiter = cluster.client("postgres").await;
-    let waiting = tokio::spawn(async move { waiter.batch_execute("SELECT count(*) FROM chained").await });
-    wait(Duration::from_secs(30), "lock_wait firing", async || firing(&admin, "lock_wait").await.is_some()).await;
+    let waiting =
+        tokio::spawn(async move { waiter.batch_execute("SELECT count(*) FROM chained").await });
+    wait(Duration::from_secs(30), "lock_wait firing", async || {
+        firing(&admin, "lock_wait").await.is_some()
+    })
+    .await;
     // Its evidence is read as it fires.
     wait(Duration::from_secs(15), "the evidence kept", async || {
         !admin.get("/alerts/history?rule=lock_wait").await.body["alerts"][0]["evidence"].is_null()
@@ -232,22 +360,43 @@ async fn lock_chain_evidence_bad_input_and_roles() {
     .await;
     holder.batch_execute("COMMIT").await.unwrap();
     waiting.await.unwrap().unwrap();
-    wait(Duration::from_secs(15), "lock_wait resolved", async || firing(&admin, "lock_wait").await.is_none()).await;
+    wait(Duration::from_secs(15), "lock_wait resolved", async || {
+        firing(&admin, "lock_wait").await.is_none()
+    })
+    .await;
     let entry = admin.get("/alerts/history?rule=lock_wait").await.body["alerts"][0].clone();
     assert!(entry["resolved_at"].is_string(), "{entry}");
     let evidence = &entry["evidence"];
     let root = &evidence["blocking"][0];
     assert_eq!(root["pid"], holder_pid, "{evidence}");
-    assert_eq!(root["blocks"].as_array().map(Vec::len), Some(1), "{evidence}");
-    let blocker = evidence["sessions"].as_array().unwrap().iter().find(|s| s["pid"] == holder_pid).unwrap();
+    assert_eq!(
+        root["blocks"].as_array().map(Vec::len),
+        Some(1),
+        "{evidence}"
+    );
+    let blocker = evidence["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["pid"] == holder_pid)
+        .unwrap();
     assert_eq!(blocker["usename"], "postgres");
-    assert!(blocker["xact_start"].as_str().unwrap().starts_with(&start), "{blocker} vs {start}");
+    assert!(
+        blocker["xact_start"].as_str().unwrap().starts_with(&start),
+        "{blocker} vs {start}"
+    );
 
     // Bad input: 422 naming the field, nothing stored.
     let tarpit = Tarpit::start();
     for (body, field) in [
-        (json!({"name": "x", "kind": "webhook", "url": "file:///etc/passwd"}), "url"),
-        (json!({"name": "x", "kind": "alertmanager", "url": "gopher://am"}), "url"),
+        (
+            json!({"name": "x", "kind": "webhook", "url": "file:///etc/passwd"}),
+            "url",
+        ),
+        (
+            json!({"name": "x", "kind": "alertmanager", "url": "gopher://am"}),
+            "url",
+        ),
         (
             json!({"name": "x", "kind": "email", "smtp_host": "127.0.0.1", "smtp_port": tarpit.port,
                    "tls": "none", "from": "a@example.test", "to": ["b@example.test"]}),
@@ -258,14 +407,37 @@ async fn lock_chain_evidence_bad_input_and_roles() {
         assert_eq!(a.status, 422, "{body}: {}", a.body);
         assert_eq!(a.body["detail"][0]["loc"][1], field, "{}", a.body);
     }
-    assert_eq!(admin.get("/alerts/channels").await.body["channels"], json!([]));
+    assert_eq!(
+        admin.get("/alerts/channels").await.body["channels"],
+        json!([])
+    );
     let before = admin.get("/alerts/rules").await.body;
-    let a = admin.put("/alerts/rules/long_query", &json!({"threshold": -5})).await;
-    assert_eq!((a.status, &a.body["detail"][0]["loc"][1]), (422, &json!("threshold")), "{}", a.body);
+    let a = admin
+        .put("/alerts/rules/long_query", &json!({"threshold": -5}))
+        .await;
+    assert_eq!(
+        (a.status, &a.body["detail"][0]["loc"][1]),
+        (422, &json!("threshold")),
+        "{}",
+        a.body
+    );
     assert_eq!(admin.get("/alerts/rules").await.body, before);
-    let a = admin.post("/alerts/silences", &json!({"matchers": {"server": "locks"}, "comment": "no end"})).await;
-    assert_eq!((a.status, &a.body["detail"][0]["loc"][1]), (422, &json!("until")), "{}", a.body);
-    assert_eq!(admin.get("/alerts/silences").await.body["silences"], json!([]));
+    let a = admin
+        .post(
+            "/alerts/silences",
+            &json!({"matchers": {"server": "locks"}, "comment": "no end"}),
+        )
+        .await;
+    assert_eq!(
+        (a.status, &a.body["detail"][0]["loc"][1]),
+        (422, &json!("until")),
+        "{}",
+        a.body
+    );
+    assert_eq!(
+        admin.get("/alerts/silences").await.body["silences"],
+        json!([])
+    );
 
     // Roles: a viewer reads (no secret anywhere) and changes nothing; an operator silences but
     // does not touch channels or rules.
@@ -280,10 +452,16 @@ async fn lock_chain_evidence_bad_input_and_roles() {
     let listed = view.get("/alerts/channels").await;
     assert_eq!(listed.status, 200);
     let text = listed.body.to_string();
-    assert!(!text.contains("hm4c-secret") && !text.contains("t0ken-value"), "{text}");
+    assert!(
+        !text.contains("hm4c-secret") && !text.contains("t0ken-value"),
+        "{text}"
+    );
     assert_eq!(listed.body["channels"][0]["secret_set"], true);
     let stored = std::fs::read_to_string(dir.join("alert_channels.json")).unwrap();
-    assert!(!stored.contains("hm4c-secret") && !stored.contains("t0ken-value"), "{stored}");
+    assert!(
+        !stored.contains("hm4c-secret") && !stored.contains("t0ken-value"),
+        "{stored}"
+    );
     let until = (chrono::Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
     let silence = json!({"matchers": {"rule": "lock_wait"}, "until": until});
     let oper = daemon.api_as("oper", "oper-pass-1").await;
@@ -292,19 +470,39 @@ async fn lock_chain_evidence_bad_input_and_roles() {
     }
     for who in [&view, &oper] {
         let statuses = [
-            who.post("/alerts/channels", &json!({"name": "y", "kind": "alertmanager", "url": "http://127.0.0.1:9"})).await.status,
-            who.put("/alerts/channels/hook", &json!({"name": "hook", "kind": "webhook", "url": "http://127.0.0.1:9"})).await.status,
+            who.post(
+                "/alerts/channels",
+                &json!({"name": "y", "kind": "alertmanager", "url": "http://127.0.0.1:9"}),
+            )
+            .await
+            .status,
+            who.put(
+                "/alerts/channels/hook",
+                &json!({"name": "hook", "kind": "webhook", "url": "http://127.0.0.1:9"}),
+            )
+            .await
+            .status,
             who.delete("/alerts/channels/hook").await.status,
-            who.put("/alerts/rules/lock_wait", &json!({"enabled": false})).await.status,
-            who.post("/alerts/test", &json!({"channel": "hook"})).await.status,
+            who.put("/alerts/rules/lock_wait", &json!({"enabled": false}))
+                .await
+                .status,
+            who.post("/alerts/test", &json!({"channel": "hook"}))
+                .await
+                .status,
         ];
         assert_eq!(statuses, [403; 5]);
     }
     assert_eq!(view.delete("/alerts/silences/1").await.status, 403);
     // The admin's test notification arrives, marked as a test.
-    let t = admin.post("/alerts/test", &json!({"channel": "hook"})).await;
+    let t = admin
+        .post("/alerts/test", &json!({"channel": "hook"}))
+        .await;
     assert_eq!(t.body["delivered"], true, "{}", t.body);
-    let tests: Vec<_> = hook.received().into_iter().filter(|r| r.body["kind"] == "test").collect();
+    let tests: Vec<_> = hook
+        .received()
+        .into_iter()
+        .filter(|r| r.body["kind"] == "test")
+        .collect();
     assert_eq!(tests.len(), 1, "{:#?}", hook.received());
 }
 
@@ -323,10 +521,18 @@ async fn webhook_down_five_minutes_then_each_notification_once() {
     let daemon = Daemon::start(&dir);
     let admin = daemon.api_as("admin", "admin-pass-1").await;
     for (name, sink) in [("down", &down), ("up", &up)] {
-        add_channel(&admin, json!({"name": name, "kind": "webhook", "url": sink.url(), "repeat_seconds": 60})).await;
-    }
-    up.wait_for(Duration::from_secs(15), "the other channel told at once", |r| about(r, "firing", "server_down"))
+        add_channel(
+            &admin,
+            json!({"name": name, "kind": "webhook", "url": sink.url(), "repeat_seconds": 60}),
+        )
         .await;
+    }
+    up.wait_for(
+        Duration::from_secs(15),
+        "the other channel told at once",
+        |r| about(r, "firing", "server_down"),
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(300)).await;
     down.resume();
     // Every notification owed to `down`, by the store's own record.
@@ -340,18 +546,30 @@ async fn webhook_down_five_minutes_then_each_notification_once() {
             .cloned()
             .collect()
     };
-    wait(Duration::from_secs(90), "every owed notification delivered", async || {
-        let o = owed().await;
-        !o.is_empty() && o.iter().all(|n| n["delivered_at"].is_string())
-    })
+    wait(
+        Duration::from_secs(90),
+        "every owed notification delivered",
+        async || {
+            let o = owed().await;
+            !o.is_empty() && o.iter().all(|n| n["delivered_at"].is_string())
+        },
+    )
     .await;
     let owed = owed().await;
     assert!(owed.len() >= 5, "a firing and a repeat a minute: {owed:#?}");
-    assert!(owed[0]["attempts"].as_u64() > Some(1), "the first waited: {owed:#?}");
+    assert!(
+        owed[0]["attempts"].as_u64() > Some(1),
+        "the first waited: {owed:#?}"
+    );
     let mut seen: HashMap<String, usize> = HashMap::new();
     for r in down.received() {
-        *seen.entry(r.headers["idempotency-key"].clone()).or_default() += 1;
+        *seen
+            .entry(r.headers["idempotency-key"].clone())
+            .or_default() += 1;
     }
-    let keys: HashMap<String, usize> = owed.iter().map(|n| (n["key"].as_str().unwrap().to_owned(), 1)).collect();
+    let keys: HashMap<String, usize> = owed
+        .iter()
+        .map(|n| (n["key"].as_str().unwrap().to_owned(), 1))
+        .collect();
     assert_eq!(seen, keys, "each notification once, by key");
 }

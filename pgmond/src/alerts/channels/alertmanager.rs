@@ -19,8 +19,11 @@ pub async fn send(c: &StoredChannel, p: &Payload, repeat_seconds: u64) -> Result
         .alerts
         .iter()
         .map(|a| {
-            let mut labels: BTreeMap<&str, &str> =
-                a.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let mut labels: BTreeMap<&str, &str> = a
+                .labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             labels.insert("alertname", &a.rule);
             labels.insert("severity", a.severity.as_str());
             labels.insert("source", "pgmon");

@@ -62,11 +62,7 @@ pub async fn send(c: &StoredChannel, p: &Payload, cipher: &Cipher) -> Result<(),
     for to in &c.to {
         message = message.to(mailbox(to)?);
     }
-    let body = format!(
-        "{}\n\nIdempotency key: {}\n",
-        super::plain_text(p),
-        p.key
-    );
+    let body = format!("{}\n\nIdempotency key: {}\n", super::plain_text(p), p.key);
     let message = message.body(body).map_err(|e| e.to_string())?;
     transport(c, cipher, SMTP_TIMEOUT)?
         .send(message)

@@ -97,7 +97,10 @@ fn check_url(url: Option<&str>) -> Result<String, Invalid> {
     let url = url.ok_or_else(|| invalid("url", "required for this kind"))?;
     let parsed = reqwest::Url::parse(url).map_err(|e| invalid("url", format!("not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(invalid("url", "must be an http:// or https:// URL with a host"));
+        return Err(invalid(
+            "url",
+            "must be an http:// or https:// URL with a host",
+        ));
     }
     if url.len() > MAX_URL || !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(invalid(
@@ -127,7 +130,9 @@ impl StoredChannel {
         if !pgmon_common::names::is_valid_name(&spec.name) {
             return Err(invalid("name", pgmon_common::names::NAME_RULE));
         }
-        let kind = spec.kind.ok_or_else(|| invalid("kind", "required: webhook, email or alertmanager"))?;
+        let kind = spec
+            .kind
+            .ok_or_else(|| invalid("kind", "required: webhook, email or alertmanager"))?;
         let old = old.filter(|o| o.kind == kind);
         if let Some(r) = spec.repeat_seconds {
             if !(REPEAT_LIMITS.0..=REPEAT_LIMITS.1).contains(&r) {
@@ -139,7 +144,10 @@ impl StoredChannel {
         }
         for p in spec.servers.iter().flatten() {
             if p.is_empty() || p.len() > 64 || p.chars().any(char::is_control) {
-                return Err(invalid("servers", "names or patterns of 1 to 64 characters"));
+                return Err(invalid(
+                    "servers",
+                    "names or patterns of 1 to 64 characters",
+                ));
             }
         }
         let mut out = StoredChannel {
@@ -162,7 +170,10 @@ impl StoredChannel {
         };
         let only = |given: bool, field: &'static str| {
             if given {
-                Err(invalid(field, format!("not a field of a {} channel", kind.as_str())))
+                Err(invalid(
+                    field,
+                    format!("not a field of a {} channel", kind.as_str()),
+                ))
             } else {
                 Ok(())
             }
@@ -219,7 +230,10 @@ impl StoredChannel {
                     (true, Some(kept)) => kept.clone(),
                     _ => {
                         if reqwest::header::HeaderValue::from_str(&value).is_err() {
-                            return Err(invalid("headers", format!("the value of {name:?} is not a header value")));
+                            return Err(invalid(
+                                "headers",
+                                format!("the value of {name:?} is not a header value"),
+                            ));
                         }
                         StoredSecret::seal(&value, cipher)
                     }
@@ -233,7 +247,9 @@ impl StoredChannel {
             out.text = spec.text.unwrap_or(false);
         }
         if kind == ChannelKind::Email {
-            let host = spec.smtp_host.ok_or_else(|| invalid("smtp_host", "required"))?;
+            let host = spec
+                .smtp_host
+                .ok_or_else(|| invalid("smtp_host", "required"))?;
             if !pgmon_common::names::is_valid_host(&host) {
                 return Err(invalid("smtp_host", "not a host name or address"));
             }
@@ -248,7 +264,10 @@ impl StoredChannel {
             out.tls = Some(tls);
             if let Some(u) = spec.username.filter(|u| !u.is_empty()) {
                 if u.len() > 256 || u.chars().any(char::is_control) {
-                    return Err(invalid("username", "at most 256 characters, none a control"));
+                    return Err(invalid(
+                        "username",
+                        "at most 256 characters, none a control",
+                    ));
                 }
                 out.username = Some(u);
             }
@@ -439,10 +458,16 @@ mod tests {
         let mut w = spec(ChannelKind::Webhook);
         w.url = Some("https://example.test/hook".into());
         w.secret = Some("s3cret".into());
-        w.headers = Some(BTreeMap::from([("Authorization".into(), "Bearer t0ken".into())]));
+        w.headers = Some(BTreeMap::from([(
+            "Authorization".into(),
+            "Bearer t0ken".into(),
+        )]));
         let stored = StoredChannel::from_spec(w.clone(), None, &c).unwrap();
         let json = serde_json::to_string(&stored).unwrap();
-        assert!(!json.contains("s3cret") && !json.contains("t0ken"), "{json}");
+        assert!(
+            !json.contains("s3cret") && !json.contains("t0ken"),
+            "{json}"
+        );
         let shown = serde_json::to_string(&stored.view()).unwrap();
         assert!(!shown.contains("s3cret") && !shown.contains("t0ken") && !shown.contains("gAAAA"));
         // A PUT without the secret and with the header left empty keeps both.

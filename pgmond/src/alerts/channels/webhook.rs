@@ -77,7 +77,11 @@ fn one_line(e: &reqwest::Error) -> String {
         why = s.to_string();
         source = s.source();
     }
-    if why.is_empty() { what.into() } else { format!("{what}: {why}") }
+    if why.is_empty() {
+        what.into()
+    } else {
+        format!("{what}: {why}")
+    }
 }
 
 pub async fn send(c: &StoredChannel, p: &Payload, cipher: &Cipher) -> Result<(), String> {
