@@ -2,12 +2,14 @@
 //! on listeners its caller has bound (the end-to-end tests bind port 0 and serve in their own
 //! process); [`history`] is the store its benchmarks drive directly.
 
-mod alerts;
+pub mod alerts;
 mod api;
 mod audit;
 mod auth;
 pub mod checks;
 mod collector;
+pub use collector::sample::SessionAges;
+pub use collector::{LatestSample, Live};
 mod first_start;
 mod fleet;
 pub mod history;

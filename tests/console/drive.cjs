@@ -69,6 +69,7 @@ async function screens(page, role, width) {
   const fleet = await text(page);
   expect(fleet.includes(config.live) && fleet.includes(config.down), `fleet ${role}: servers missing`);
   expect(fleet.includes(config.hostile_server), `fleet ${role}: hostile server name not shown as text`);
+  expect(/Firing alerts/.test(fleet) && fleet.includes(config.alert_rule), `fleet ${role}: the firing alert is not shown`);
   const rows = await page.evaluate(({ live, down }) => {
     const cls = (name) => {
       const a = [...document.querySelectorAll("#fleet td a")].find((x) => x.textContent === name);
@@ -86,6 +87,7 @@ async function screens(page, role, width) {
   await shot(page, role, width, "fleet");
 
   await visit(page, live, `server ${role}`);
+  expect((await text(page)).includes(config.alert_rule), `server ${role}: the firing alert is not shown`);
   await visit(page, `${live}?range=1h`, `server hour ${role}`);
   const lines = await page.locator("figure.chart svg polyline").count();
   expect(lines > 0, `server ${role}: no chart line drawn`);

@@ -3,6 +3,7 @@
 
 use axum::extract::Query;
 use maud::{Markup, html};
+use pgmon_common::api::alerts::AlertList;
 use pgmon_common::api::fleet::{FleetOverview, FleetServer};
 use serde::Deserialize;
 
@@ -99,6 +100,7 @@ fn row(s: &FleetServer) -> Markup {
 pub async fn show(mut v: Visit, Query(view): Query<View>) -> Result<Markup, Leave> {
     let who = v.who().await?;
     let fleet: FleetOverview = v.get("/fleet").await?;
+    let alerts: AlertList = v.get("/alerts").await?;
     let total = fleet.servers.len();
     let down = fleet.servers.iter().filter(|s| !s.ok).count();
     let needle = view.q.to_lowercase();
@@ -136,6 +138,7 @@ pub async fn show(mut v: Visit, Query(view): Query<View>) -> Result<Markup, Leav
         }
         (super::layout::live_controls(EVERY))
         div #fleet data-live-part {
+            (super::alerts::firing(&alerts.alerts, None))
             p.muted { (total) " servers, " (down) " not ok; showing " (list.len()) }
             @if total == 0 {
                 div.empty {

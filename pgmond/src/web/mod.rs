@@ -4,6 +4,7 @@
 //! elsewhere.
 
 mod admin;
+mod alerts;
 mod assets;
 mod chart;
 mod fleet;

@@ -273,9 +273,11 @@ async fn overview(
     let (t0, t1, query) = range.window();
     let timeline: ServerTimeline = v.get(&format!("/server/{enc}/timeline?{query}")).await?;
     let dbs: ServerDatabases = v.get(&format!("/server/{enc}/databases")).await?;
+    let alerts: pgmon_common::api::alerts::AlertList = v.get("/alerts").await?;
     let here = format!("/ui/server/{enc}");
     let body = html! {
         (heading(&status, Tab::Overview))
+        (super::alerts::firing(&alerts.alerts, Some(&name)))
         h2 { "History" }
         (range.picker(&here))
         p.muted { "Buckets: " (timeline.aggregation) ", " (time(Some(&timeline.start))) " to " (time(Some(&timeline.end))) }

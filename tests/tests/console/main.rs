@@ -141,6 +141,11 @@ async fn console_in_chromium() {
         },
     )
     .await;
+    // The chain fires an alert the fleet and server pages show.
+    let rule = admin
+        .put("/alerts/rules/lock_wait", &json!({"threshold": 1}))
+        .await;
+    assert_eq!(rule.status, 200, "{}", rule.body);
     // Two samples make a line.
     until("two samples of live", Duration::from_secs(60), async || {
         let s = admin.get("/collector/status").await;
@@ -151,6 +156,22 @@ async fn console_in_chromium() {
     })
     .await;
     check_fleet_and_timeline(&admin).await;
+    until(
+        "lock_wait firing on live",
+        Duration::from_secs(30),
+        async || {
+            admin.get("/alerts").await.body["alerts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| {
+                    a["rule"] == "lock_wait"
+                        && a["state"] == "firing"
+                        && a["labels"]["server"] == "live"
+                })
+        },
+    )
+    .await;
 
     let screens = repo().join("target/console-screens");
     std::fs::create_dir_all(&screens).unwrap();
@@ -173,6 +194,7 @@ async fn console_in_chromium() {
         "blocked": blocked_pid,
         "staying": staying_pid,
         "blocked_user": "postgres",
+        "alert_rule": "lock_wait",
         "closed_port": closed_port,
         "new_server": {"name": "console-new", "port": pg.port, "user": "postgres"},
         "new_user": "console-user",
