@@ -108,7 +108,7 @@ async fn dispatch(
 ) -> Result<(), CliError> {
     match cmd {
         Command::Apply(args) => apply::apply(b, args, remote, out).await,
-        Command::Export { format } => apply::export(b, format).await,
+        Command::Export { format } => apply::export(b, format, remote).await,
         Command::Users(c) => commands::users(b, c, out).await,
         Command::Servers(c) => commands::servers(b, c, out).await,
         Command::SshKeys(c) => keys::run(b, c, out).await,

@@ -4,6 +4,7 @@
 //! changes nothing and writes no file. On a config dir the whole apply is one transaction; over
 //! the socket or HTTP each change is a request, in order, and the report says where it stopped.
 
+mod channels;
 mod plan;
 mod spec;
 
@@ -15,6 +16,7 @@ use crate::backend::Backend;
 use crate::cli::{ApplyArgs, ExportFormat};
 use crate::error::CliError;
 use crate::output::{Column, Printer, col};
+pub use channels::ChannelOp;
 pub use plan::Op;
 use plan::{Action, Current, Options, Outcome};
 use spec::{KeySpec, ServerSpec, Spec, UserSpec, env_name};
@@ -46,8 +48,22 @@ async fn current(b: &impl Backend, remote: bool) -> Result<Current, CliError> {
         servers: b.list_servers().await?,
         users: b.list_users().await?,
         keys: b.list_keys().await?,
+        channels: channels_of(b, remote).await?,
         caller,
     })
+}
+
+/// The daemon's alert channels; none in local mode (channels live in the daemon).
+async fn channels_of(
+    b: &impl Backend,
+    remote: bool,
+) -> Result<Vec<pgmon_common::api::alerts::Channel>, CliError> {
+    if !remote {
+        return Ok(Vec::new());
+    }
+    let list: pgmon_common::api::alerts::ChannelList =
+        serde_json::from_value(b.monitoring("/alerts/channels").await?)?;
+    Ok(list.channels)
 }
 
 pub async fn apply(
@@ -57,6 +73,12 @@ pub async fn apply(
     out: &Printer,
 ) -> Result<(), CliError> {
     let spec = spec::load(&args.file)?;
+    if !remote && !spec.alert_channels.is_empty() {
+        return Err(CliError::Unreachable(
+            "alert_channels need the daemon: use --url or --socket (local mode only manages files)"
+                .into(),
+        ));
+    }
     let now = current(b, remote).await?;
     let options = Options {
         prune: args.prune,
@@ -131,7 +153,8 @@ fn print(out: &Printer, actions: &[Action], changed: bool, dry_run: bool) -> Res
 
 /// The current state as an `apply` file: secrets as `_env` references named
 /// `PGMON_<KIND>_<NAME>_<FIELD>`, never their values.
-pub async fn export(b: &impl Backend, format: ExportFormat) -> Result<(), CliError> {
+pub async fn export(b: &impl Backend, format: ExportFormat, remote: bool) -> Result<(), CliError> {
+    let channels = channels_of(b, remote).await?;
     let keys = b.list_keys().await?;
     let servers = b.list_servers().await?;
     let users = b.list_users().await?;
@@ -193,6 +216,7 @@ pub async fn export(b: &impl Backend, format: ExportFormat) -> Result<(), CliErr
                 password_file: None,
             })
             .collect(),
+        alert_channels: channels.iter().map(channels::ChannelFile::of).collect(),
     };
     let text = spec::render(&spec, format)?;
     print!("{text}");

@@ -42,6 +42,7 @@ pub enum Op {
     /// Boxed: a server change carries a whole server body, a user change much less.
     Server(Box<ServerOp>),
     User(UserOp),
+    Channel(super::channels::ChannelOp),
 }
 
 impl std::fmt::Debug for Op {
@@ -55,6 +56,8 @@ pub struct Current {
     pub servers: Vec<ServerStatus>,
     pub users: Vec<UserResponse>,
     pub keys: Vec<SshKeyResponse>,
+    /// Alert channels (the daemon's only; none in local mode).
+    pub channels: Vec<pgmon_common::api::alerts::Channel>,
     /// The user the changes are made as (over HTTP), whom `--prune` must not delete.
     pub caller: Option<String>,
 }
@@ -66,7 +69,7 @@ pub struct Options {
     pub dry_run: bool,
 }
 
-fn action(
+pub(super) fn action(
     kind: &'static str,
     name: &str,
     outcome: Outcome,
@@ -83,7 +86,8 @@ fn action(
     }
 }
 
-/// The actions that make `current` match `spec`, in order: keys checked, servers, then users.
+/// The actions that make `current` match `spec`, in order: keys checked, servers, users, then
+/// alert channels.
 pub fn plan(spec: &Spec, current: &Current, options: &Options) -> Result<Vec<Action>, CliError> {
     let mut actions = Vec::new();
     for k in &spec.ssh_keys {
@@ -132,10 +136,18 @@ pub fn plan(spec: &Spec, current: &Current, options: &Options) -> Result<Vec<Act
     if options.prune {
         prune_users(spec, current, &mut actions)?;
     }
+    actions.extend(super::channels::plan(
+        &spec.alert_channels,
+        &current.channels,
+        options,
+    )?);
     Ok(actions)
 }
 
-fn check_unique<'a>(names: impl Iterator<Item = &'a str>, list: &str) -> Result<(), CliError> {
+pub(super) fn check_unique<'a>(
+    names: impl Iterator<Item = &'a str>,
+    list: &str,
+) -> Result<(), CliError> {
     let mut seen = std::collections::BTreeSet::new();
     for n in names {
         if !seen.insert(n) {
@@ -292,7 +304,7 @@ fn server_action(s: &ServerSpec, current: &Current, o: &Options) -> Result<Actio
     ))
 }
 
-fn read(
+pub(super) fn read(
     source: &super::spec::SecretSource,
     at: &str,
     o: &Options,

@@ -1,5 +1,5 @@
-//! The file `pgmonctl apply` reads and `pgmonctl export` writes: servers, users and SSH key
-//! references, in YAML (or JSON, which YAML reads too). Fields left out take the defaults a
+//! The file `pgmonctl apply` reads and `pgmonctl export` writes: servers, users, SSH key
+//! references and alert channels, in YAML (or JSON, which YAML reads too). Fields left out take the defaults a
 //! new object gets, so the file says the whole desired state. Secrets are never needed inline:
 //! each can come from `<field>_env` (an environment variable) or `<field>_file` (a file's first
 //! line); an inline one works but is warned about. They are read only when a change needs them.
@@ -242,6 +242,8 @@ pub struct Spec {
     pub servers: Vec<ServerSpec>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserSpec>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alert_channels: Vec<super::channels::ChannelFile>,
 }
 
 /// The file's top level, before each object is read on its own (so an error can name it).
@@ -254,6 +256,8 @@ struct RawSpec {
     servers: Vec<Value>,
     #[serde(default)]
     users: Vec<Value>,
+    #[serde(default)]
+    alert_channels: Vec<Value>,
 }
 
 /// Reads `path` (`-`: standard input).
@@ -286,6 +290,7 @@ pub fn parse(text: &str) -> Result<Spec, CliError> {
             ssh_keys: Vec::new(),
             servers: Vec::new(),
             users: Vec::new(),
+            alert_channels: Vec::new(),
         }
     } else {
         serde_saphyr::from_str_with_options(text, options_for(text))
@@ -295,6 +300,7 @@ pub fn parse(text: &str) -> Result<Spec, CliError> {
         ssh_keys: objects("ssh_keys", "name", raw.ssh_keys)?,
         servers: objects("servers", "name", raw.servers)?,
         users: objects("users", "login", raw.users)?,
+        alert_channels: objects("alert_channels", "name", raw.alert_channels)?,
     })
 }
 

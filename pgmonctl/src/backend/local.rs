@@ -337,6 +337,7 @@ impl Backend for Local {
             match op {
                 Op::Server(s) => servers.push(*s),
                 Op::User(u) => users.push(u),
+                Op::Channel(_) => return Err((0, needs_daemon("alert channels"))),
             }
         }
         // Whoever can write the config dir is not limited by the API's server cap.

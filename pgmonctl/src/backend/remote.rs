@@ -20,7 +20,7 @@ use pgmon_common::servers::ServerInput;
 use pgmon_common::batch::{ServerOp, UserOp};
 
 use super::{Backend, Result};
-use crate::apply::Op;
+use crate::apply::{ChannelOp, Op};
 use crate::error::CliError;
 
 pub struct Remote(pub ApiClient);
@@ -279,8 +279,33 @@ impl Backend for Remote {
                     .await
                     .map(drop),
                 Op::User(UserOp::Delete(login)) => self.delete_user(&login).await.map(drop),
+                Op::Channel(op) => self.change_channel(op).await,
             };
             made.map_err(|e| (done, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Remote {
+    /// One alert-channel change of `apply`.
+    async fn change_channel(&self, op: ChannelOp) -> Result<()> {
+        match op {
+            ChannelOp::Create(body) => {
+                self.0
+                    .send::<_, serde_json::Value>(Method::POST, "/alerts/channels", &body)
+                    .await?;
+            }
+            ChannelOp::Update(body) => {
+                let path = format!("/alerts/channels/{}", segment(&body.name));
+                self.0
+                    .send::<_, serde_json::Value>(Method::PUT, &path, &body)
+                    .await?;
+            }
+            ChannelOp::Delete(name) => {
+                let path = format!("/alerts/channels/{}", segment(&name));
+                self.0.delete::<serde_json::Value>(&path).await?;
+            }
         }
         Ok(())
     }

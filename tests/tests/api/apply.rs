@@ -548,3 +548,74 @@ fn a_dry_run_names_the_secrets_the_real_run_needs() {
     let real = via.run(&["apply", "-f", spec.to_str().unwrap()], &[]);
     assert_eq!(real.status.code(), Some(2));
 }
+
+#[tokio::test]
+/// Alert channels in a file, through the socket: created with the secret from the environment
+/// (never echoed), unchanged on a second run, a changed field updated, `--prune` deleting the
+/// one the file dropped, `export` listing them with `_env` references; the files refuse them.
+async fn alert_channels_in_apply_files() {
+    let (tmp, dir) = seed_config();
+    let d = Daemon::start(&dir);
+    let via = Via::Socket(&d);
+    let text = "
+alert_channels:
+  - name: ops
+    kind: webhook
+    url: https://hooks.example.test/pgmon
+    secret_env: HOOK_SECRET
+    min_severity: critical
+    servers: [\"prod-*\"]
+  - name: am
+    kind: alertmanager
+    url: http://127.0.0.1:9093
+";
+    let file = spec_file(tmp.path(), "channels.yml", text);
+    let env = [("HOOK_SECRET", "hm4c-from-env")];
+    let first = via.apply(&file, &[], &env);
+    assert_eq!(action_of(&first, "ops").0, "created", "{first}");
+    assert_eq!(action_of(&first, "am").0, "created");
+    let again = via.apply(&file, &[], &env);
+    assert_eq!(again["changed"], false, "{again}");
+    let changed = spec_file(
+        tmp.path(),
+        "channels2.yml",
+        &text.replace("min_severity: critical", "min_severity: warning"),
+    );
+    let second = via.apply(&changed, &[], &env);
+    assert_eq!(
+        action_of(&second, "ops"),
+        ("updated".into(), vec!["min_severity".into()])
+    );
+    let export = String::from_utf8(via.run(&["export"], &[]).stdout).unwrap();
+    assert!(
+        export.contains("secret_env: PGMON_CHANNEL_OPS_SECRET"),
+        "{export}"
+    );
+    assert!(!export.contains("hm4c-from-env"), "{export}");
+    // The export without `am`, pruned: only `am` goes.
+    let without_am = export.split("- name: am").next().unwrap().to_owned();
+    let fewer = spec_file(tmp.path(), "channels3.yml", &without_am);
+    let pruned = via.apply(
+        &fewer,
+        &["--prune", "--yes"],
+        &[("PGMON_CHANNEL_OPS_SECRET", "x")],
+    );
+    let changes: Vec<_> = actions(&pruned)
+        .into_iter()
+        .filter(|a| a.2 != "unchanged")
+        .collect();
+    assert_eq!(
+        changes,
+        [(
+            "alert_channel".into(),
+            "am".into(),
+            "deleted".into(),
+            vec![]
+        )],
+        "{pruned}"
+    );
+    let stored = std::fs::read_to_string(dir.join("alert_channels.json")).unwrap();
+    assert!(!stored.contains("hm4c-from-env"), "{stored}");
+    let local = Via::Files(&dir).run(&["apply", "-f", file.to_str().unwrap()], &env);
+    assert_eq!(local.status.code(), Some(5), "{local:?}");
+}
