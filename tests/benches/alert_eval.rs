@@ -180,7 +180,7 @@ fn evaluation() {
         now += 60_000;
     }
     let (took, fired, notes) = first.unwrap();
-    let firing = engine.open.len();
+    let firing = engine.all().count();
     times.sort();
     println!(
         "alert evaluation, {SERVERS} servers (10 databases, 2 standbys, 2 slots each), 10 % breaching:"

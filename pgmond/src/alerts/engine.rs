@@ -51,10 +51,10 @@ pub fn silenced(silences: &[ActiveSilence], a: &StoredAlert, now: i64) -> bool {
     silences.iter().any(|s| s.matches(a, now))
 }
 
-/// Every open alert, by key.
+/// Every open alert, by server and key: a step touches only its server's.
 #[derive(Default)]
 pub struct Engine {
-    pub open: HashMap<String, StoredAlert>,
+    open: HashMap<String, HashMap<String, StoredAlert>>,
     next_id: i64,
 }
 
@@ -67,10 +67,22 @@ pub struct Step {
 
 impl Engine {
     pub fn new(open: Vec<StoredAlert>, max_id: i64) -> Engine {
+        let mut by_server: HashMap<String, HashMap<String, StoredAlert>> = HashMap::new();
+        for a in open {
+            by_server
+                .entry(a.server().to_owned())
+                .or_default()
+                .insert(a.key.clone(), a);
+        }
         Engine {
-            open: open.into_iter().map(|a| (a.key.clone(), a)).collect(),
+            open: by_server,
             next_id: max_id,
         }
+    }
+
+    /// Every open alert.
+    pub fn all(&self) -> impl Iterator<Item = &StoredAlert> {
+        self.open.values().flat_map(HashMap::values)
     }
 
     /// Moves `server`'s alerts by what the rules `judged` found (`found`), at `now` (ms);
@@ -86,11 +98,12 @@ impl Engine {
     ) -> (Step, Vec<StoredAlert>) {
         let mut step = Step::default();
         let mut seen = Vec::with_capacity(found.len());
+        let open = self.open.entry(server.to_owned()).or_default();
         for c in found {
             let (severity, for_ms) = severity_and_for(c.rule, configs);
             let key = key_of(c.rule.id, &c.labels);
             seen.push(key.clone());
-            let alert = match self.open.get_mut(&key) {
+            let alert = match open.get_mut(&key) {
                 Some(a) => {
                     a.value = c.value;
                     a.summary = c.summary;
@@ -113,7 +126,7 @@ impl Engine {
                         sent: BTreeMap::new(),
                     };
                     w.alerts.push(a.clone());
-                    self.open.entry(key).or_insert(a)
+                    open.entry(key).or_insert(a)
                 }
             };
             if alert.state == AlertState::Pending && now - alert.since >= for_ms {
@@ -125,9 +138,8 @@ impl Engine {
             }
         }
         let mut resolved = Vec::new();
-        self.open.retain(|key, a| {
-            let gone =
-                a.server() == server && judged.contains(&a.rule.as_str()) && !seen.contains(key);
+        open.retain(|key, a| {
+            let gone = judged.contains(&a.rule.as_str()) && !seen.contains(key);
             if gone {
                 a.state = AlertState::Resolved;
                 a.resolved_at = Some(now);
@@ -147,16 +159,12 @@ impl Engine {
         w: &mut AlertWrite,
     ) -> Vec<StoredAlert> {
         let mut resolved = Vec::new();
-        self.open.retain(|_, a| {
-            let gone = a.server() == server;
-            if gone {
-                a.state = AlertState::Resolved;
-                a.resolved_at = Some(now);
-                push_latest(w, a);
-                resolved.push(a.clone());
-            }
-            !gone
-        });
+        for (_, mut a) in self.open.remove(server).unwrap_or_default() {
+            a.state = AlertState::Resolved;
+            a.resolved_at = Some(now);
+            push_latest(w, &a);
+            resolved.push(a);
+        }
         resolved
     }
 
@@ -179,9 +187,13 @@ impl Engine {
                 }
             }
             let repeat_ms = ch.repeat_seconds().saturating_mul(1000) as i64;
-            for a in self.open.values_mut() {
+            for a in self
+                .open
+                .get_mut(server)
+                .into_iter()
+                .flat_map(HashMap::values_mut)
+            {
                 if a.state != AlertState::Firing
-                    || a.server() != server
                     || !ch.routes(server, a.severity)
                     || silenced(silences, a, now)
                 {
@@ -226,7 +238,7 @@ impl Engine {
 
     /// Pending and firing alerts, most severe first, then oldest.
     pub fn listed(&self) -> Vec<&StoredAlert> {
-        let mut all: Vec<&StoredAlert> = self.open.values().collect();
+        let mut all: Vec<&StoredAlert> = self.all().collect();
         all.sort_by(|a, b| {
             (
                 std::cmp::Reverse(a.severity),
@@ -361,7 +373,7 @@ mod tests {
             kinds.contains(&NotificationKind::Resolved)
                 && kinds.contains(&NotificationKind::Repeat)
         );
-        assert_eq!(e.open.len(), 1);
+        assert_eq!(e.all().count(), 1);
     }
 
     #[test]

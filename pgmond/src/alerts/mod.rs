@@ -295,7 +295,7 @@ impl Alerts {
     fn update_gauges(&self) {
         let engine = lock(&self.engine);
         self.metrics.alerts.clear();
-        for a in engine.open.values() {
+        for a in engine.all() {
             self.metrics
                 .alerts
                 .get_or_create(&StateLabels {
