@@ -20,7 +20,7 @@ use pgmon_common::api::settings::Settings;
 use pgmon_common::crypto::Cipher;
 use pgmon_tests::daemon::{Daemon, add_settings};
 use pgmon_tests::fixtures::{fleet_on_one_cluster, write_servers};
-use pgmon_tests::measure::{ms, percentile};
+use pgmon_tests::measure::{cpu_seconds, ms, percentile};
 use pgmon_tests::receivers::WebhookSink;
 use pgmond::alerts::channels::StoredChannel;
 use pgmond::alerts::engine::Engine;
@@ -195,15 +195,6 @@ fn evaluation() {
         ms(percentile(&times, 0.99)),
         ms(*times.last().unwrap())
     );
-}
-
-/// utime + stime of `pid`, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / 100.0
 }
 
 async fn collector_with_alerts() {

@@ -8,20 +8,11 @@ use std::time::{Duration, Instant};
 
 use pgmon_tests::daemon::{Daemon, add_settings};
 use pgmon_tests::fixtures::fleet_on_one_cluster;
+use pgmon_tests::measure::cpu_seconds;
 
 const SERVERS: usize = 1_000;
 const WARM_UP: Duration = Duration::from_secs(75);
 const MEASURE: Duration = Duration::from_secs(120);
-
-/// utime + stime of `pid`, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / 100.0
-}
 
 async fn samples(api: &pgmon_tests::http::Api) -> u64 {
     let s = api.get("/collector/status").await.body;

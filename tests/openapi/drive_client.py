@@ -15,6 +15,20 @@ import sys
 from collections import Counter
 
 from pgmon_client import AuthenticatedClient, Client
+from pgmon_client.api.alerts import (
+    alerts_add_channel,
+    alerts_add_silence,
+    alerts_channels,
+    alerts_delete_channel,
+    alerts_expire_silence,
+    alerts_history,
+    alerts_list,
+    alerts_replace_channel,
+    alerts_rules,
+    alerts_silences,
+    alerts_test,
+    alerts_update_rule,
+)
 from pgmon_client.api.audit import audit_list
 from pgmon_client.api.auth import auth_login, auth_logout, auth_refresh
 from pgmon_client.api.checks import checks_fleet_checks, checks_run_checks, checks_server_checks
@@ -68,6 +82,12 @@ from pgmon_client.api.users import (
 )
 from pgmon_client.models import (
     AuditOutcome,
+    ChannelKind,
+    ChannelSpec,
+    Matchers,
+    RuleUpdate,
+    SilenceNew,
+    TestRequest,
     CheckKind,
     CheckSeverity,
     ErrorBody,
@@ -235,6 +255,37 @@ def drive(who, client):
     check(who, "user delete", users_delete.sync_detailed(tag, client=client), g("admin", 200))
     check(who, "user delete ?", users_delete.sync_detailed("nobody-here", client=client),
           g("admin", 404))
+
+    # Alerts: reads, a channel made and undone, a silence, bad input.
+    check(who, "alerts", alerts_list.sync_detailed(client=client), g("viewer", 200))
+    check(who, "alert history", alerts_history.sync_detailed(
+        client=client, since=week_ago, limit=5), g("viewer", 200))
+    check(who, "alert history 0", alerts_history.sync_detailed(client=client, limit=0),
+          g("viewer", 422))
+    check(who, "channels", alerts_channels.sync_detailed(client=client), g("viewer", 200))
+    check(who, "rules", alerts_rules.sync_detailed(client=client), g("viewer", 200))
+    check(who, "silences", alerts_silences.sync_detailed(client=client), g("viewer", 200))
+    channel = ChannelSpec(name=tag, kind=ChannelKind.ALERTMANAGER, url="http://127.0.0.1:9")
+    check(who, "channel", alerts_add_channel.sync_detailed(client=client, body=channel),
+          g("admin", 201))
+    check(who, "channel ftp", alerts_add_channel.sync_detailed(client=client, body=ChannelSpec(
+        name=tag + "-x", kind=ChannelKind.WEBHOOK, url="ftp://x")), g("admin", 422))
+    check(who, "channel update", alerts_replace_channel.sync_detailed(
+        tag, client=client, body=channel), g("admin", 200))
+    check(who, "channel test", alerts_test.sync_detailed(
+        client=client, body=TestRequest(channel=tag)), g("admin", 200))
+    check(who, "channel delete", alerts_delete_channel.sync_detailed(tag, client=client),
+          g("admin", 200))
+    until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    silence = check(who, "silence", alerts_add_silence.sync_detailed(client=client, body=SilenceNew(
+        matchers=Matchers(server=SERVER), until=until, comment=tag)), g("operator", 201))
+    if RANK[who] >= 2:
+        check(who, "silence expire", alerts_expire_silence.sync_detailed(
+            silence.id, client=client), 200)
+    check(who, "silence no end", alerts_add_silence.sync_detailed(
+        client=client, body=SilenceNew(matchers=Matchers(server=SERVER))), g("operator", 422))
+    check(who, "rule -1", alerts_update_rule.sync_detailed(
+        "lock_wait", client=client, body=RuleUpdate(threshold=-1)), g("admin", 422))
 
 
 def main():

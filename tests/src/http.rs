@@ -94,6 +94,16 @@ impl Api {
         }
     }
 
+    /// `GET <path>` whose answer is text (`/metrics`).
+    pub async fn get_text(&self, path: &str) -> String {
+        let r = self
+            .request(Method::GET, path)
+            .send()
+            .await
+            .expect("request failed");
+        r.text().await.expect("reading the answer")
+    }
+
     pub async fn delete(&self, path: &str) -> Answer {
         self.send(self.request(Method::DELETE, path)).await
     }

@@ -30,6 +30,16 @@ pub fn wait_until(
     }
 }
 
+/// Waits (in an async test) until `ok` holds, trying every 250 ms, or panics after `limit`
+/// naming `what`.
+pub async fn eventually(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !ok().await {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
 pub fn is_listening(port: u16) -> bool {
     TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()

@@ -289,24 +289,17 @@ mod tests {
     }
 
     fn channel(name: &str, min: AlertSeverity) -> StoredChannel {
-        StoredChannel {
+        let spec = pgmon_common::api::alerts::ChannelSpec {
             name: name.into(),
-            kind: ChannelKind::Webhook,
+            kind: Some(ChannelKind::Webhook),
             url: Some("http://127.0.0.1:9/".into()),
-            headers: BTreeMap::new(),
-            secret: None,
-            text: false,
-            smtp_host: None,
-            smtp_port: None,
-            tls: None,
-            username: None,
-            password: None,
-            from: None,
-            to: Vec::new(),
-            min_severity: min,
-            servers: None,
+            min_severity: Some(min),
             repeat_seconds: Some(600),
-        }
+            ..Default::default()
+        };
+        let key = pgmon_common::crypto::Cipher::generate_key();
+        let cipher = pgmon_common::crypto::Cipher::from_key_text(&key).unwrap();
+        StoredChannel::from_spec(spec, None, &cipher).unwrap()
     }
 
     fn run(

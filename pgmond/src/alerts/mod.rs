@@ -44,7 +44,7 @@ use crate::history::alerts::{AlertWrite, HistoryFilter};
 use crate::monitor::Monitor;
 use channels::{CHANNELS_FILE, StoredChannel};
 use engine::{ActiveSilence, Engine};
-use rules::{RuleConfig, RuleConfigs};
+use rules::RuleConfigs;
 
 pub const RULES_FILE: &str = "alert_rules.json";
 /// Retention and ended silences are looked at this often.
@@ -56,7 +56,7 @@ const MAX_COMMENT: usize = 1_000;
 pub struct NamedRule {
     pub rule: String,
     #[serde(flatten)]
-    pub config: RuleConfig,
+    pub config: RuleUpdate,
 }
 
 /// What the collector saw of a server, waiting to be judged.
@@ -201,24 +201,35 @@ impl Alerts {
         self.wake.notify_one();
     }
 
-    fn rule_configs(&self) -> RuleConfigs {
-        match self.rules.load() {
-            Ok(list) => list
+    /// The rules' changes, read on the blocking pool (a shared lock and a stat; the file is
+    /// parsed again only when it changed).
+    async fn rule_configs(&self) -> RuleConfigs {
+        let rules = Arc::clone(&self.rules);
+        let read = tokio::task::spawn_blocking(move || rules.load()).await;
+        match read {
+            Ok(Ok(list)) => list
                 .iter()
                 .map(|r| (r.rule.clone(), r.config.clone()))
                 .collect(),
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "reading alert_rules.json failed; rules as default");
                 RuleConfigs::new()
             }
+            Err(_) => RuleConfigs::new(),
         }
     }
 
-    fn channel_list(&self) -> Arc<Vec<StoredChannel>> {
-        self.channels.load().unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "reading alert_channels.json failed");
-            Arc::default()
-        })
+    /// The channels, read as the rules are.
+    async fn channel_list(&self) -> Arc<Vec<StoredChannel>> {
+        let channels = Arc::clone(&self.channels);
+        match tokio::task::spawn_blocking(move || channels.load()).await {
+            Ok(Ok(list)) => list,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "reading alert_channels.json failed");
+                Arc::default()
+            }
+            Err(_) => Arc::default(),
+        }
     }
 
     /// Loads the open alerts and the silences, then judges samples as they come and delivers
@@ -251,8 +262,8 @@ impl Alerts {
             return;
         }
         let now = now_ms();
-        let configs = self.rule_configs();
-        let channels = self.channel_list();
+        let configs = self.rule_configs().await;
+        let channels = self.channel_list().await;
         let silences = Arc::clone(&lock(&self.silences));
         let mut w = AlertWrite::default();
         let fired = {
@@ -374,10 +385,11 @@ impl Alerts {
         Ok(AlertHistory { alerts })
     }
 
-    pub fn channels(&self) -> ChannelList {
+    pub async fn channels(&self) -> ChannelList {
         ChannelList {
             channels: self
                 .channel_list()
+                .await
                 .iter()
                 .map(StoredChannel::view)
                 .collect(),
@@ -391,7 +403,7 @@ impl Alerts {
         replacing: Option<&str>,
     ) -> Result<pgmon_common::api::alerts::Channel, ApiError> {
         let cipher = self.dir.cipher()?.clone();
-        let existing = self.channel_list();
+        let existing = self.channel_list().await;
         let old = match replacing {
             Some(name) => Some(
                 existing
@@ -458,7 +470,7 @@ impl Alerts {
 
     /// `POST /alerts/test`: a notification sent now, outside the outbox.
     pub async fn test(&self, channel: &str) -> Result<TestOutcome, ApiError> {
-        let channels = self.channel_list();
+        let channels = self.channel_list().await;
         let c = channels
             .iter()
             .find(|c| c.name == channel)
@@ -567,8 +579,8 @@ impl Alerts {
         Ok(())
     }
 
-    pub fn rules_view(&self, s: &Settings) -> RuleList {
-        let configs = self.rule_configs();
+    pub async fn rules_view(&self, s: &Settings) -> RuleList {
+        let configs = self.rule_configs().await;
         RuleList {
             rules: rules::DEFS
                 .iter()
@@ -600,12 +612,12 @@ impl Alerts {
                     None => {
                         list.push(NamedRule {
                             rule: rule.clone(),
-                            config: RuleConfig::default(),
+                            config: RuleUpdate::default(),
                         });
                         list.len() - 1
                     }
                 };
-                list[at].config.apply(update);
+                rules::merge(&mut list[at].config, update);
                 Ok(list[at].config.clone())
             })
         })
@@ -639,4 +651,19 @@ pub fn cycle(
         fired.extend(step.fired);
     }
     fired
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    /// `alert_rules.json` is a list of `{rule, ...changes}`, read back as written.
+    fn rules_file_round_trip() {
+        let text = r#"[{"rule":"lock_wait","threshold":5.0,"servers":{"db1":{"enabled":false}}}]"#;
+        let read: Vec<NamedRule> = serde_json::from_str(text).unwrap();
+        assert_eq!(read[0].rule, "lock_wait");
+        assert_eq!(read[0].config.threshold, Some(5.0));
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+    }
 }

@@ -72,7 +72,7 @@ pub async fn run(alerts: Arc<Alerts>, shutdown: CancellationToken) {
 
 /// Sends `rows` to `channel` in order; the first failure puts the rest off with it.
 async fn deliver(alerts: &Alerts, channel: &str, rows: Vec<Due>) {
-    let channels = alerts.channel_list();
+    let channels = alerts.channel_list().await;
     let cipher = match alerts.dir.cipher() {
         Ok(c) => c.clone(),
         Err(e) => {

@@ -4,10 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use pgmon_common::api::alerts::{AlertSeverity, Rule, RuleOverride, RuleUpdate};
+use pgmon_common::api::alerts::{AlertSeverity, Rule, RuleUpdate};
 use pgmon_common::api::checks::{CheckSeverity, ServerChecks};
 use pgmon_common::api::settings::Settings;
-use serde::{Deserialize, Serialize};
 
 use crate::collector::LatestSample;
 
@@ -179,35 +178,20 @@ pub fn def(id: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.id == id)
 }
 
-/// What an admin changed of a rule (`alert_rules.json`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RuleConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<AlertSeverity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub for_seconds: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub servers: BTreeMap<String, RuleOverride>,
-}
-
-impl RuleConfig {
-    pub fn apply(&mut self, u: RuleUpdate) {
-        self.enabled = u.enabled.or(self.enabled);
-        self.severity = u.severity.or(self.severity);
-        self.for_seconds = u.for_seconds.or(self.for_seconds);
-        self.threshold = u.threshold.or(self.threshold);
-        if let Some(servers) = u.servers {
-            self.servers = servers;
-        }
+/// Puts update `u` of a rule over what an admin set before (`c`, as `alert_rules.json` keeps
+/// it: the same shape, every field optional); `servers` replaces the exceptions.
+pub fn merge(c: &mut RuleUpdate, u: RuleUpdate) {
+    c.enabled = u.enabled.or(c.enabled);
+    c.severity = u.severity.or(c.severity);
+    c.for_seconds = u.for_seconds.or(c.for_seconds);
+    c.threshold = u.threshold.or(c.threshold);
+    if u.servers.is_some() {
+        c.servers = u.servers;
     }
 }
 
 /// Every rule's changes, by rule id.
-pub type RuleConfigs = BTreeMap<String, RuleConfig>;
+pub type RuleConfigs = BTreeMap<String, RuleUpdate>;
 
 /// Longest `for` an admin may give: a week.
 pub const MAX_FOR_SECONDS: u64 = 604_800;
@@ -254,7 +238,7 @@ fn percent_note(d: &Def) -> &'static str {
 }
 
 /// A rule as in force, for `GET /alerts/rules`.
-pub fn view(d: &Def, c: Option<&RuleConfig>, s: &Settings) -> Rule {
+pub fn view(d: &Def, c: Option<&RuleUpdate>, s: &Settings) -> Rule {
     Rule {
         rule: d.id.into(),
         description: d.description.into(),
@@ -263,7 +247,7 @@ pub fn view(d: &Def, c: Option<&RuleConfig>, s: &Settings) -> Rule {
         for_seconds: c.and_then(|c| c.for_seconds).unwrap_or(d.for_seconds),
         threshold: Some(c.and_then(|c| c.threshold).unwrap_or((d.threshold)(s))),
         unit: d.unit.into(),
-        servers: c.map(|c| c.servers.clone()).unwrap_or_default(),
+        servers: c.and_then(|c| c.servers.clone()).unwrap_or_default(),
     }
 }
 
@@ -290,7 +274,7 @@ fn in_force<'a>(
 ) -> impl Iterator<Item = (&'static Def, f64, bool)> + 'a {
     DEFS.iter().map(move |d| {
         let c = configs.get(d.id);
-        let o = c.and_then(|c| c.servers.get(server));
+        let o = c.and_then(|c| c.servers.as_ref()?.get(server));
         let enabled = o
             .and_then(|o| o.enabled)
             .or(c.and_then(|c| c.enabled))
@@ -413,14 +397,14 @@ fn judge_live(
                 }
             }
             // A standby's delay grows with the clock on an idle primary: only while WAL waits.
-            if let Some(st) = r.standby.as_ref().filter(|s| s.replay_lag_bytes > Some(0)) {
-                if let Some(s) = st.replay_delay_seconds.filter(|s| *s > threshold) {
-                    found(
-                        &[],
-                        s,
-                        format!("{server} replays {s:.0} s behind its primary"),
-                    );
-                }
+            if let Some(st) = r.standby.as_ref().filter(|s| s.replay_lag_bytes > Some(0))
+                && let Some(s) = st.replay_delay_seconds.filter(|s| *s > threshold)
+            {
+                found(
+                    &[],
+                    s,
+                    format!("{server} replays {s:.0} s behind its primary"),
+                );
             }
         }
         "slot_retaining_wal" => {

@@ -52,7 +52,7 @@ pub async fn history(
     responses((status = 200, body = ChannelList), Auth<Viewer>)
 )]
 pub async fn channels(_: Auth<Viewer>, State(state): State<AppState>) -> Json<ChannelList> {
-    Json(state.alerts.channels())
+    Json(state.alerts.channels().await)
 }
 
 /// Add a notification channel.
@@ -180,7 +180,7 @@ pub async fn test(
     responses((status = 200, body = RuleList), Auth<Viewer>)
 )]
 pub async fn rules(_: Auth<Viewer>, State(state): State<AppState>) -> Json<RuleList> {
-    Json(state.alerts.rules_view(&state.collector.settings()))
+    Json(state.alerts.rules_view(&state.collector.settings()).await)
 }
 
 /// Change a rule.

@@ -7,11 +7,12 @@
 //! the daemon and PostgreSQL saw.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pgmon_tests::daemon::{Daemon, add_settings, set_server_field};
 use pgmon_tests::fixtures::{seed_config, write_servers};
 use pgmon_tests::http::Api;
+use pgmon_tests::net::eventually;
 use pgmon_tests::postgres::TestCluster;
 use serde_json::{Value, json};
 
@@ -72,14 +73,6 @@ async fn waiter(pg: &TestCluster) -> (i32, tokio::task::JoinHandle<Result<(), Op
     (pid, waiting)
 }
 
-async fn until(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bool) {
-    let start = Instant::now();
-    while !ok().await {
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_in_chromium() {
     let (chromium, playwright) = browser_parts();
@@ -126,7 +119,7 @@ async fn console_in_chromium() {
     // second keeps the tree on every later screen.
     let (blocked_pid, waiting) = waiter(pg).await;
     let (staying_pid, _staying) = waiter(pg).await;
-    until(
+    eventually(
         "the blocked session in the tree",
         Duration::from_secs(20),
         async || {
@@ -147,7 +140,7 @@ async fn console_in_chromium() {
         .await;
     assert_eq!(rule.status, 200, "{}", rule.body);
     // Two samples make a line.
-    until("two samples of live", Duration::from_secs(60), async || {
+    eventually("two samples of live", Duration::from_secs(60), async || {
         let s = admin.get("/collector/status").await;
         pgmon_tests::daemon::collector_entry(&s.body, "live")["samples"]
             .as_u64()
@@ -156,7 +149,7 @@ async fn console_in_chromium() {
     })
     .await;
     check_fleet_and_timeline(&admin).await;
-    until(
+    eventually(
         "lock_wait firing on live",
         Duration::from_secs(30),
         async || {

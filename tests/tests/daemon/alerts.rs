@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use pgmon_tests::daemon::{Daemon, add_local_server, add_settings};
 use pgmon_tests::fixtures::seed_config;
 use pgmon_tests::http::Api;
+use pgmon_tests::net::eventually;
 use pgmon_tests::postgres::TestCluster;
 use pgmon_tests::receivers::{Alertmanager, Received, SmtpSink, WebhookSink};
 use pgmon_tests::tarpit::Tarpit;
@@ -40,17 +41,6 @@ fn count(sink: &WebhookSink, kind: &str, rule: &str) -> usize {
 
 fn mails(smtp: &SmtpSink, what: &str) -> usize {
     smtp.messages().iter().filter(|m| m.contains(what)).count()
-}
-
-async fn wait(within: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let start = Instant::now();
-    while !done().await {
-        assert!(
-            start.elapsed() < within,
-            "{what} did not happen within {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn firing(api: &Api, rule: &str) -> Option<Value> {
@@ -103,7 +93,7 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
     )
     .await;
     // Sampled and healthy.
-    wait(Duration::from_secs(30), "a first sample", async || {
+    eventually("a first sample", Duration::from_secs(30), async || {
         admin.get("/collector/status").await.body["servers"][0]["samples"].as_u64() > Some(0)
     })
     .await;
@@ -127,11 +117,11 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
         got.body["key"].as_str().unwrap()
     );
     assert_eq!(got.body["server"], "watched");
-    wait(within, "the down mail", async || {
+    eventually("the down mail", within, async || {
         mails(&smtp, "[pgmon FIRING] watched") == 1
     })
     .await;
-    wait(within, "the alert in Alertmanager", async || {
+    eventually("the alert in Alertmanager", within, async || {
         am_alert(&am.alerts().await, "server_down").is_some_and(|a| {
             a["labels"]["server"] == "watched" && a["labels"]["severity"] == "critical"
         })
@@ -172,13 +162,13 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
         |r| about(r, "resolved", "server_down"),
     )
     .await;
-    wait(Duration::from_secs(10), "the resolved mail", async || {
+    eventually("the resolved mail", Duration::from_secs(10), async || {
         mails(&smtp, "[pgmon RESOLVED] watched") == 1
     })
     .await;
-    wait(
-        Duration::from_secs(10),
+    eventually(
         "Alertmanager ends the alert",
+        Duration::from_secs(10),
         async || am_alert(&am.alerts().await, "server_down").is_none(),
     )
     .await;
@@ -198,9 +188,9 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
     assert_eq!(s.body["author"], "oper");
     let before = hook.received().len();
     cluster.stop();
-    wait(
-        Duration::from_secs(4 * INTERVAL + 4),
+    eventually(
         "the alert firing, silenced",
+        Duration::from_secs(4 * INTERVAL + 4),
         async || {
             firing(&admin, "server_down")
                 .await
@@ -349,18 +339,18 @@ async fn lock_chain_evidence_bad_input_and_roles() {
     let waiter = cluster.client("postgres").await;
     let waiting =
         tokio::spawn(async move { waiter.batch_execute("SELECT count(*) FROM chained").await });
-    wait(Duration::from_secs(30), "lock_wait firing", async || {
+    eventually("lock_wait firing", Duration::from_secs(30), async || {
         firing(&admin, "lock_wait").await.is_some()
     })
     .await;
     // Its evidence is read as it fires.
-    wait(Duration::from_secs(15), "the evidence kept", async || {
+    eventually("the evidence kept", Duration::from_secs(15), async || {
         !admin.get("/alerts/history?rule=lock_wait").await.body["alerts"][0]["evidence"].is_null()
     })
     .await;
     holder.batch_execute("COMMIT").await.unwrap();
     waiting.await.unwrap().unwrap();
-    wait(Duration::from_secs(15), "lock_wait resolved", async || {
+    eventually("lock_wait resolved", Duration::from_secs(15), async || {
         firing(&admin, "lock_wait").await.is_none()
     })
     .await;
@@ -546,9 +536,9 @@ async fn webhook_down_five_minutes_then_each_notification_once() {
             .cloned()
             .collect()
     };
-    wait(
-        Duration::from_secs(90),
+    eventually(
         "every owed notification delivered",
+        Duration::from_secs(90),
         async || {
             let o = owed().await;
             !o.is_empty() && o.iter().all(|n| n["delivered_at"].is_string())

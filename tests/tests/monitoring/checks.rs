@@ -329,14 +329,7 @@ async fn checks_find_each_problem_and_nothing_in_a_clean_database() {
             .all(|f| f["server"] == "checked")
     );
     assert_eq!(view.get("/checks?kind=bogus").await.status, 422);
-    let metrics = view
-        .request(reqwest::Method::GET, "/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = view.get_text("/metrics").await;
     assert!(
         metrics.contains(
             r#"pgmon_check_findings{server="checked",kind="duplicate_index",severity="warning"} 2"#

@@ -134,13 +134,13 @@ impl StoredChannel {
             .kind
             .ok_or_else(|| invalid("kind", "required: webhook, email or alertmanager"))?;
         let old = old.filter(|o| o.kind == kind);
-        if let Some(r) = spec.repeat_seconds {
-            if !(REPEAT_LIMITS.0..=REPEAT_LIMITS.1).contains(&r) {
-                return Err(invalid(
-                    "repeat_seconds",
-                    format!("must be from {} to {}", REPEAT_LIMITS.0, REPEAT_LIMITS.1),
-                ));
-            }
+        if let Some(r) = spec.repeat_seconds
+            && !(REPEAT_LIMITS.0..=REPEAT_LIMITS.1).contains(&r)
+        {
+            return Err(invalid(
+                "repeat_seconds",
+                format!("must be from {} to {}", REPEAT_LIMITS.0, REPEAT_LIMITS.1),
+            ));
         }
         for p in spec.servers.iter().flatten() {
             if p.is_empty() || p.len() > 64 || p.chars().any(char::is_control) {
