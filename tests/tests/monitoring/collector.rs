@@ -77,7 +77,8 @@ fn with_other_defaults(mut schedule: Value) -> Value {
         "replication_lag_seconds": 300, "replication_lag_mib": 1024, "slot_retained_mib": 1024,
         "checks_interval": 21600, "checks_statement_timeout": 30, "bloat_percent": 50,
         "bloat_min_mib": 64, "sequence_percent": 75, "vacuum_rows": 10000, "vacuum_percent": 20,
-        "missing_index_rows": 10000});
+        "missing_index_rows": 10000, "down_samples": 2, "connections_percent": 90,
+        "disk_free_percent": 10, "alert_retention_days": 90});
     for (k, v) in analysis.as_object().unwrap() {
         schedule[k] = v.clone();
     }
