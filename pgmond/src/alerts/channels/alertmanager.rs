@@ -1,11 +1,12 @@
 //! Alertmanager's v2 API: `POST /api/v2/alerts` with each alert's labels (`alertname`,
 //! `severity`, `server` and the rule's own), `startsAt`, and `endsAt`: the time it resolved, or,
 //! while it fires, three repeat intervals ahead, so Alertmanager ends an alert pgmon stopped
-//! telling of (pgmond gone) on its own. Its routing, grouping, inhibition and silences apply.
+//! telling of (pgmond gone) on its own (a test notification, after five minutes). Its routing,
+//! grouping, inhibition and silences apply.
 
 use std::collections::BTreeMap;
 
-use pgmon_common::api::alerts::AlertState;
+use pgmon_common::api::alerts::{AlertState, NotificationKind};
 use serde_json::json;
 
 use super::StoredChannel;
@@ -14,7 +15,12 @@ use crate::alerts::payload::Payload;
 pub async fn send(c: &StoredChannel, p: &Payload, repeat_seconds: u64) -> Result<(), String> {
     let url = c.url.as_deref().ok_or("no url")?;
     let endpoint = format!("{}/api/v2/alerts", url.trim_end_matches('/'));
-    let until = chrono::Utc::now() + chrono::Duration::seconds((3 * repeat_seconds) as i64);
+    // A test is shown for five minutes, then ends by itself.
+    let ahead = match p.kind {
+        NotificationKind::Test => 300,
+        _ => 3 * repeat_seconds,
+    };
+    let until = chrono::Utc::now() + chrono::Duration::seconds(ahead as i64);
     let alerts: Vec<_> = p
         .alerts
         .iter()
