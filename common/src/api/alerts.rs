@@ -136,7 +136,7 @@ pub struct AlertRecord {
     pub resolved_at: Option<String>,
     /// What pgmon saw when it fired: the sessions and blocking tree (session, lock and
     /// transaction rules), the replication view (lag, slots), the last error (down); bounded.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub evidence: Option<serde_json::Value>,
     pub notifications: Vec<Notification>,
 }
