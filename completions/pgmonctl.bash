@@ -3253,7 +3253,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__settings__subcmd__set)
-            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --idle-in-transaction-seconds --long-transaction-seconds --long-query-seconds --lock-wait-seconds --replication-lag-seconds --replication-lag-mib --slot-retained-mib --checks-interval --checks-statement-timeout --bloat-percent --bloat-min-mib --sequence-percent --vacuum-rows --vacuum-percent --missing-index-rows --down-samples --connections-percent --disk-free-percent --alert-retention-days --url --cacert --socket --config-dir --output --help"
+            opts="-h --collect-interval --size-interval --raw-retention-days --unused-days --static-days --growth-window-days --growth-mb-per-day --wraparound-percent --activity-query-chars --idle-in-transaction-seconds --long-transaction-seconds --long-query-seconds --lock-wait-seconds --replication-lag-seconds --replication-lag-mib --slot-retained-mib --checks-interval --checks-statement-timeout --bloat-percent --bloat-min-mib --sequence-percent --vacuum-rows --vacuum-percent --missing-index-rows --down-samples --connections-percent --disk-free-percent --certificate-days --alert-retention-days --url --cacert --socket --config-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3364,6 +3364,10 @@ _pgmonctl() {
                     return 0
                     ;;
                 --disk-free-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate-days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

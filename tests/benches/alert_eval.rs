@@ -124,6 +124,7 @@ fn sample(i: usize, breaching: bool) -> Arc<LatestSample> {
                 query: Some(if breaching { 400.0 } else { 2.0 }),
                 lock_wait: Some(if breaching { 400.0 } else { 0.5 }),
             },
+            certificate_expiry: None,
         }),
         unreachable: false,
         failures_in_row: 0,

@@ -117,6 +117,8 @@ settings! {
     connections_percent: 1..=100 = 90, "PERCENT";
     /// Alerts: the data directory's file system with less than this share free (1 to 99)
     disk_free_percent: 1..=99 = 10, "PERCENT";
+    /// Alerts: a monitored server's TLS certificate expiring within this many days (1 to 365)
+    certificate_days: 1..=365 = 14, "DAYS";
     /// Alerts: days an alert's history (and its notifications) is kept after it resolved (1 to
     /// 3650)
     alert_retention_days: 1..=3_650 = 90, "DAYS";

@@ -162,6 +162,17 @@ pub const DEFS: &[Def] = &[
         on_failure: false,
     },
     Def {
+        id: "certificate_expiry",
+        description: "The server's TLS certificate (as pgmon's last handshake saw it) expires \
+                      within this many days",
+        severity: AlertSeverity::Warning,
+        for_seconds: 0,
+        unit: "days",
+        threshold: |s| s.certificate_days as f64,
+        evidence: Evidence::None,
+        on_failure: false,
+    },
+    Def {
         id: "health_finding",
         description: "The health checks found problems of a kind at least this severe \
                       (1 warning, 2 critical)",
@@ -476,6 +487,22 @@ fn judge_live(
                         &[],
                         pct,
                         format!("{server}'s data directory has {pct:.1} % free"),
+                    );
+                }
+            }
+        }
+        "certificate_expiry" => {
+            if let Some(t) = live.certificate_expiry {
+                let days = (t - subject.sample.at) as f64 / 86_400.0;
+                if days < threshold {
+                    let at = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+                    found(
+                        &[],
+                        days,
+                        format!(
+                            "{server}'s TLS certificate expires in {days:.1} days ({})",
+                            at.format("%Y-%m-%d %H:%M UTC")
+                        ),
                     );
                 }
             }

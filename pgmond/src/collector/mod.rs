@@ -132,6 +132,9 @@ pub struct Live {
     pub replication: pgmon_common::api::replication::ServerReplication,
     /// The longest transaction, idle-in-transaction session, query and lock wait.
     pub ages: sample::SessionAges,
+    /// When the server's TLS certificate expires (seconds since the epoch), as pgmon's last
+    /// handshake saw it; none without TLS.
+    pub certificate_expiry: Option<i64>,
 }
 
 fn clamp(bytes: u64) -> i64 {
@@ -522,6 +525,7 @@ impl Collector {
             totals,
             replication: read.replication,
             ages: read.ages,
+            certificate_expiry: self.monitor.certificate_expiry(server),
         })
     }
 

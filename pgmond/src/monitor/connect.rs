@@ -36,9 +36,13 @@ use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream}
 pub struct CleartextRefused;
 
 /// The backend pids of pgmon's own open sessions, by `host:port`: how pgmon tells its own
-/// sessions from others (an `application_name` is anyone's to set).
+/// sessions from others (an `application_name` is anyone's to set). Beside them, when each
+/// endpoint's TLS certificate expires, as its last handshake showed (for the alerts).
 #[derive(Default)]
-pub struct OwnPids(Mutex<HashMap<String, Vec<i32>>>);
+pub struct OwnPids(
+    Mutex<HashMap<String, Vec<i32>>>,
+    Mutex<HashMap<String, i64>>,
+);
 
 impl OwnPids {
     fn endpoint(host: &str, port: u16) -> String {
@@ -51,6 +55,17 @@ impl OwnPids {
         all.get(&Self::endpoint(host, port))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// When the certificate `host:port` last showed expires (seconds since the epoch).
+    pub fn certificate_expiry(&self, host: &str, port: u16) -> Option<i64> {
+        let all = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        all.get(&Self::endpoint(host, port)).copied()
+    }
+
+    fn note_certificate(&self, host: &str, port: u16, not_after: i64) {
+        let mut all = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        all.insert(Self::endpoint(host, port), not_after);
     }
 
     fn add(self: &Arc<Self>, host: &str, port: u16, pid: i32) -> Registered {
@@ -176,6 +191,9 @@ impl Connect for GuardedConnect {
                         pid: Arc::clone(&pid),
                     };
                     let connected = config.connect_raw(stream, tls).await?;
+                    if let Some(t) = c.not_after() {
+                        self.own.note_certificate(&self.host, self.port, t);
+                    }
                     spawn(connected, self.register(&pid))
                 }
                 None => {

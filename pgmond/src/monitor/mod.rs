@@ -224,6 +224,12 @@ impl Monitor {
             .map(|(_, f)| f.clone())
     }
 
+    /// When the TLS certificate `server`'s PostgreSQL last showed pgmon expires (seconds since
+    /// the epoch); none without TLS.
+    pub fn certificate_expiry(&self, server: &Server) -> Option<i64> {
+        self.pools.own.certificate_expiry(&server.host, server.port)
+    }
+
     /// The backend pids of pgmon's own sessions open on `server`'s PostgreSQL.
     pub fn own_pids(&self, server: &Server) -> Vec<i32> {
         self.pools.own.of(&server.host, server.port)

@@ -13,6 +13,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use pgmon_common::servers::{Server, SslMode};
 use rustls::client::WebPkiServerVerifier;
@@ -46,6 +47,16 @@ pub struct TlsSettings {
 pub struct Connector {
     pub tls: MakeRustlsConnect,
     pub verified: bool,
+    /// The `notAfter` of the last certificate a server showed it (seconds since the epoch;
+    /// `i64::MIN` before any).
+    not_after: Arc<AtomicI64>,
+}
+
+impl Connector {
+    /// When the certificate of the last handshake expires.
+    pub fn not_after(&self) -> Option<i64> {
+        Some(self.not_after.load(Ordering::Relaxed)).filter(|t| *t != i64::MIN)
+    }
 }
 
 impl TlsSettings {
@@ -89,6 +100,11 @@ impl TlsSettings {
             (_, Some(roots)) => Arc::new(ChainOnly(web_pki(roots, &provider)?)),
             (_, None) => Arc::new(AnyCertificate(Arc::clone(&provider))),
         };
+        let not_after = Arc::new(AtomicI64::new(i64::MIN));
+        let verifier = Arc::new(Noting {
+            inner: verifier,
+            not_after: Arc::clone(&not_after),
+        });
         let builder = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| TlsSetupError(format!("TLS: {e}")))?
@@ -106,6 +122,7 @@ impl TlsSettings {
         Ok(Some(Connector {
             tls: MakeRustlsConnect::new(config),
             verified,
+            not_after,
         }))
     }
 }
@@ -191,6 +208,98 @@ fn web_pki(
     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
         .build()
         .map_err(|e| TlsSetupError(format!("sslrootcert: {e}")))
+}
+
+/// Any of the verifiers, noting when the certificate it is shown expires (the alerts'
+/// `certificate_expiry`), whatever it decides.
+#[derive(Debug)]
+struct Noting {
+    inner: Arc<dyn ServerCertVerifier>,
+    not_after: Arc<AtomicI64>,
+}
+
+impl ServerCertVerifier for Noting {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(t) = not_after(end_entity) {
+            self.not_after.store(t, Ordering::Relaxed);
+        }
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// One DER element at the start of `der`: its tag, its contents and what follows it.
+fn element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |l, b| (l << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The `notAfter` of an X.509 certificate, in seconds since the epoch: certificate → tbs →
+/// (version) serial, signature algorithm, issuer, validity → its second time.
+pub fn not_after(cert: &[u8]) -> Option<i64> {
+    let (_, certificate, _) = element(cert)?;
+    let (_, tbs, _) = element(certificate)?;
+    let (tag, _, mut rest) = element(tbs)?;
+    if tag != 0xa0 {
+        // No explicit version: what was read is the serial number.
+        rest = tbs;
+    }
+    for _ in 0..3 {
+        rest = element(rest)?.2; // serial, signature algorithm, issuer
+    }
+    let (_, validity, _) = element(rest)?;
+    let (_, after) = element(validity).and_then(|(_, _, r)| element(r).map(|(t, v, _)| (t, v)))?;
+    let text = std::str::from_utf8(after).ok()?;
+    let (format, text) = match (element(validity)?.2.first()?, text.len()) {
+        (0x17, 13) => ("%y%m%d%H%M%SZ", text), // UTCTime
+        (0x18, 15) => ("%Y%m%d%H%M%SZ", text), // GeneralizedTime
+        _ => return None,
+    };
+    chrono::NaiveDateTime::parse_from_str(text, format)
+        .ok()
+        .map(|t| t.and_utc().timestamp())
 }
 
 /// `verify-ca`: the chain must lead to the root certificate; the name is not looked at.
@@ -328,4 +437,42 @@ pub fn failure_reason(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    /// `notAfter` read from certificates openssl makes, with and without a version field.
+    fn not_after_of_a_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.der"));
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args([
+                "-nodes", "-subj", "/CN=pg", "-days", "30", "-outform", "DER",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl (Debian package openssl) makes the test certificate");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let t = super::not_after(&std::fs::read(&cert).unwrap()).unwrap();
+        let days = (t - chrono::Utc::now().timestamp()) as f64 / 86_400.0;
+        assert!((29.9..=30.1).contains(&days), "{days}");
+        assert_eq!(super::not_after(b"\x30\x03\x02\x01"), None);
+        assert_eq!(super::not_after(&[]), None);
+    }
 }

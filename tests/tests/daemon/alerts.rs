@@ -303,10 +303,15 @@ async fn paused_standby_lag_fires_and_resolves() {
 }
 
 /// A lock chain held past the threshold fires `lock_wait`; read after the chain is gone, its
-/// history shows the tree as it was. Bad input is refused naming the field, and roles hold.
+/// history shows the tree as it was. A certificate near its end fires `certificate_expiry`.
+/// Bad input is refused naming the field, and roles hold.
 #[tokio::test]
 async fn lock_chain_evidence_bad_input_and_roles() {
-    let cluster = TestCluster::start();
+    let mut cluster = TestCluster::start();
+    // TLS with the harness's certificates, which expire in two days: `certificate_expiry`
+    // (14 days unless set) fires from what pgmon's own handshake saw.
+    let certs = pgmon_tests::certs::TestCerts::new();
+    cluster.enable_ssl(&certs, false);
     let (_tmp, dir) = without_servers();
     add_local_server(&dir, "locks", cluster.port, None);
     add_settings(&dir, "collect_interval_seconds = 1");
@@ -375,6 +380,12 @@ async fn lock_chain_evidence_bad_input_and_roles() {
         blocker["xact_start"].as_str().unwrap().starts_with(&start),
         "{blocker} vs {start}"
     );
+
+    let expiring = firing(&admin, "certificate_expiry")
+        .await
+        .expect("certificate_expiry firing");
+    let days = expiring["value"].as_f64().unwrap();
+    assert!(days > 1.0 && days <= 2.0, "{expiring}");
 
     // Bad input: 422 naming the field, nothing stored.
     let tarpit = Tarpit::start();

@@ -78,7 +78,7 @@ fn with_other_defaults(mut schedule: Value) -> Value {
         "checks_interval": 21600, "checks_statement_timeout": 30, "bloat_percent": 50,
         "bloat_min_mib": 64, "sequence_percent": 75, "vacuum_rows": 10000, "vacuum_percent": 20,
         "missing_index_rows": 10000, "down_samples": 2, "connections_percent": 90,
-        "disk_free_percent": 10, "alert_retention_days": 90});
+        "disk_free_percent": 10, "certificate_days": 14, "alert_retention_days": 90});
     for (k, v) in analysis.as_object().unwrap() {
         schedule[k] = v.clone();
     }
