@@ -141,16 +141,27 @@ fn field_error(field: &str, why: impl Into<String>) -> ApiError {
     ApiError::validation(vec![json!("body"), json!(field)], "value_error", why)
 }
 
-/// An RFC 3339 time of a filter or a body, in milliseconds.
-fn instant(field: &str, value: &str) -> Result<i64, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(value)
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| {
-            field_error(
-                field,
-                "must be an RFC 3339 time, such as 2026-12-04T18:00:00Z",
-            )
-        })
+/// An RFC 3339 time of the query or the body, in milliseconds.
+fn instant(place: &str, field: &str, value: &str) -> Result<i64, ApiError> {
+    ApiError::parse_time(place, field, value).map(|t| t.timestamp_millis())
+}
+
+/// The current content of one of the alerts' files, read on the blocking pool (a shared lock
+/// and a stat; the file is parsed again only when it changed); none when it cannot be read.
+async fn load<T>(file: &Arc<JsonStore<T>>) -> Arc<Vec<T>>
+where
+    T: Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    let file = Arc::clone(file);
+    let path = file.path().to_owned();
+    match tokio::task::spawn_blocking(move || file.load()).await {
+        Ok(Ok(list)) => list,
+        Ok(Err(e)) => {
+            tracing::warn!(file = %path.display(), error = %e, "reading failed: taken as empty");
+            Arc::default()
+        }
+        Err(_) => Arc::default(),
+    }
 }
 
 impl Alerts {
@@ -201,35 +212,17 @@ impl Alerts {
         self.wake.notify_one();
     }
 
-    /// The rules' changes, read on the blocking pool (a shared lock and a stat; the file is
-    /// parsed again only when it changed).
+    /// Every rule's changes, by rule.
     async fn rule_configs(&self) -> RuleConfigs {
-        let rules = Arc::clone(&self.rules);
-        let read = tokio::task::spawn_blocking(move || rules.load()).await;
-        match read {
-            Ok(Ok(list)) => list
-                .iter()
-                .map(|r| (r.rule.clone(), r.config.clone()))
-                .collect(),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "reading alert_rules.json failed; rules as default");
-                RuleConfigs::new()
-            }
-            Err(_) => RuleConfigs::new(),
-        }
+        load(&self.rules)
+            .await
+            .iter()
+            .map(|r| (r.rule.clone(), r.config.clone()))
+            .collect()
     }
 
-    /// The channels, read as the rules are.
     async fn channel_list(&self) -> Arc<Vec<StoredChannel>> {
-        let channels = Arc::clone(&self.channels);
-        match tokio::task::spawn_blocking(move || channels.load()).await {
-            Ok(Ok(list)) => list,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "reading alert_channels.json failed");
-                Arc::default()
-            }
-            Err(_) => Arc::default(),
-        }
+        load(&self.channels).await
     }
 
     /// Loads the open alerts and the silences, then judges samples as they come and delivers
@@ -371,12 +364,12 @@ impl Alerts {
             since: q
                 .since
                 .as_deref()
-                .map(|s| instant("since", s))
+                .map(|s| instant("query", "since", s))
                 .transpose()?,
             until: q
                 .until
                 .as_deref()
-                .map(|s| instant("until", s))
+                .map(|s| instant("query", "until", s))
                 .transpose()?,
             id: q.id,
             limit,
@@ -511,7 +504,7 @@ impl Alerts {
             .until
             .as_deref()
             .ok_or_else(|| field_error("until", "required: a silence must end"))?;
-        let until = instant("until", until)?;
+        let until = instant("body", "until", until)?;
         if until <= now {
             return Err(field_error("until", "must be in the future"));
         }

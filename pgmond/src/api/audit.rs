@@ -225,17 +225,7 @@ async fn record_change(state: AppState, request: Request, next: Next, action: St
 
 fn instant(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
     value
-        .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(&v)
-                .map(|t| stamp(t.with_timezone(&chrono::Utc)))
-                .map_err(|e| {
-                    ApiError::validation(
-                        vec!["query".into(), field.into()],
-                        "datetime_parsing",
-                        format!("Input should be an RFC 3339 date and time: {e}"),
-                    )
-                })
-        })
+        .map(|v| ApiError::parse_time("query", field, &v).map(stamp))
         .transpose()
 }
 

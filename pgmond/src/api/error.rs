@@ -71,6 +71,24 @@ impl ApiError {
         ApiError::Validation(vec![json!({"type": kind, "loc": loc, "msg": msg.into()})])
     }
 
+    /// An RFC 3339 time the client gave in `place` (`query`, `body`) as `field`, or the 422
+    /// naming it.
+    pub fn parse_time(
+        place: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+        chrono::DateTime::parse_from_rfc3339(value)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| {
+                ApiError::validation(
+                    vec![place.into(), field.into()],
+                    "datetime_parsing",
+                    format!("Input should be an RFC 3339 date and time: {e}"),
+                )
+            })
+    }
+
     fn status(&self) -> StatusCode {
         use pgmon_common::Error as E;
         match self {

@@ -413,19 +413,18 @@ impl Collector {
                 )
                 .await
                 {
-                    Ok(Ok(observed)) => Ok(observed),
-                    Ok(Err(e)) => Err((e.status(), e.is_unreachable())),
-                    Err(_) => Err((MonitorError::Timeout.status(), true)),
+                    Ok(read) => read,
+                    Err(_) => Err(MonitorError::Timeout),
                 }
             };
             if outcome.is_ok() && with_sizes {
                 sized_at = Some(started);
             }
-            if let Err((e, _)) = &outcome {
+            let unreachable = outcome.as_ref().is_err_and(MonitorError::is_unreachable);
+            let outcome = outcome.map_err(|e| e.status());
+            if let Err(e) = &outcome {
                 tracing::debug!(server = %server.name, error = %e, "sample failed");
             }
-            let unreachable = matches!(outcome, Err((_, true)));
-            let outcome = outcome.map_err(|(e, _)| e);
             let duration_ms = started.elapsed().as_millis() as u64;
             let sample = ServerSample {
                 server: server.name.clone(),
@@ -541,15 +540,15 @@ impl Collector {
         let (samples, failures, in_row) = latest
             .get(server)
             .map_or((0, 0, 0), |l| (l.samples, l.failures, l.failures_in_row));
-        let failed = u64::from(outcome.is_err());
+        let failed = outcome.is_err();
         let sample = Arc::new(LatestSample {
             at,
             duration_ms,
             outcome,
             unreachable,
-            failures_in_row: if failed == 1 { in_row + 1 } else { 0 },
+            failures_in_row: if failed { in_row + 1 } else { 0 },
             samples: samples + 1,
-            failures: failures + failed,
+            failures: failures + u64::from(failed),
         });
         latest.insert(server.to_owned(), Arc::clone(&sample));
         sample

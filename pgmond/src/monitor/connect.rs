@@ -39,10 +39,11 @@ pub struct CleartextRefused;
 /// sessions from others (an `application_name` is anyone's to set). Beside them, when each
 /// endpoint's TLS certificate expires, as its last handshake showed (for the alerts).
 #[derive(Default)]
-pub struct OwnPids(
-    Mutex<HashMap<String, Vec<i32>>>,
-    Mutex<HashMap<String, i64>>,
-);
+pub struct OwnPids {
+    pids: Mutex<HashMap<String, Vec<i32>>>,
+    /// `notAfter`, seconds since the epoch.
+    certificates: Mutex<HashMap<String, i64>>,
+}
 
 impl OwnPids {
     fn endpoint(host: &str, port: u16) -> String {
@@ -51,7 +52,7 @@ impl OwnPids {
 
     /// pgmon's sessions open on `host:port` now.
     pub fn of(&self, host: &str, port: u16) -> Vec<i32> {
-        let all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let all = self.pids.lock().unwrap_or_else(|p| p.into_inner());
         all.get(&Self::endpoint(host, port))
             .cloned()
             .unwrap_or_default()
@@ -59,18 +60,18 @@ impl OwnPids {
 
     /// When the certificate `host:port` last showed expires (seconds since the epoch).
     pub fn certificate_expiry(&self, host: &str, port: u16) -> Option<i64> {
-        let all = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        let all = self.certificates.lock().unwrap_or_else(|p| p.into_inner());
         all.get(&Self::endpoint(host, port)).copied()
     }
 
     fn note_certificate(&self, host: &str, port: u16, not_after: i64) {
-        let mut all = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = self.certificates.lock().unwrap_or_else(|p| p.into_inner());
         all.insert(Self::endpoint(host, port), not_after);
     }
 
     fn add(self: &Arc<Self>, host: &str, port: u16, pid: i32) -> Registered {
         let endpoint = Self::endpoint(host, port);
-        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = self.pids.lock().unwrap_or_else(|p| p.into_inner());
         all.entry(endpoint.clone()).or_default().push(pid);
         Registered {
             own: Arc::clone(self),
@@ -89,7 +90,7 @@ struct Registered {
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        let mut all = self.own.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = self.own.pids.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(pids) = all.get_mut(&self.endpoint) {
             if let Some(at) = pids.iter().position(|p| *p == self.pid) {
                 pids.swap_remove(at);

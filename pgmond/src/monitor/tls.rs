@@ -290,13 +290,14 @@ pub fn not_after(cert: &[u8]) -> Option<i64> {
         rest = element(rest)?.2; // serial, signature algorithm, issuer
     }
     let (_, validity, _) = element(rest)?;
-    let (_, after) = element(validity).and_then(|(_, _, r)| element(r).map(|(t, v, _)| (t, v)))?;
-    let text = std::str::from_utf8(after).ok()?;
-    let (format, text) = match (element(validity)?.2.first()?, text.len()) {
-        (0x17, 13) => ("%y%m%d%H%M%SZ", text), // UTCTime
-        (0x18, 15) => ("%Y%m%d%H%M%SZ", text), // GeneralizedTime
+    let (_, _, after) = element(validity)?; // past notBefore
+    let (tag, after, _) = element(after)?;
+    let format = match (tag, after.len()) {
+        (0x17, 13) => "%y%m%d%H%M%SZ", // UTCTime
+        (0x18, 15) => "%Y%m%d%H%M%SZ", // GeneralizedTime
         _ => return None,
     };
+    let text = std::str::from_utf8(after).ok()?;
     chrono::NaiveDateTime::parse_from_str(text, format)
         .ok()
         .map(|t| t.and_utc().timestamp())

@@ -172,7 +172,12 @@ async fn down_and_back_reaches_webhook_mail_and_alertmanager_once() {
         async || am_alert(&am.alerts().await, "server_down").is_none(),
     )
     .await;
-    assert_eq!(count(&hook, "resolved", "server_down"), 1);
+    assert_eq!(
+        count(&hook, "resolved", "server_down"),
+        1,
+        "{:#?}",
+        hook.received().iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
     assert!(firing(&admin, "server_down").await.is_none());
 
     // Silenced by an operator: down again, shown as silenced, nothing sent.

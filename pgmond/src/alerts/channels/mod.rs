@@ -168,50 +168,36 @@ impl StoredChannel {
             servers: spec.servers,
             repeat_seconds: spec.repeat_seconds,
         };
-        let only = |given: bool, field: &'static str| {
-            if given {
-                Err(invalid(
-                    field,
-                    format!("not a field of a {} channel", kind.as_str()),
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        match kind {
-            ChannelKind::Webhook | ChannelKind::Alertmanager => {
-                out.url = Some(check_url(spec.url.as_deref())?);
-                for (given, field) in [
-                    (spec.smtp_host.is_some(), "smtp_host"),
-                    (spec.smtp_port.is_some(), "smtp_port"),
-                    (spec.tls.is_some(), "tls"),
-                    (spec.username.is_some(), "username"),
-                    (spec.password.is_some(), "password"),
-                    (spec.from.is_some(), "from"),
-                    (spec.to.is_some(), "to"),
-                ] {
-                    only(given, field)?;
-                }
-            }
-            ChannelKind::Email => {
-                for (given, field) in [
-                    (spec.url.is_some(), "url"),
-                    (spec.headers.is_some(), "headers"),
-                    (spec.secret.is_some(), "secret"),
-                    (spec.text.is_some(), "text"),
-                ] {
-                    only(given, field)?;
-                }
-            }
+        // Each field belongs to some kinds; one given for another kind is refused by name.
+        let (webhook, email, am) = (
+            ChannelKind::Webhook,
+            ChannelKind::Email,
+            ChannelKind::Alertmanager,
+        );
+        let fields: [(&'static str, bool, &[ChannelKind]); 11] = [
+            ("url", spec.url.is_some(), &[webhook, am]),
+            ("headers", spec.headers.is_some(), &[webhook]),
+            ("secret", spec.secret.is_some(), &[webhook]),
+            ("text", spec.text.is_some(), &[webhook]),
+            ("smtp_host", spec.smtp_host.is_some(), &[email]),
+            ("smtp_port", spec.smtp_port.is_some(), &[email]),
+            ("tls", spec.tls.is_some(), &[email]),
+            ("username", spec.username.is_some(), &[email]),
+            ("password", spec.password.is_some(), &[email]),
+            ("from", spec.from.is_some(), &[email]),
+            ("to", spec.to.is_some(), &[email]),
+        ];
+        if let Some((field, ..)) = fields
+            .iter()
+            .find(|(_, given, kinds)| *given && !kinds.contains(&kind))
+        {
+            return Err(invalid(
+                field,
+                format!("not a field of a {} channel", kind.as_str()),
+            ));
         }
-        if kind == ChannelKind::Alertmanager {
-            for (given, field) in [
-                (spec.headers.is_some(), "headers"),
-                (spec.secret.is_some(), "secret"),
-                (spec.text.is_some(), "text"),
-            ] {
-                only(given, field)?;
-            }
+        if kind != email {
+            out.url = Some(check_url(spec.url.as_deref())?);
         }
         if kind == ChannelKind::Webhook {
             let headers = spec.headers.unwrap_or_default();
