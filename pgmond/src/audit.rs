@@ -9,10 +9,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use pgmon_common::api::audit::{AuditEntry, AuditPage};
+
+use crate::store::Shared;
 
 pub const AUDIT_FILE: &str = "audit.log";
 
@@ -22,6 +24,51 @@ pub struct AuditLog {
     max_bytes: u64,
     keep: Duration,
     max_files: usize,
+    /// The shared store that keeps the trail instead of the file, and the runtime its calls
+    /// run on (the log's methods are called on the blocking pool).
+    shared: Option<(Arc<Shared>, tokio::runtime::Handle)>,
+}
+
+/// Collects a page of entries offered newest first.
+struct Pager<'a> {
+    filter: &'a Filter,
+    offset: usize,
+    limit: usize,
+    skipped: usize,
+    entries: Vec<AuditEntry>,
+}
+
+impl Pager<'_> {
+    /// Takes the next older entry; the page when it is complete (or nothing older can match).
+    fn offer(&mut self, e: AuditEntry) -> Option<AuditPage> {
+        if self
+            .filter
+            .since
+            .as_deref()
+            .is_some_and(|s| e.time.as_str() < s)
+        {
+            // Entries are appended in time order: the rest are older still.
+            return Some(self.end(None));
+        }
+        if !self.filter.matches(&e) {
+            return None;
+        }
+        if self.skipped < self.offset {
+            self.skipped += 1;
+        } else if self.entries.len() < self.limit {
+            self.entries.push(e);
+        } else {
+            return Some(self.end(Some(self.offset + self.limit)));
+        }
+        None
+    }
+
+    fn end(&mut self, next_offset: Option<usize>) -> AuditPage {
+        AuditPage {
+            entries: std::mem::take(&mut self.entries),
+            next_offset,
+        }
+    }
 }
 
 /// What `GET /audit` narrows the entries to; `None` matches anything.
@@ -83,7 +130,14 @@ impl AuditLog {
             max_bytes,
             keep: Duration::from_secs(retention_days.saturating_mul(86_400)),
             max_files,
+            shared: None,
         }
+    }
+
+    /// The trail kept in the shared store instead of `audit.log`.
+    pub fn in_store(mut self, store: Arc<Shared>) -> AuditLog {
+        self.shared = Some((store, tokio::runtime::Handle::current()));
+        self
     }
 
     /// The file at the log's path, open for appending: the one held while it is still there,
@@ -115,12 +169,27 @@ impl AuditLog {
 
     /// Whether an entry can be written now (the file opens for appending). Blocking.
     pub fn ready(&self) -> io::Result<()> {
+        if let Some((store, _)) = &self.shared {
+            let h = store.health();
+            return match h.reachable {
+                true => Ok(()),
+                false => Err(io::Error::other(format!(
+                    "the shared store is unreachable ({})",
+                    h.error.unwrap_or_default()
+                ))),
+            };
+        }
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
         self.current(&mut guard).map(drop)
     }
 
     /// Appends `entry` and syncs it to disk. Blocking.
     pub fn append(&self, entry: &AuditEntry) -> io::Result<()> {
+        if let Some((store, runtime)) = &self.shared {
+            return runtime
+                .block_on(store.append_audit(entry))
+                .map_err(io::Error::other);
+        }
         let mut line = serde_json::to_vec(entry)?;
         line.push(b'\n');
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
@@ -172,8 +241,31 @@ impl AuditLog {
     /// The entries matching `filter`, newest first, `offset` of them skipped, at most `limit`.
     /// Blocking.
     pub fn read(&self, filter: &Filter, offset: usize, limit: usize) -> io::Result<AuditPage> {
-        let mut entries = Vec::new();
-        let mut skipped = 0;
+        let mut pager = Pager {
+            filter,
+            offset,
+            limit,
+            skipped: 0,
+            entries: Vec::new(),
+        };
+        if let Some((store, runtime)) = &self.shared {
+            let mut before = None;
+            loop {
+                let batch = runtime
+                    .block_on(store.audit_before(before, filter.since.as_deref()))
+                    .map_err(io::Error::other)?;
+                let full = batch.len() as i64 == crate::store::audit::READ_BATCH;
+                for (id, e) in batch {
+                    before = Some(id);
+                    if let Some(page) = pager.offer(e) {
+                        return Ok(page);
+                    }
+                }
+                if !full {
+                    return Ok(pager.end(None));
+                }
+            }
+        }
         let files = std::iter::once(self.path.clone()).chain(self.rotated()?);
         for path in files {
             // A renamed file holds nothing newer than its name's time: one renamed before
@@ -195,32 +287,12 @@ impl AuditLog {
                 .rev()
                 .filter_map(|l| serde_json::from_str::<AuditEntry>(l).ok());
             for e in newest_first {
-                if filter.since.as_deref().is_some_and(|s| e.time.as_str() < s) {
-                    // Entries are appended in time order: the rest are older still.
-                    return Ok(AuditPage {
-                        entries,
-                        next_offset: None,
-                    });
-                }
-                if !filter.matches(&e) {
-                    continue;
-                }
-                if skipped < offset {
-                    skipped += 1;
-                } else if entries.len() < limit {
-                    entries.push(e);
-                } else {
-                    return Ok(AuditPage {
-                        next_offset: Some(offset + limit),
-                        entries,
-                    });
+                if let Some(page) = pager.offer(e) {
+                    return Ok(page);
                 }
             }
         }
-        Ok(AuditPage {
-            entries,
-            next_offset: None,
-        })
+        Ok(pager.end(None))
     }
 }
 

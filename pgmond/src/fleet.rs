@@ -64,6 +64,10 @@ impl Fleet {
         }
     }
 
+    pub fn dir(&self) -> Arc<ConfigDir> {
+        Arc::clone(&self.dir)
+    }
+
     pub fn get(&self) -> Arc<Snapshot> {
         Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()).1)
     }

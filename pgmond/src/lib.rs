@@ -19,6 +19,7 @@ mod monitor;
 mod settings;
 mod ssh;
 mod state;
+mod store;
 mod web;
 
 use std::path::{Path, PathBuf};
@@ -102,12 +103,7 @@ struct Daemon {
 impl Daemon {
     async fn open(config_dir: &Path) -> anyhow::Result<Daemon> {
         let root = config_dir.to_owned();
-        let (dir, snapshot) = tokio::task::spawn_blocking(move || {
-            let dir = first_start::prepare(&root)?;
-            let snapshot = fleet::Snapshot::read(&dir)?;
-            anyhow::Ok((dir, snapshot))
-        })
-        .await??;
+        let dir = tokio::task::spawn_blocking(move || first_start::prepare(&root)).await??;
         let file = FileSettings::load(config_dir)?;
         monitor::use_name_servers(&file.dns_servers);
         // Loaded now, so requests never read the key file.
@@ -123,11 +119,46 @@ impl Daemon {
         let history_dir = config_dir.to_owned();
         let store = tokio::task::spawn_blocking(move || history::HistoryStore::open(&history_dir))
             .await??;
+        let shared = match &file.store {
+            None => None,
+            Some(url) => {
+                let shared = store::Shared::open(url).await?;
+                tracing::info!(store = %shared.describe(), replica = %shared.replica, "shared store");
+                Some(Arc::new(shared))
+            }
+        };
+        let dir = Arc::new(dir.with_min_password_length(file.min_password_length));
+        let config = Arc::new(store::documents::ConfigStore::new(
+            Arc::clone(&dir),
+            shared.clone(),
+        ));
+        // The store's config first: the snapshot below is read from the copy.
+        config.follow().await?;
+        let snapshot = {
+            let dir = Arc::clone(&dir);
+            tokio::task::spawn_blocking(move || fleet::Snapshot::read(&dir)).await??
+        };
         let schedule = file.schedule();
         let settings = collector::settings_file::load(&dir)?;
-        let sessions = auth::sessions::Sessions::load(&dir)?;
+        let mut audit = audit::AuditLog::new(
+            config_dir,
+            file.audit_max_bytes,
+            file.audit_retention_days,
+            file.audit_max_files,
+        );
+        let mut throttle = auth::throttle::LoginThrottle::new(file.throttle_limits());
+        let sessions = match &shared {
+            None => auth::sessions::Sessions::load(&dir)?,
+            Some(s) => {
+                audit = audit.in_store(Arc::clone(s));
+                throttle = throttle.shared_through(Arc::clone(s));
+                let sessions = auth::sessions::Sessions::in_store(&dir, Arc::clone(s));
+                sessions.copy_from_store().await?;
+                sessions
+            }
+        };
         let mut state = AppState::new(
-            dir.with_min_password_length(file.min_password_length),
+            config,
             (
                 TokenKeys::new(
                     secret.as_bytes(),
@@ -135,16 +166,11 @@ impl Daemon {
                     file.refresh_lifetime(),
                 ),
                 sessions,
-                audit::AuditLog::new(
-                    config_dir,
-                    file.audit_max_bytes,
-                    file.audit_retention_days,
-                    file.audit_max_files,
-                ),
+                audit,
             ),
             (file.cache_ttls(), file.tls_files_rule(config_dir)),
             file.max_servers,
-            auth::throttle::LoginThrottle::new(file.throttle_limits()),
+            throttle,
             (store, schedule, settings),
             snapshot,
         );
@@ -185,6 +211,7 @@ impl Daemon {
             "pgmond started"
         );
         let collector = tokio::spawn(state.collector.clone().run(shutdown.clone()));
+        let shared = follow_shared_store(&state, &shutdown);
         let alerts = tokio::spawn(state.alerts.clone().run(shutdown.clone()));
         tokio::spawn(state.fleet.clone().run(shutdown.clone()));
         tokio::spawn(
@@ -223,10 +250,61 @@ impl Daemon {
         .await?;
         collector.await?;
         alerts.await?;
+        for task in shared {
+            task.await?;
+        }
         state.monitor.close();
         tracing::info!("pgmond stopped");
         Ok(())
     }
+}
+
+/// With a shared store: the tasks that follow it (its announcements, the config, sessions and
+/// logins of other replicas, every replica's samples), hold this replica's leases and write
+/// its samples. Those whose end matters at shutdown (leases given up, samples written) are
+/// returned.
+fn follow_shared_store(
+    state: &AppState,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let Some(shared) = state.config.shared().cloned() else {
+        return Vec::new();
+    };
+    tokio::spawn(Arc::clone(&shared).listen(shutdown.clone()));
+    let collector = state.collector.clone();
+    tokio::spawn(
+        Arc::clone(&state.config).follow_until(shutdown.clone(), move || {
+            let collector = Arc::clone(&collector);
+            tokio::spawn(async move { collector.reload_settings().await });
+        }),
+    );
+    tokio::spawn(state.sessions.clone().follow_store(shutdown.clone()));
+    tokio::spawn(state.throttle.clone().follow_store(shutdown.clone()));
+    tokio::spawn(store::samples::copy_into(
+        Arc::clone(&shared),
+        state.collector.store().clone(),
+        state.dir.root().to_owned(),
+        shutdown.clone(),
+    ));
+    let fleet = state.fleet.clone();
+    let sampled = move || {
+        fleet
+            .get()
+            .servers
+            .iter()
+            .filter(|s| s.collect_interval != Some(0))
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    let mut ending = vec![tokio::spawn(
+        Arc::clone(state.collector.leases()).run(sampled, shutdown.clone()),
+    )];
+    if let Some(outbox) = state.collector.outbox() {
+        ending.push(tokio::spawn(
+            Arc::clone(outbox).deliver(shared, shutdown.clone()),
+        ));
+    }
+    ending
 }
 
 /// The admin socket: where the flag or `pgmond.toml` says (failing to bind it is an error), else

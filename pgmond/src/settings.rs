@@ -110,6 +110,10 @@ pub struct FileSettings {
     pub metrics_listen: Option<SocketAddr>,
     /// The web console under `/ui/`; `false` answers 404 there.
     pub ui: bool,
+    /// A PostgreSQL connection string: config, sessions, audit and samples kept there, shared
+    /// by every pgmond given the same (SPEC B7); `PGMON_STORE` when not set here. None: the
+    /// config dir and its embedded history store, as on one machine.
+    pub store: Option<String>,
 }
 
 impl Default for FileSettings {
@@ -148,6 +152,7 @@ impl Default for FileSettings {
             metrics_token: None,
             metrics_listen: None,
             ui: true,
+            store: None,
         }
     }
 }
@@ -158,7 +163,7 @@ impl FileSettings {
     /// Reads `pgmond.toml` from the config dir; a missing file means defaults.
     pub fn load(config_dir: &Path) -> anyhow::Result<FileSettings> {
         let path = config_dir.join(SETTINGS_FILE);
-        let s: FileSettings = match std::fs::read_to_string(&path) {
+        let mut s: FileSettings = match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileSettings::default(),
@@ -166,6 +171,11 @@ impl FileSettings {
         };
         s.check()
             .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;
+        if s.store.is_none() {
+            s.store = std::env::var(crate::store::STORE_ENV)
+                .ok()
+                .filter(|v| !v.is_empty());
+        }
         Ok(s)
     }
 

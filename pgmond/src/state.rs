@@ -18,11 +18,15 @@ use crate::history::HistoryStore;
 use crate::metrics::Metrics;
 use crate::monitor::tls_files::TlsFiles;
 use crate::monitor::{CacheTtls, Monitor};
+use crate::store::documents::{ConfigStore, Needs};
+use crate::store::leases::Leases;
 use pgmon_common::api::settings::SettingsUpdate;
 
 #[derive(Clone)]
 pub struct AppState {
     pub dir: Arc<ConfigDir>,
+    /// The config dir as changes reach it: through the shared store when there is one.
+    pub config: Arc<ConfigStore>,
     pub tokens: Arc<TokenKeys>,
     pub monitor: Arc<Monitor>,
     /// Monitored servers at most (`max_servers` of pgmond.toml).
@@ -42,7 +46,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(
-        dir: ConfigDir,
+        config: Arc<ConfigStore>,
         (tokens, sessions, audit): (TokenKeys, Sessions, AuditLog),
         (ttls, tls_files): (CacheTtls, TlsFiles),
         max_servers: usize,
@@ -50,24 +54,25 @@ impl AppState {
         history: (HistoryStore, Schedule, SettingsUpdate),
         snapshot: Snapshot,
     ) -> AppState {
-        let dir = Arc::new(dir);
+        let dir = Arc::clone(config.dir());
         let fleet = Arc::new(Fleet::new(Arc::clone(&dir), snapshot));
         let tls_files = Arc::new(tls_files);
         let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls, Arc::clone(&tls_files)));
         let (store, schedule, settings) = history;
         let alerts = Arc::new(Alerts::new(
             store.clone(),
-            Arc::clone(&dir),
+            Arc::clone(&config),
             Arc::clone(&fleet),
             Arc::clone(&monitor),
         ));
         let collector = Arc::new(Collector::new(
-            Arc::clone(&dir),
+            Arc::clone(&config),
             Arc::clone(&fleet),
             Arc::clone(&monitor),
             (store, Arc::clone(&alerts)),
             schedule,
             settings,
+            Arc::new(Leases::new(config.shared().cloned())),
         ));
         AppState {
             metrics: Arc::new(Metrics::new(
@@ -84,6 +89,7 @@ impl AppState {
             monitor,
             fleet,
             dir,
+            config,
             tokens: Arc::new(tokens),
             max_servers,
             throttle: Arc::new(throttle),
@@ -93,21 +99,29 @@ impl AppState {
 
     /// Runs store work (file locks, fsync, bcrypt) on the blocking pool, never on the runtime
     /// threads that serve requests, and brings the in-memory snapshot up to date in the same
-    /// trip, so the next read sees a change.
+    /// trip, so the next read sees a change. With a shared store, a change is refused (503)
+    /// when it cannot be written there.
     pub async fn store<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&ConfigDir) -> pgmon_common::Result<T> + Send + 'static,
     {
-        let (dir, fleet) = (Arc::clone(&self.dir), Arc::clone(&self.fleet));
-        let (out, read) = tokio::task::spawn_blocking(move || {
-            let out = work(&dir);
-            (out, fleet.read(&dir))
-        })
-        .await?;
+        self.store_with(Needs::Store, work).await
+    }
+
+    /// As [`AppState::store`]; `needs` says whether a change that cannot reach the shared
+    /// store fails the request.
+    pub async fn store_with<T, F>(&self, needs: Needs, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ConfigDir) -> pgmon_common::Result<T> + Send + 'static,
+    {
+        let out = self.config.change(needs, work).await;
+        let fleet = Arc::clone(&self.fleet);
+        let read = tokio::task::spawn_blocking(move || fleet.read(&fleet.dir())).await?;
         // A failed reread leaves the snapshot to the background check.
         let _ = self.fleet.offer(read);
-        Ok(out?)
+        Ok(out??)
     }
 
     pub fn pools_count(&self) -> usize {

@@ -380,6 +380,29 @@ pub struct Health {
     pub timestamp: String,
     pub pools_count: usize,
     pub version: String,
+    /// With a shared store (SPEC B7) only: whether this replica reaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreHealth>,
+}
+
+/// The shared store as one replica sees it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct StoreHealth {
+    /// `ok`, or `degraded` while the store cannot be reached: reads answer from what this
+    /// replica holds, changes are refused (503), samples wait in memory.
+    pub status: String,
+    /// Since when it has been so.
+    #[schema(format = DateTime)]
+    pub since: String,
+    /// Why it cannot be reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// This replica's name in the store.
+    pub replica: String,
+    /// Servers this replica samples (holds the lease of).
+    pub servers_collected: usize,
+    /// Samples waiting to be written to the store.
+    pub samples_waiting: usize,
 }
 
 /// The schema of `ServerStatus.connections`: a count of sessions for each state (`active`,

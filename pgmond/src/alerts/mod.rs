@@ -42,6 +42,7 @@ use crate::fleet::Fleet;
 use crate::history::HistoryStore;
 use crate::history::alerts::{AlertWrite, HistoryFilter};
 use crate::monitor::Monitor;
+use crate::store::documents::{ConfigStore, Needs};
 use channels::{CHANNELS_FILE, StoredChannel};
 use engine::{ActiveSilence, Engine};
 use rules::RuleConfigs;
@@ -112,6 +113,8 @@ impl AlertMetrics {
 pub struct Alerts {
     store: HistoryStore,
     dir: Arc<ConfigDir>,
+    /// Where the alerts' files are changed (through the shared store, when there is one).
+    config: Arc<ConfigStore>,
     fleet: Arc<Fleet>,
     monitor: Arc<Monitor>,
     channels: Arc<JsonStore<StoredChannel>>,
@@ -167,10 +170,11 @@ where
 impl Alerts {
     pub fn new(
         store: HistoryStore,
-        dir: Arc<ConfigDir>,
+        config: Arc<ConfigStore>,
         fleet: Arc<Fleet>,
         monitor: Arc<Monitor>,
     ) -> Alerts {
+        let dir = Arc::clone(config.dir());
         let root = dir.root().to_owned();
         Alerts {
             channels: Arc::new(JsonStore::new(
@@ -186,6 +190,7 @@ impl Alerts {
             settings: Mutex::new(Settings::DEFAULT),
             store,
             dir,
+            config,
             fleet,
             monitor,
             engine: Mutex::new(Engine::default()),
@@ -414,50 +419,52 @@ impl Alerts {
             .map_err(|e| field_error(e.field, e.why))?;
         let (saved, replacing) = (stored.clone(), replacing.map(str::to_owned));
         let channels = Arc::clone(&self.channels);
-        tokio::task::spawn_blocking(move || {
-            channels.update(|list| {
-                let clash = list
-                    .iter()
-                    .any(|c| c.name == saved.name && Some(c.name.as_str()) != replacing.as_deref());
-                if clash {
-                    return Err(pgmon_common::Error::invalid(format!(
-                        "Channel {} already exists",
-                        saved.name
-                    )));
-                }
-                match &replacing {
-                    Some(name) => match list.iter_mut().find(|c| &c.name == name) {
-                        Some(slot) => *slot = saved,
-                        None => {
-                            return Err(pgmon_common::Error::NotFound(format!(
-                                "Channel {name} not found"
-                            )));
-                        }
-                    },
-                    None => list.push(saved),
-                }
-                Ok(())
+        self.config
+            .change(Needs::Store, move |_| {
+                channels.update(|list| {
+                    let clash = list.iter().any(|c| {
+                        c.name == saved.name && Some(c.name.as_str()) != replacing.as_deref()
+                    });
+                    if clash {
+                        return Err(pgmon_common::Error::invalid(format!(
+                            "Channel {} already exists",
+                            saved.name
+                        )));
+                    }
+                    match &replacing {
+                        Some(name) => match list.iter_mut().find(|c| &c.name == name) {
+                            Some(slot) => *slot = saved,
+                            None => {
+                                return Err(pgmon_common::Error::NotFound(format!(
+                                    "Channel {name} not found"
+                                )));
+                            }
+                        },
+                        None => list.push(saved),
+                    }
+                    Ok(())
+                })
             })
-        })
-        .await??;
+            .await??;
         Ok(stored.view())
     }
 
     pub async fn delete_channel(&self, name: &str) -> Result<(), ApiError> {
         let (channels, name) = (Arc::clone(&self.channels), name.to_owned());
-        tokio::task::spawn_blocking(move || {
-            channels.update(|list| {
-                let before = list.len();
-                list.retain(|c| c.name != name);
-                if list.len() == before {
-                    return Err(pgmon_common::Error::NotFound(format!(
-                        "Channel {name} not found"
-                    )));
-                }
-                Ok(())
+        self.config
+            .change(Needs::Store, move |_| {
+                channels.update(|list| {
+                    let before = list.len();
+                    list.retain(|c| c.name != name);
+                    if list.len() == before {
+                        return Err(pgmon_common::Error::NotFound(format!(
+                            "Channel {name} not found"
+                        )));
+                    }
+                    Ok(())
+                })
             })
-        })
-        .await??;
+            .await??;
         Ok(())
     }
 
@@ -598,23 +605,25 @@ impl Alerts {
         })?;
         let store = Arc::clone(&self.rules);
         let rule = id.to_owned();
-        let config = tokio::task::spawn_blocking(move || {
-            store.update(|list| {
-                let at = match list.iter().position(|r| r.rule == rule) {
-                    Some(i) => i,
-                    None => {
-                        list.push(NamedRule {
-                            rule: rule.clone(),
-                            config: RuleUpdate::default(),
-                        });
-                        list.len() - 1
-                    }
-                };
-                rules::merge(&mut list[at].config, update);
-                Ok(list[at].config.clone())
+        let config = self
+            .config
+            .change(Needs::Store, move |_| {
+                store.update(|list| {
+                    let at = match list.iter().position(|r| r.rule == rule) {
+                        Some(i) => i,
+                        None => {
+                            list.push(NamedRule {
+                                rule: rule.clone(),
+                                config: RuleUpdate::default(),
+                            });
+                            list.len() - 1
+                        }
+                    };
+                    rules::merge(&mut list[at].config, update);
+                    Ok(list[at].config.clone())
+                })
             })
-        })
-        .await??;
+            .await??;
         Ok(rules::view(d, Some(&config), s))
     }
 }

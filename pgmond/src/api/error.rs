@@ -54,6 +54,9 @@ pub enum ApiError {
     /// A backend action the server or pgmon will not carry out.
     #[error(transparent)]
     Action(#[from] crate::monitor::backends::ActionError),
+    /// The shared store refused or could not take a change.
+    #[error(transparent)]
+    Shared(#[from] crate::store::StoreError),
 }
 
 impl From<crate::auth::jwt::TokenError> for ApiError {
@@ -94,6 +97,8 @@ impl ApiError {
         match self {
             ApiError::Store(E::Invalid(_)) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Store(E::NotFound(_)) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            // The sessions' changes could not reach the shared store.
+            ApiError::Store(E::Unreachable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_)
             | ApiError::Task(_)
             | ApiError::History(_)
@@ -110,6 +115,9 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Shared(crate::store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            // The sessions' journal in the shared store, which could not be reached.
+            ApiError::Shared(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Action(a) => {
                 use crate::monitor::backends::ActionError as A;
                 match a {
@@ -153,7 +161,7 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(RETRY_AFTER, HeaderValue::from(secs));
             }
-            ApiError::Busy => {
+            ApiError::Busy | ApiError::Shared(_) => {
                 response
                     .headers_mut()
                     .insert(RETRY_AFTER, HeaderValue::from_static("1"));

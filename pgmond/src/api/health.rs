@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use pgmon_common::api::{Health, PoolsStatus};
+use pgmon_common::api::{Health, PoolsStatus, StoreHealth};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -31,7 +31,8 @@ pub async fn root() -> Json<Root> {
 
 /// Whether pgmond answers.
 ///
-/// Never touches a monitored server: for load balancers and probes.
+/// Never touches a monitored server: for load balancers and probes. With a shared store,
+/// `store` says whether this replica reaches it.
 #[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
@@ -39,6 +40,17 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
         timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
         pools_count: state.pools_count(),
         version: env!("CARGO_PKG_VERSION").into(),
+        store: state.config.shared().map(|shared| {
+            let h = shared.health();
+            StoreHealth {
+                status: if h.reachable { "ok" } else { "degraded" }.into(),
+                since: h.since,
+                error: h.error,
+                replica: shared.replica.clone(),
+                servers_collected: state.collector.leases().held_count(),
+                samples_waiting: state.collector.outbox().map_or(0, |o| o.waiting()),
+            }
+        }),
     })
 }
 

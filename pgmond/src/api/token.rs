@@ -69,8 +69,9 @@ pub async fn login(
         None => None,
     };
     let login = form.username.clone();
+    // `last_login` is bookkeeping: a login goes on when the shared store cannot take it.
     let user = state
-        .store(move |dir| {
+        .store_with(crate::store::documents::Needs::Nothing, move |dir| {
             let user = dir.authenticate(&form.username, &form.password)?;
             if let Some(u) = &user {
                 // A failed bookkeeping write must not lock people out.

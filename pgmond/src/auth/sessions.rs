@@ -19,12 +19,14 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use pgmon_common::{ConfigDir, Error, Result};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
+
+use crate::store::{Shared, StoreError};
 
 pub const REVOKED_FILE: &str = "revoked.json";
 pub const JOURNAL_FILE: &str = "revoked.journal";
@@ -34,6 +36,10 @@ pub const MAX_SESSIONS_PER_USER: usize = 32;
 pub const COMPACT_AT: u64 = 32 << 10;
 /// How often the background task looks at the journal's size.
 const COMPACT_EVERY: Duration = Duration::from_secs(5);
+/// Changes copied from the shared store per query.
+const COPY_BATCH: i64 = 10_000;
+/// How often expired changes are forgotten, with a shared store.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// A session that has not ended.
 #[derive(Clone, Serialize, Deserialize)]
@@ -124,15 +130,33 @@ pub enum Exchange {
     Reused,
 }
 
+impl Change {
+    /// Until when (seconds) the change matters: then its tokens have all expired.
+    fn until(&self) -> u64 {
+        match self {
+            Change::Start { live, .. } => live.until,
+            Change::Next { until, .. }
+            | Change::End { until, .. }
+            | Change::Revoke { until, .. } => *until,
+        }
+    }
+}
+
 struct Inner {
     state: State,
-    journal: File,
+    /// The journal file; none with a shared store.
+    journal: Option<File>,
+    /// With a shared store: the last change copied from it.
+    copied: i64,
 }
 
 pub struct Sessions {
     path: PathBuf,
     journal_path: PathBuf,
     inner: Mutex<Inner>,
+    /// The shared store that keeps the changes instead of the journal, and the runtime its
+    /// calls run on (the sessions' methods are called on the blocking pool).
+    shared: Option<(Arc<Shared>, tokio::runtime::Handle)>,
 }
 
 fn now() -> u64 {
@@ -180,13 +204,77 @@ impl Sessions {
         let sessions = Sessions {
             inner: Mutex::new(Inner {
                 state,
-                journal: open_journal(&journal_path)?,
+                journal: Some(open_journal(&journal_path)?),
+                copied: 0,
             }),
             path,
             journal_path,
+            shared: None,
         };
         sessions.compact()?;
         Ok(sessions)
+    }
+
+    /// Sessions kept in the shared store, copied from it by [`Sessions::follow_store`].
+    pub fn in_store(dir: &ConfigDir, store: Arc<Shared>) -> Sessions {
+        Sessions {
+            path: dir.root().join(REVOKED_FILE),
+            journal_path: dir.root().join(JOURNAL_FILE),
+            inner: Mutex::new(Inner {
+                state: State::default(),
+                journal: None,
+                copied: 0,
+            }),
+            shared: Some((store, tokio::runtime::Handle::current())),
+        }
+    }
+
+    /// Copies the changes other replicas made since the last copy; how many came.
+    pub async fn copy_from_store(&self) -> std::result::Result<usize, StoreError> {
+        let Some((store, _)) = &self.shared else {
+            return Ok(0);
+        };
+        let mut count = 0;
+        loop {
+            let after = self.lock().copied;
+            let rows = store.session_changes(after, COPY_BATCH).await?;
+            let mut inner = self.lock();
+            let full = rows.len() as i64 == COPY_BATCH;
+            for (id, change) in rows {
+                if id <= inner.copied {
+                    continue;
+                }
+                if let Ok(c) = serde_json::from_value::<Change>(change) {
+                    inner.state.apply(&c);
+                    count += 1;
+                }
+                inner.copied = id;
+            }
+            if !full {
+                return Ok(count);
+            }
+        }
+    }
+
+    /// With a shared store: copies changes as they are announced and forgets expired ones,
+    /// until `shutdown`.
+    pub async fn follow_store(self: Arc<Self>, shutdown: CancellationToken) {
+        let Some((store, _)) = self.shared.clone() else {
+            return;
+        };
+        let mut pruned = std::time::Instant::now();
+        while crate::store::next_look(&store.wakes.sessions, &shutdown).await {
+            if let Err(e) = self.copy_from_store().await {
+                tracing::debug!(error = %e, "copying sessions from the shared store failed");
+            }
+            if pruned.elapsed() >= PRUNE_EVERY {
+                pruned = std::time::Instant::now();
+                self.lock().state.prune(now());
+                if let Err(e) = store.prune_session_changes().await {
+                    tracing::debug!(error = %e, "forgetting expired sessions in the store failed");
+                }
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -203,17 +291,43 @@ impl Sessions {
         }
     }
 
-    /// Journals `changes` (appended and synced), then applies them; blocking.
-    fn record(inner: &mut Inner, changes: &[Change]) -> Result<()> {
+    /// Journals `changes` (appended and synced, or written to the shared store), then
+    /// applies them; blocking. The shared store is written without holding the lock that
+    /// every request's check takes.
+    fn record(&self, mut inner: MutexGuard<'_, Inner>, changes: &[Change]) -> Result<()> {
+        let Some(journal) = inner.journal.as_mut() else {
+            drop(inner);
+            let Some((store, runtime)) = &self.shared else {
+                unreachable!("sessions have a journal or a store");
+            };
+            let rows: Vec<crate::store::sessions::Change> = changes
+                .iter()
+                .map(|c| crate::store::sessions::Change {
+                    until: c.until(),
+                    change: serde_json::to_value(c).expect("changes serialize"),
+                })
+                .collect();
+            runtime
+                .block_on(store.append_session_changes(&rows))
+                .map_err(|e| Error::Unreachable {
+                    target: "the shared store".into(),
+                    reason: match e {
+                        StoreError::Unavailable(why) => why,
+                        other => other.to_string(),
+                    },
+                })?;
+            let mut inner = self.lock();
+            changes.iter().for_each(|c| inner.state.apply(c));
+            return Ok(());
+        };
         let mut lines = Vec::new();
         for c in changes {
             serde_json::to_writer(&mut lines, c).expect("changes serialize");
             lines.push(b'\n');
         }
-        inner
-            .journal
+        journal
             .write_all(&lines)
-            .and_then(|()| inner.journal.sync_data())
+            .and_then(|()| journal.sync_data())
             .map_err(|e| Error::io("writing", JOURNAL_FILE)(e))?;
         changes.iter().for_each(|c| inner.state.apply(c));
         Ok(())
@@ -222,7 +336,7 @@ impl Sessions {
     /// Starts session `sid` of `user`, whose refresh token is `refresh`, valid until `until`;
     /// ends the user's oldest sessions past the cap. Blocking.
     pub fn start(&self, sid: &str, user: &str, refresh: &str, until: u64) -> Result<()> {
-        let mut inner = self.lock();
+        let inner = self.lock();
         let mut theirs: Vec<(u64, &String)> = inner
             .state
             .live
@@ -248,7 +362,7 @@ impl Sessions {
                 until,
             },
         });
-        Self::record(&mut inner, &changes)
+        self.record(inner, &changes)
     }
 
     /// Ends session `sid` (its tokens expire by `until`), or revokes the single token with
@@ -264,7 +378,7 @@ impl Sessions {
                 until,
             },
         };
-        Self::record(&mut self.lock(), &[change])
+        self.record(self.lock(), &[change])
     }
 
     /// Exchanges refresh token `jti` of session `sid` for `next` (of user `user`): fresh when
@@ -277,7 +391,7 @@ impl Sessions {
         next: &str,
         until: u64,
     ) -> Result<Exchange> {
-        let mut inner = self.lock();
+        let inner = self.lock();
         let current = inner.state.live.get(sid).map(|l| l.refresh == jti);
         let (change, outcome) = match (inner.state.ended.contains_key(sid), current) {
             (false, Some(true)) => (
@@ -308,7 +422,7 @@ impl Sessions {
                 Exchange::Reused,
             ),
         };
-        Self::record(&mut inner, &[change])?;
+        self.record(inner, &[change])?;
         Ok(outcome)
     }
 
@@ -316,19 +430,25 @@ impl Sessions {
     fn compact(&self) -> Result<()> {
         let mut inner = self.lock();
         inner.state.prune(now());
+        let Some(journal) = &inner.journal else {
+            return Ok(());
+        };
         let mut text = serde_json::to_vec(&inner.state).expect("sessions serialize");
         text.push(b'\n');
         pgmon_common::store::write_atomic(&self.path, &text)?;
-        inner
-            .journal
+        journal
             .set_len(0)
-            .and_then(|()| inner.journal.sync_data())
+            .and_then(|()| journal.sync_data())
             .map_err(Error::io("truncating", &self.journal_path))
     }
 
     /// Bytes in the journal now.
     fn journal_len(&self) -> u64 {
-        self.lock().journal.metadata().map_or(0, |m| m.len())
+        self.lock()
+            .journal
+            .as_ref()
+            .and_then(|j| j.metadata().ok())
+            .map_or(0, |m| m.len())
     }
 
     /// Folds the journal into `revoked.json` whenever it has grown past [`COMPACT_AT`], off

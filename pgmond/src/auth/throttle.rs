@@ -14,10 +14,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio_util::sync::CancellationToken;
+
+use crate::store::{LoginOutcome, Shared};
 
 /// The window failures are counted in.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -74,6 +77,9 @@ pub struct LoginThrottle {
     limits: ThrottleLimits,
     records: Mutex<HashMap<Key, Record>>,
     checks: Semaphore,
+    /// The shared store, through which replicas tell each other of every outcome, so a
+    /// guesser spread over them is counted as one.
+    shared: Option<Arc<Shared>>,
 }
 
 /// Why a login is not checked now.
@@ -99,6 +105,50 @@ impl LoginThrottle {
             checks: Semaphore::new(limits.concurrent_checks.max(1)),
             limits,
             records: Mutex::new(HashMap::new()),
+            shared: None,
+        }
+    }
+
+    /// Outcomes told to (and counted from) the other replicas of the shared store.
+    pub fn shared_through(mut self, store: Arc<Shared>) -> LoginThrottle {
+        self.shared = Some(store);
+        self
+    }
+
+    /// Counts the outcomes other replicas announce, until `shutdown`.
+    pub async fn follow_store(self: Arc<Self>, shutdown: CancellationToken) {
+        let Some(store) = self.shared.clone() else {
+            return;
+        };
+        let mut told = store.logins();
+        loop {
+            let outcome = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                o = told.recv() => o,
+            };
+            match outcome {
+                Ok(o) if o.failed => self.count_failure(o.source, &o.login),
+                Ok(o) => self.count_success(o.source, &o.login),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "login outcomes from other replicas were missed");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    fn announce(&self, source: Option<IpAddr>, login: &str, failed: bool) {
+        if let Some(store) = &self.shared {
+            let (store, outcome) = (
+                Arc::clone(store),
+                LoginOutcome {
+                    replica: store.replica.clone(),
+                    source,
+                    login: login.chars().take(MAX_LOGIN_CHARS).collect(),
+                    failed,
+                },
+            );
+            tokio::spawn(async move { store.announce_login(outcome).await });
         }
     }
 
@@ -142,6 +192,11 @@ impl LoginThrottle {
 
     /// Counts a failed login; blocks the source or the login that reached its limit.
     pub fn failed(&self, source: Option<IpAddr>, login: &str) {
+        self.count_failure(source, login);
+        self.announce(source, login, true);
+    }
+
+    fn count_failure(&self, source: Option<IpAddr>, login: &str) {
         let now = Instant::now();
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         if records.len() >= MAX_ENTRIES {
@@ -172,6 +227,11 @@ impl LoginThrottle {
     /// A successful login clears its login's record at its address (not the address's own:
     /// one good password does not excuse a flood of guesses from the same address).
     pub fn succeeded(&self, source: Option<IpAddr>, login: &str) {
+        self.count_success(source, login);
+        self.announce(source, login, false);
+    }
+
+    fn count_success(&self, source: Option<IpAddr>, login: &str) {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         records.remove(&login_key(source, login));
     }

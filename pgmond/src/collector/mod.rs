@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pgmon_common::ConfigDir;
 use pgmon_common::api::history::{CollectorServer, CollectorStatus, ImportState, LegacyImport};
 use pgmon_common::api::settings::{Settings, SettingsUpdate};
 use pgmon_common::servers::Server;
@@ -27,6 +26,9 @@ use crate::fleet::Fleet;
 use crate::history::window::iso_micros;
 use crate::history::{HistoryError, HistoryStore, Observed, ServerSample};
 use crate::monitor::{Monitor, MonitorError, live_db};
+use crate::store::documents::{ConfigStore, Needs};
+use crate::store::leases::Leases;
+use crate::store::samples::Outbox;
 use legacy::ImportError;
 
 /// How often the supervisor looks at the in-memory config when nobody told it of a change
@@ -80,7 +82,7 @@ impl Tasks {
 }
 
 pub struct Collector {
-    dir: Arc<ConfigDir>,
+    config: Arc<ConfigStore>,
     fleet: Arc<Fleet>,
     /// The server list the tasks were last matched to.
     reconciled: Mutex<Option<Arc<Vec<Server>>>>,
@@ -103,6 +105,10 @@ pub struct Collector {
     /// Wakes every task waiting for its next turn when the settings change.
     settings_changed: Notify,
     checks: checks::Checks,
+    /// Which servers this replica samples (all of them without a shared store).
+    leases: Arc<Leases>,
+    /// Samples on their way to the shared store, when there is one.
+    outbox: Option<Arc<Outbox>>,
 }
 
 /// The newest sample of a server, and how many were taken and failed since pgmond started.
@@ -137,6 +143,15 @@ pub struct Live {
     pub certificate_expiry: Option<i64>,
 }
 
+/// What a server's sampler carries from one sample to the next.
+#[derive(Default)]
+struct Taken {
+    /// Each database's counters and when it was created, by oid.
+    previous: HashMap<i64, (sample::Counters, Option<i64>)>,
+    /// When sizes were last read.
+    sized_at: Option<Instant>,
+}
+
 fn clamp(bytes: u64) -> i64 {
     i64::try_from(bytes).unwrap_or(i64::MAX)
 }
@@ -152,15 +167,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Collector {
     pub fn new(
-        dir: Arc<ConfigDir>,
+        config: Arc<ConfigStore>,
         fleet: Arc<Fleet>,
         monitor: Arc<Monitor>,
         (store, alerts): (HistoryStore, Arc<crate::alerts::Alerts>),
         schedule: Schedule,
         changes: SettingsUpdate,
+        leases: Arc<Leases>,
     ) -> Collector {
         Collector {
-            dir,
+            config,
             fleet,
             reconciled: Mutex::new(None),
             monitor,
@@ -177,7 +193,18 @@ impl Collector {
             renames: Mutex::new(HashMap::new()),
             settings_changed: Notify::new(),
             checks: checks::Checks::default(),
+            outbox: leases.shared().map(|_| Arc::new(Outbox::default())),
+            leases,
         }
+    }
+
+    /// Samples waiting for the shared store (none without one).
+    pub fn outbox(&self) -> Option<&Arc<Outbox>> {
+        self.outbox.as_ref()
+    }
+
+    pub fn leases(&self) -> &Arc<Leases> {
+        &self.leases
     }
 
     pub fn store(&self) -> &HistoryStore {
@@ -231,6 +258,17 @@ impl Collector {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(samples = n, "history: old samples rolled up by hour"),
                 Err(e) => tracing::warn!(error = %e, "history retention failed"),
+            }
+            if let Some(shared) = self.leases.shared() {
+                match shared.drop_old_samples(cutoff).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(months = n, "shared store: old months of samples dropped")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "dropping old samples from the shared store failed")
+                    }
+                }
             }
             // A resolved finding's history is kept as long as raw samples are.
             if let Err(e) = self
@@ -345,19 +383,35 @@ impl Collector {
     pub async fn change_settings(
         &self,
         update: SettingsUpdate,
-    ) -> Result<Settings, pgmon_common::Error> {
+    ) -> Result<Settings, crate::api::ApiError> {
         let mut changes = self.changes.lock().await;
         let saved = changes.then(&update);
-        let dir = Arc::clone(&self.dir);
-        let path = dir.root().join(settings_file::SETTINGS_FILE);
-        tokio::task::spawn_blocking(move || settings_file::save(&dir, &saved))
-            .await
-            .map_err(|e| pgmon_common::Error::io("writing", path)(std::io::Error::other(e)))??;
+        self.config
+            .change(Needs::Store, move |dir| settings_file::save(dir, &saved))
+            .await??;
+        Ok(self.apply_settings(&mut changes, saved))
+    }
+
+    fn apply_settings(&self, changes: &mut SettingsUpdate, saved: SettingsUpdate) -> Settings {
         *changes = saved;
         let next = saved.applied_to(self.schedule.defaults);
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = next;
         self.settings_changed.notify_waiters();
-        Ok(next)
+        next
+    }
+
+    /// Reads `settings.json` again (another replica changed it).
+    pub async fn reload_settings(&self) {
+        let mut changes = self.changes.lock().await;
+        let dir = Arc::clone(self.config.dir());
+        match tokio::task::spawn_blocking(move || settings_file::load(&dir)).await {
+            Ok(Ok(saved)) if saved != *changes => {
+                self.apply_settings(&mut changes, saved);
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "rereading settings.json failed"),
+            Err(e) => tracing::warn!(error = %e, "rereading settings.json failed"),
+        }
     }
 
     /// Sleeps until `after(self)` past `started`, worked out again whenever the settings
@@ -391,64 +445,127 @@ impl Collector {
         if self.interval_of(&server).is_zero() {
             return self.catalogue_loop(server).await;
         }
+        if self.leases.shared().is_some() {
+            return self.slot_loop(server).await;
+        }
         let spread = self.interval_of(&server).min(MAX_JITTER);
         let jitter = rand::rng().random_range(Duration::ZERO..=spread);
         let first = Instant::now();
         self.wait_until(first, |me| jitter.min(me.interval_of(&server)))
             .await;
-        let mut previous = HashMap::new();
-        let mut sized_at: Option<Instant> = None;
+        let mut taken = Taken::default();
         loop {
             let started = Instant::now();
-            let size_interval = Duration::from_secs(self.settings().size_interval);
-            let with_sizes = sized_at.is_none_or(|t| t.elapsed() >= size_interval);
-            let at = chrono::Utc::now().timestamp();
-            let outcome = {
-                let _permit = self.permits.acquire().await;
-                match tokio::time::timeout(
-                    SAMPLE_DEADLINE,
-                    // Boxed: a task waiting for its turn holds a small future, not the whole
-                    // sample's (a thousand of them wait at once after a start).
-                    Box::pin(self.sample(&server, with_sizes, &mut previous)),
-                )
-                .await
-                {
-                    Ok(read) => read,
-                    Err(_) => Err(MonitorError::Timeout),
-                }
-            };
-            if outcome.is_ok() && with_sizes {
-                sized_at = Some(started);
-            }
-            let unreachable = outcome.as_ref().is_err_and(MonitorError::is_unreachable);
-            let outcome = outcome.map_err(|e| e.status());
-            if let Err(e) = &outcome {
-                tracing::debug!(server = %server.name, error = %e, "sample failed");
-            }
-            let duration_ms = started.elapsed().as_millis() as u64;
-            let sample = ServerSample {
-                server: server.name.clone(),
-                at,
-                duration_ms,
-                outcome: outcome
-                    .as_ref()
-                    .map(|l| l.observed.clone())
-                    .map_err(Clone::clone),
-            };
-            let latest = self.keep_latest(&server.name, at, duration_ms, outcome, unreachable);
-            self.alerts.observe(
-                &server.name,
-                crate::alerts::Observation {
-                    sample: latest,
-                    checks: self.checks_in_memory_of(&server.name),
-                    settings: self.settings(),
-                },
-            );
+            let sample = self.sample_once(&server, &mut taken).await;
             if let Err(e) = self.store.record(sample).await {
                 tracing::warn!(server = %server.name, error = %e, "storing a sample failed");
             }
             self.wait_until(started, |me| me.interval_of(&server)).await;
         }
+    }
+
+    /// With replicas sharing a store: samples `server` once per interval, at the same point
+    /// of each interval whichever replica holds its lease, while this one does. A server just
+    /// taken over also gets the interval before, when the replica that held it left it
+    /// without a sample (it died first).
+    async fn slot_loop(self: Arc<Self>, server: Server) {
+        let (Some(store), Some(outbox)) = (self.leases.shared().cloned(), self.outbox.clone())
+        else {
+            return;
+        };
+        let mut taken = Taken::default();
+        let mut done: Option<i64> = None;
+        let mut round = None;
+        loop {
+            let interval = i64::try_from(self.interval_of(&server).as_millis()).unwrap_or(i64::MAX);
+            let phase = crate::store::leases::phase(&server.name, interval);
+            let now = chrono::Utc::now().timestamp_millis();
+            let slot = (now - phase).div_euclid(interval);
+            let changed = self.leases.changed.notified();
+            let held = self.leases.held(&server.name);
+            let fresh = held.is_some() && held != round;
+            round = held;
+            if held.is_some() {
+                let due: Vec<i64> = match fresh {
+                    true => vec![slot - 1, slot],
+                    false => vec![slot],
+                };
+                for s in due {
+                    let slot_ms = s * interval;
+                    if done.is_some_and(|d| s <= d)
+                        || outbox.holds(&server.name, slot_ms)
+                        || (fresh
+                            && store
+                                .has_sample(&server.name, slot_ms)
+                                .await
+                                .unwrap_or(false))
+                    {
+                        continue;
+                    }
+                    let sample = self.sample_once(&server, &mut taken).await;
+                    outbox.put(&sample, slot_ms);
+                    done = Some(s);
+                }
+            }
+            let next = (slot + 1) * interval + phase;
+            let wait = u64::try_from(next - chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                _ = changed => {}
+                _ = self.settings_changed.notified() => {}
+            }
+        }
+    }
+
+    /// Samples `server` now (bounded in time, taking a turn), keeps it as the newest and shows
+    /// it to the alerts.
+    async fn sample_once(&self, server: &Server, taken: &mut Taken) -> ServerSample {
+        let started = Instant::now();
+        let size_interval = Duration::from_secs(self.settings().size_interval);
+        let with_sizes = taken.sized_at.is_none_or(|t| t.elapsed() >= size_interval);
+        let at = chrono::Utc::now().timestamp();
+        let outcome = {
+            let _permit = self.permits.acquire().await;
+            match tokio::time::timeout(
+                SAMPLE_DEADLINE,
+                // Boxed: a task waiting for its turn holds a small future, not the whole
+                // sample's (a thousand of them wait at once after a start).
+                Box::pin(self.sample(server, with_sizes, &mut taken.previous)),
+            )
+            .await
+            {
+                Ok(read) => read,
+                Err(_) => Err(MonitorError::Timeout),
+            }
+        };
+        if outcome.is_ok() && with_sizes {
+            taken.sized_at = Some(started);
+        }
+        let unreachable = outcome.as_ref().is_err_and(MonitorError::is_unreachable);
+        let outcome = outcome.map_err(|e| e.status());
+        if let Err(e) = &outcome {
+            tracing::debug!(server = %server.name, error = %e, "sample failed");
+        }
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let sample = ServerSample {
+            server: server.name.clone(),
+            at,
+            duration_ms,
+            outcome: outcome
+                .as_ref()
+                .map(|l| l.observed.clone())
+                .map_err(Clone::clone),
+        };
+        let latest = self.keep_latest(&server.name, at, duration_ms, outcome, unreachable);
+        self.alerts.observe(
+            &server.name,
+            crate::alerts::Observation {
+                sample: latest,
+                checks: self.checks_in_memory_of(&server.name),
+                settings: self.settings(),
+            },
+        );
+        sample
     }
 
     /// For a server that is not sampled: its list of databases still follows the server (for

@@ -40,7 +40,7 @@ pub const INCREASES: [&str; 11] = [
 
 /// What one database's samples over some stretch of time add up to: one sample, an hourly
 /// rollup, or a bucket of either. Counts are of non-null values, as SQL's aggregates count.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figures {
     pub nb_n: i64,
     pub nb_sum: i64,

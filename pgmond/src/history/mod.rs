@@ -53,7 +53,7 @@ pub enum HistoryError {
 }
 
 /// Sessions of a server by state (client backends only).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Connections {
     pub active: i64,
     pub idle: i64,
@@ -62,7 +62,7 @@ pub struct Connections {
 }
 
 /// One database as a sample saw it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DbObservation {
     pub oid: i64,
     pub datname: String,
@@ -71,7 +71,7 @@ pub struct DbObservation {
 }
 
 /// What a successful sample found.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Observed {
     pub connections: Connections,
     pub max_connections: i64,
@@ -84,7 +84,7 @@ pub struct Observed {
 }
 
 /// One sample of one server; a failed one is kept too, so a gap in a chart has its reason.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ServerSample {
     pub server: String,
     /// Seconds since the epoch.

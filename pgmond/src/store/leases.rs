@@ -1,0 +1,262 @@
+//! Who samples which server, when replicas share a store. Each replica says it is alive once a
+//! second; every server goes to one live replica by rendezvous hashing (each replica computes
+//! the same answer; a replica that joins takes about its share, one that leaves gives up only
+//! its own), and the replica it goes to takes a lease on it in the store, which it renews each
+//! second. A lease is taken only once the last holder's has ended or been given up, so a server
+//! is never sampled by two replicas at once; one whose replica died is taken over when its
+//! lease runs out ([`LEASE_TTL`]).
+//!
+//! While the store cannot be reached a replica keeps what it held: the others cannot take it
+//! meanwhile, and if they can reach the store and take it over, the store keeps one sample per
+//! server and interval whoever wrote first.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::{Shared, locks};
+
+/// How long a lease lasts unless renewed.
+pub const LEASE_TTL: Duration = Duration::from_secs(3);
+/// How often leases are renewed and replicas' liveness looked at.
+pub const RENEW_EVERY: Duration = Duration::from_secs(1);
+
+/// A stable 64-bit hash (FNV-1a): every replica, of any build, must rank alike.
+fn fnv(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The live replica `server` goes to (rendezvous hashing).
+pub fn owner<'a>(server: &str, live: &'a [String]) -> Option<&'a str> {
+    live.iter()
+        .max_by_key(|r| fnv(&[server, r]))
+        .map(String::as_str)
+}
+
+/// Where in each interval `server` is sampled, in milliseconds, so that a fleet's samples
+/// spread over the interval and every replica agrees on when.
+pub fn phase(server: &str, interval_ms: i64) -> i64 {
+    (fnv(&[server]) % interval_ms.max(1) as u64) as i64
+}
+
+pub struct Leases {
+    store: Option<Arc<Shared>>,
+    /// Servers held, with the round that took each (a new number: taken over, so the
+    /// interval before may need a sample).
+    held: RwLock<HashMap<String, u64>>,
+    /// Until when what is held may be sampled without a renewal.
+    valid_until: RwLock<Instant>,
+    /// Woken when what is held changes.
+    pub changed: Notify,
+}
+
+impl Leases {
+    pub fn new(store: Option<Arc<Shared>>) -> Leases {
+        Leases {
+            store,
+            held: RwLock::new(HashMap::new()),
+            valid_until: RwLock::new(Instant::now()),
+            changed: Notify::new(),
+        }
+    }
+
+    /// Whether replicas share the work (else this one samples everything).
+    pub fn shared(&self) -> Option<&Arc<Shared>> {
+        self.store.as_ref()
+    }
+
+    /// The round in which `server` was taken, when this replica holds it now.
+    pub fn held(&self, server: &str) -> Option<u64> {
+        if self.store.is_none() {
+            return Some(0);
+        }
+        let reachable = self.store.as_ref().is_some_and(|s| s.reachable());
+        let valid = *self.valid_until.read().unwrap_or_else(|p| p.into_inner()) > Instant::now();
+        if reachable && !valid {
+            return None;
+        }
+        self.held
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(server)
+            .copied()
+    }
+
+    pub fn held_count(&self) -> usize {
+        self.held.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Renews, takes and gives up leases every second until `shutdown`; `servers` says which
+    /// servers are sampled now. At shutdown every lease is given up, so others take over at
+    /// once.
+    pub async fn run(
+        self: Arc<Self>,
+        servers: impl Fn() -> Vec<String>,
+        shutdown: CancellationToken,
+    ) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let mut round = 0u64;
+        loop {
+            round += 1;
+            let started = Instant::now();
+            match self.round(&store, servers(), round).await {
+                Ok(()) => {
+                    *self.valid_until.write().unwrap_or_else(|p| p.into_inner()) =
+                        started + LEASE_TTL - RENEW_EVERY / 2;
+                }
+                Err(e) => tracing::debug!(error = %e, "renewing leases failed"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(RENEW_EVERY.saturating_sub(started.elapsed())) => {}
+            }
+        }
+        let me = store.replica.clone();
+        let _ = store
+            .call(async |c| {
+                c.execute("DELETE FROM pgmon.lease WHERE holder = $1", &[&me])
+                    .await?;
+                c.execute("DELETE FROM pgmon.replica WHERE id = $1", &[&me])
+                    .await
+            })
+            .await;
+    }
+
+    async fn round(
+        &self,
+        store: &Shared,
+        servers: Vec<String>,
+        round: u64,
+    ) -> Result<(), super::StoreError> {
+        let me = store.replica.clone();
+        let ttl = LEASE_TTL.as_secs_f64();
+        let held: HashSet<String> = store
+            .call(async |c| {
+                let tx = c.transaction().await?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::LEASES])
+                    .await?;
+                tx.execute(
+                    "INSERT INTO pgmon.replica (id, started, seen) VALUES ($1, now(), now())
+                     ON CONFLICT (id) DO UPDATE SET seen = now()",
+                    &[&me],
+                )
+                .await?;
+                tx.execute(
+                    "DELETE FROM pgmon.replica WHERE seen < now() - make_interval(secs => $1)",
+                    &[&ttl],
+                )
+                .await?;
+                let live: Vec<String> = tx
+                    .query("SELECT id FROM pgmon.replica ORDER BY id", &[])
+                    .await?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                tx.execute(
+                    "DELETE FROM pgmon.lease WHERE server <> ALL($1) OR until < now()",
+                    &[&servers],
+                )
+                .await?;
+                let leases: HashMap<String, String> = tx
+                    .query("SELECT server, holder FROM pgmon.lease", &[])
+                    .await?
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect();
+                let (mut keep, mut give) = (Vec::new(), Vec::new());
+                for s in &servers {
+                    let mine = owner(s, &live) == Some(me.as_str());
+                    match (mine, leases.get(s)) {
+                        (true, None) => keep.push(s.clone()),
+                        (true, Some(h)) if *h == me => keep.push(s.clone()),
+                        (false, Some(h)) if *h == me => give.push(s.clone()),
+                        _ => {}
+                    }
+                }
+                tx.execute(
+                    "DELETE FROM pgmon.lease WHERE holder = $1 AND server = ANY($2)",
+                    &[&me, &give],
+                )
+                .await?;
+                tx.execute(
+                    "INSERT INTO pgmon.lease (server, holder, until)
+                     SELECT s, $1, now() + make_interval(secs => $3) FROM unnest($2::text[]) s
+                     ON CONFLICT (server) DO UPDATE SET holder = excluded.holder,
+                         until = excluded.until",
+                    &[&me, &keep, &ttl],
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(keep.into_iter().collect())
+            })
+            .await?;
+        let mut current = self.held.write().unwrap_or_else(|p| p.into_inner());
+        let before = current.len();
+        current.retain(|s, _| held.contains(s));
+        let mut moved = current.len() != before;
+        for s in held {
+            current.entry(s).or_insert_with(|| {
+                moved = true;
+                round
+            });
+        }
+        drop(current);
+        if moved {
+            self.changed.notify_waiters();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    /// Each replica of three gets about a third of 3,000 servers; a fourth takes about a
+    /// quarter, only from the others' shares; a replica leaving moves only its own.
+    fn rendezvous_is_fair_and_moves_little() {
+        let servers: Vec<String> = (0..3000).map(|i| format!("db-{i}")).collect();
+        let three: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let four: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let count =
+            |live: &[String], r: &str| servers.iter().filter(|s| owner(s, live) == Some(r)).count();
+        for r in &three {
+            let n = count(&three, r);
+            assert!((850..1150).contains(&n), "{r}: {n}");
+        }
+        let d = count(&four, "d");
+        assert!((600..900).contains(&d), "d: {d}");
+        for s in &servers {
+            let (before, after) = (owner(s, &three).unwrap(), owner(s, &four).unwrap());
+            assert!(
+                before == after || after == "d",
+                "{s} moved between old replicas"
+            );
+        }
+        let two: Vec<String> = ["a", "c"].map(String::from).to_vec();
+        for s in &servers {
+            if owner(s, &three) != Some("b") {
+                assert_eq!(
+                    owner(s, &three),
+                    owner(s, &two),
+                    "{s} moved though its replica stayed"
+                );
+            }
+        }
+        assert!(phase("db-1", 10_000) < 10_000);
+        assert_eq!(phase("db-1", 10_000), phase("db-1", 10_000));
+    }
+}

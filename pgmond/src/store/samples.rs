@@ -1,0 +1,337 @@
+//! Samples in the shared store: the replica holding a server's lease writes each interval's
+//! sample once (a second write of the same interval is ignored), and every replica copies what
+//! all of them wrote, in commit order, into its own embedded history store, which the history
+//! endpoints answer from as they do without a shared store.
+//!
+//! While the store is away, samples wait in memory (at most [`BUFFER_BYTES`] of them; past it
+//! the oldest go, and are counted in the log) and are written when it is back.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::{Shared, StoreError, channels, locks};
+use crate::history::{HistoryStore, ServerSample};
+
+/// Samples waiting for the store, at most this many bytes of them.
+pub const BUFFER_BYTES: usize = 16 << 20;
+/// Samples copied per query.
+const COPY_BATCH: i64 = 1_000;
+/// Where a replica keeps how far it copied, in its config dir.
+const CURSOR_FILE: &str = "shared_store_cursor.json";
+
+/// A sample on its way to the store.
+struct Pending {
+    server: String,
+    /// The interval's start, in milliseconds since the epoch.
+    slot_ms: i64,
+    at: i64,
+    body: Value,
+    bytes: usize,
+}
+
+/// Samples waiting to be written.
+#[derive(Default)]
+pub struct Outbox {
+    queue: Mutex<(VecDeque<Pending>, usize)>,
+    wake: Notify,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Cursor {
+    /// The store's identity: a cursor of another store means nothing.
+    store: String,
+    copied: i64,
+}
+
+impl Outbox {
+    /// Queues `sample` as interval `slot_ms`'s.
+    pub fn put(&self, sample: &ServerSample, slot_ms: i64) {
+        let body = serde_json::to_value(sample).expect("samples serialize");
+        let bytes = body.to_string().len();
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut dropped = 0;
+        while q.1 + bytes > BUFFER_BYTES {
+            let Some(old) = q.0.pop_front() else { break };
+            q.1 -= old.bytes;
+            dropped += 1;
+        }
+        if dropped > 0 {
+            tracing::error!(
+                dropped,
+                "the shared store has been away too long: the oldest samples waiting for it were dropped"
+            );
+        }
+        q.0.push_back(Pending {
+            server: sample.server.clone(),
+            slot_ms,
+            at: sample.at,
+            body,
+            bytes,
+        });
+        q.1 += bytes;
+        drop(q);
+        self.wake.notify_one();
+    }
+
+    /// Samples waiting now.
+    pub fn waiting(&self) -> usize {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).0.len()
+    }
+
+    /// Whether interval `slot_ms` of `server` waits here.
+    pub fn holds(&self, server: &str, slot_ms: i64) -> bool {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .iter()
+            .any(|p| p.server == server && p.slot_ms == slot_ms)
+    }
+
+    /// Writes what waits as it comes, retrying each second while the store is away, until
+    /// `shutdown` (then once more).
+    pub async fn deliver(self: Arc<Self>, store: Arc<Shared>, shutdown: CancellationToken) {
+        loop {
+            let batch: Vec<Pending> = {
+                let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                q.1 = 0;
+                q.0.drain(..).collect()
+            };
+            if !batch.is_empty() {
+                if let Err(e) = store.put_samples(&batch).await {
+                    tracing::debug!(error = %e, waiting = batch.len(), "writing samples to the shared store failed");
+                    {
+                        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                        for p in batch.into_iter().rev() {
+                            q.1 += p.bytes;
+                            q.0.push_front(p);
+                        }
+                    }
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(super::CHECK_EVERY) => {}
+                    }
+                    continue;
+                }
+            }
+            if shutdown.is_cancelled() {
+                return;
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+}
+
+/// The first day of the month of `ms` and of the month after, as dates.
+fn month_of(ms: i64) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    use chrono::Datelike;
+    let day = chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .date_naive();
+    let first = day.with_day(1).unwrap_or(day);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    (first, next)
+}
+
+impl Shared {
+    /// Writes samples (a month's partition made when missing), each interval of a server
+    /// once; announced to the other replicas.
+    async fn put_samples(&self, batch: &[Pending]) -> Result<(), StoreError> {
+        let months: HashSet<(chrono::NaiveDate, chrono::NaiveDate)> =
+            batch.iter().map(|p| month_of(p.slot_ms)).collect();
+        let me = self.replica.clone();
+        self.call(async |c| {
+            let tx = c.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::SAMPLES])
+                .await?;
+            for (first, next) in &months {
+                tx.batch_execute(&format!(
+                    "CREATE TABLE IF NOT EXISTS pgmon.sample_{} PARTITION OF pgmon.sample
+                     FOR VALUES FROM ('{first}') TO ('{next}')",
+                    first.format("%Y%m")
+                ))
+                .await?;
+            }
+            let insert = tx
+                .prepare(
+                    "INSERT INTO pgmon.sample (server, slot, at, replica, body)
+                     VALUES ($1, to_timestamp($2::float8 / 1000), to_timestamp($3::float8), $4, $5)
+                     ON CONFLICT (server, slot) DO NOTHING",
+                )
+                .await?;
+            for p in batch {
+                tx.execute(
+                    &insert,
+                    &[&p.server, &(p.slot_ms as f64), &(p.at as f64), &me, &p.body],
+                )
+                .await?;
+            }
+            tx.execute("SELECT pg_notify($1, '')", &[&channels::SAMPLES])
+                .await?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// Whether interval `slot_ms` of `server` has its sample in the store.
+    pub async fn has_sample(&self, server: &str, slot_ms: i64) -> Result<bool, StoreError> {
+        let server = server.to_owned();
+        self.call(async |c| {
+            let r = c
+                .query_opt(
+                    "SELECT 1 FROM pgmon.sample
+                     WHERE server = $1 AND slot = to_timestamp($2::float8 / 1000)",
+                    &[&server, &(slot_ms as f64)],
+                )
+                .await?;
+            Ok(r.is_some())
+        })
+        .await
+    }
+
+    /// Samples after row `after`, in the order they were committed.
+    async fn samples_after(&self, after: i64) -> Result<Vec<(i64, Value)>, StoreError> {
+        let rows = self
+            .call(async |c| {
+                c.query(
+                    "SELECT id, body FROM pgmon.sample WHERE id > $1 ORDER BY id LIMIT $2",
+                    &[&after, &COPY_BATCH],
+                )
+                .await
+            })
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// The store's identity (made with its schema).
+    async fn identity(&self) -> Result<String, StoreError> {
+        self.call(async |c| {
+            let fresh = uuid::Uuid::new_v4().simple().to_string();
+            c.execute(
+                "INSERT INTO pgmon.meta VALUES ('identity', $1) ON CONFLICT (key) DO NOTHING",
+                &[&fresh],
+            )
+            .await?;
+            Ok(
+                c.query_one("SELECT value FROM pgmon.meta WHERE key = 'identity'", &[])
+                    .await?
+                    .get(0),
+            )
+        })
+        .await
+    }
+
+    /// Drops the months of samples that ended before `cutoff` (seconds); how many.
+    pub async fn drop_old_samples(&self, cutoff: i64) -> Result<usize, StoreError> {
+        let (before, _) = month_of(cutoff.saturating_mul(1000));
+        self.call(async |c| {
+            let old: Vec<String> = c
+                .query(
+                    "SELECT c.relname FROM pg_inherits i
+                     JOIN pg_class c ON c.oid = i.inhrelid
+                     JOIN pg_class p ON p.oid = i.inhparent
+                     JOIN pg_namespace n ON n.oid = p.relnamespace
+                     WHERE n.nspname = 'pgmon' AND p.relname = 'sample'
+                       AND c.relname ~ '^sample_[0-9]{6}$'",
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .filter(|name| {
+                    chrono::NaiveDate::parse_from_str(&format!("{}01", &name[7..]), "%Y%m%d")
+                        .is_ok_and(|first| {
+                            first
+                                .checked_add_months(chrono::Months::new(1))
+                                .is_some_and(|end| end <= before)
+                        })
+                })
+                .collect();
+            for name in &old {
+                c.batch_execute(&format!("DROP TABLE pgmon.{name}")).await?;
+            }
+            Ok(old.len())
+        })
+        .await
+    }
+}
+
+/// Copies every replica's samples into `history` as they are announced, from where the last
+/// copy (kept in `config_dir`) ended, until `shutdown`.
+pub async fn copy_into(
+    store: Arc<Shared>,
+    history: HistoryStore,
+    config_dir: std::path::PathBuf,
+    shutdown: CancellationToken,
+) {
+    let path = config_dir.join(CURSOR_FILE);
+    let mut cursor: Cursor = tokio::fs::read(&path)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let mut identity = None;
+    while super::next_look(&store.wakes.samples, &shutdown).await {
+        if identity.is_none() {
+            identity = store.identity().await.ok();
+        }
+        let Some(identity) = &identity else { continue };
+        if cursor.store != *identity {
+            cursor = Cursor {
+                store: identity.clone(),
+                copied: 0,
+            };
+        }
+        loop {
+            let rows = match store.samples_after(cursor.copied).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::debug!(error = %e, "copying samples from the shared store failed");
+                    break;
+                }
+            };
+            let n = rows.len();
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            for (_, body) in rows {
+                match serde_json::from_value::<ServerSample>(body) {
+                    Ok(sample) => {
+                        if let Err(e) = history.record(sample).await {
+                            tracing::warn!(error = %e, "keeping a copied sample failed");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a sample in the shared store does not parse")
+                    }
+                }
+            }
+            cursor.copied = last;
+            let (text, at) = (
+                serde_json::to_vec(&cursor).expect("cursor serializes"),
+                path.clone(),
+            );
+            match tokio::task::spawn_blocking(move || pgmon_common::store::write_atomic(&at, &text))
+                .await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "keeping how far samples were copied failed")
+                }
+                Err(e) => tracing::warn!(error = %e, "keeping how far samples were copied failed"),
+            }
+            if (n as i64) < COPY_BATCH {
+                break;
+            }
+        }
+    }
+}
