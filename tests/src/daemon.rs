@@ -132,10 +132,16 @@ impl Daemon {
         let log = config_dir.with_extension("pgmond.log");
         let socket = config_dir.with_extension("sock");
         let log_file = File::create(&log).expect("creating pgmond log");
+        // A fixed port when the caller's environment names one (a replica started again where
+        // its load balancer expects it).
+        let listen = env
+            .iter()
+            .find(|(k, _)| *k == "PGMON_LISTEN")
+            .map_or("127.0.0.1:0", |(_, v)| v);
         let mut cmd = Command::new(bins::pgmond());
         cmd.arg("--config-dir")
             .arg(config_dir)
-            .args(["--listen", "127.0.0.1:0", "--admin-socket"])
+            .args(["--listen", listen, "--admin-socket"])
             .arg(&socket)
             .env_remove("PGMON_ADMIN_PASSWORD")
             .env_remove("SECRET_KEY")

@@ -17,6 +17,7 @@ pub mod postgres;
 pub mod python;
 pub mod receivers;
 pub mod recorded;
+pub mod replicas;
 pub mod sshd;
 pub mod tarpit;
 pub mod tmux;

@@ -11,5 +11,6 @@ mod harness;
 mod https;
 mod metrics;
 mod reliability;
+mod replicas;
 mod security;
 mod ssh;

@@ -1,0 +1,560 @@
+//! Replicas on a shared PostgreSQL store (SPEC B7), with real parts: a throwaway cluster as the
+//! store, `pgmond` binaries as replicas, Debian's HAProxy in front. Config, sessions and login
+//! throttling across replicas; collection split so every server is sampled once per interval
+//! (rows counted in the store), through SIGKILLs; the store stopped for a minute, then
+//! replaced by a promoted standby.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use pgmon_tests::http::Api;
+use pgmon_tests::net::eventually;
+use pgmon_tests::postgres::TestCluster;
+use pgmon_tests::replicas::{Haproxy, Replica, replicas};
+use serde_json::json;
+
+/// Seconds between samples in these tests: longer than a lease's life (3 s), as a real
+/// interval is.
+const INTERVAL: i64 = 5;
+
+/// A store database on `cluster`, and its URL.
+async fn store_on(cluster: &TestCluster) -> String {
+    cluster.create_database("pgmon_store").await;
+    format!("postgres://postgres@127.0.0.1:{}/pgmon_store", cluster.port)
+}
+
+/// `n` servers, all the same cluster under different names, added through `admin`.
+async fn add_servers(admin: &Api, cluster: &TestCluster, n: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    for i in 0..n {
+        let name = format!("watched-{i}");
+        let a = admin
+            .post(
+                "/servers?check=false",
+                &json!({"name": name, "host": "127.0.0.1", "port": cluster.port,
+                        "user": "postgres", "password": "unused", "dbname": "postgres"}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        names.push(name);
+    }
+    names
+}
+
+/// Every sample in the store: server → slot (seconds) → (replica, when taken, seconds).
+async fn samples(store: &tokio_postgres::Client) -> HashMap<String, BTreeMap<i64, (String, f64)>> {
+    let rows = store
+        .query(
+            "SELECT server, extract(epoch FROM slot)::int8, replica, extract(epoch FROM at)::float8
+             FROM pgmon.sample",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut out: HashMap<String, BTreeMap<i64, (String, f64)>> = HashMap::new();
+    for r in rows {
+        let previous = out
+            .entry(r.get(0))
+            .or_default()
+            .insert(r.get(1), (r.get(2), r.get(3)));
+        assert!(previous.is_none(), "a slot stored twice");
+    }
+    out
+}
+
+/// The slots from `from` to `to` (seconds, inclusive) each `server` lacks.
+fn missing(
+    all: &HashMap<String, BTreeMap<i64, (String, f64)>>,
+    servers: &[String],
+    from: i64,
+    to: i64,
+) -> Vec<(String, i64)> {
+    let first = from.div_euclid(INTERVAL) * INTERVAL;
+    let mut out = Vec::new();
+    for s in servers {
+        let mut slot = first;
+        while slot <= to {
+            if !all.get(s).is_some_and(|m| m.contains_key(&slot)) {
+                out.push((s.clone(), slot));
+            }
+            slot += INTERVAL;
+        }
+    }
+    out
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+async fn login_status(api: &Api, login: &str, password: &str) -> u16 {
+    api.send(
+        api.request(reqwest::Method::POST, "/token")
+            .form(&[("username", login), ("password", password)]),
+    )
+    .await
+    .status
+}
+
+/// Waits until every server is held by some replica (the leases have settled).
+async fn settled(replicas: &[Replica], servers: usize) {
+    eventually(
+        "every server held by a replica",
+        Duration::from_secs(20),
+        async || {
+            let mut held = 0;
+            for r in replicas.iter().filter(|r| r.daemon.is_some()) {
+                held += r.api().get("/api/health").await.body["store"]["servers_collected"]
+                    .as_u64()
+                    .unwrap_or(0);
+            }
+            held == servers as u64
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn three_replicas_behind_haproxy_share_config_sessions_throttle_and_collection() {
+    let store_cluster = TestCluster::start();
+    let url = store_on(&store_cluster).await;
+    let store = store_cluster.client("pgmon_store").await;
+    let watched = TestCluster::shared();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut set = replicas(&tmp, 3, &url, INTERVAL as u64);
+    let lb = Haproxy::start(&set.iter().map(|r| r.port).collect::<Vec<_>>());
+    let admin: Vec<Api> = {
+        let mut v = Vec::new();
+        for r in &set {
+            v.push(r.daemon().api_as("admin", "admin-pass-1").await);
+        }
+        v
+    };
+
+    // A user added through one replica logs in through the others within a second.
+    let a = admin[0]
+        .post(
+            "/users",
+            &json!({"login": "dba", "password": "dba-pass-123", "role": "operator",
+                    "email": "dba@example.com"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let added = Instant::now();
+    for r in &set[1..] {
+        eventually(
+            "the new user logs in on another replica",
+            Duration::from_secs(1),
+            async || login_status(&r.api(), "dba", "dba-pass-123").await == 200,
+        )
+        .await;
+    }
+    println!(
+        "user seen by the other replicas after {:?}",
+        added.elapsed()
+    );
+
+    // A session ended on one replica is refused by all.
+    let token = set[0].api().token("dba", "dba-pass-123").await;
+    for r in &set {
+        assert_eq!(
+            r.api().with_token(&token).get("/users/me").await.status,
+            200
+        );
+    }
+    let out = set[1]
+        .api()
+        .with_token(&token)
+        .send(
+            set[1]
+                .api()
+                .with_token(&token)
+                .request(reqwest::Method::POST, "/logout"),
+        )
+        .await;
+    assert_eq!(out.status, 200, "{}", out.body);
+    for r in &set {
+        eventually(
+            "the ended session refused",
+            Duration::from_secs(1),
+            async || r.api().with_token(&token).get("/users/me").await.status == 401,
+        )
+        .await;
+    }
+
+    // Guesses spread over the replicas are counted as one guesser: five failures for a login
+    // from an address, whichever replica saw them, block it on all three.
+    for i in 0..5 {
+        let s = login_status(&set[i % 3].api(), "view", "wrong-guess").await;
+        assert_eq!(s, 401, "guess {i}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    for r in &set {
+        assert_eq!(login_status(&r.api(), "view", "view-pass-1").await, 429);
+    }
+    // Through the balancer too, and the audit trail is one: every replica lists the failures.
+    assert_eq!(login_status(&lb.api(), "view", "view-pass-1").await, 429);
+    for a in &admin {
+        let trail = a.get("/audit?action=login&actor=view&limit=100").await;
+        let failures = trail.body["entries"]
+            .as_array()
+            .map_or(0, |e| e.iter().filter(|e| e["status"] == 401).count());
+        assert!(failures >= 5, "{}", trail.body);
+    }
+
+    // Collection: each server sampled once per interval, over ten intervals.
+    let lb_admin = lb
+        .api()
+        .with_token(&lb.api().token("admin", "admin-pass-1").await);
+    let servers = add_servers(&lb_admin, watched, 6).await;
+    settled(&set, servers.len()).await;
+    let from = now() as i64 + INTERVAL;
+    tokio::time::sleep(Duration::from_secs(11 * INTERVAL as u64)).await;
+    let to = from + 9 * INTERVAL;
+    let all = samples(&store).await;
+    assert_eq!(missing(&all, &servers, from, to), vec![], "ten intervals");
+    let by: HashMap<&str, usize> = all
+        .values()
+        .flat_map(|m| m.range(from..=to).map(|(_, (r, _))| r.as_str()))
+        .fold(HashMap::new(), |mut m, r| {
+            *m.entry(r).or_default() += 1;
+            m
+        });
+    assert!(by.len() >= 2, "the work is shared: {by:?}");
+    // Every replica answers the history of every server, whoever sampled it.
+    for a in &admin {
+        eventually(
+            "history copied to every replica",
+            Duration::from_secs(5),
+            async || {
+                let h = a
+                    .get(&format!("/server/{}/stats?hours=1", servers[0]))
+                    .await;
+                h.body["databases"]
+                    .as_array()
+                    .is_some_and(|d| !d.is_empty())
+            },
+        )
+        .await;
+    }
+
+    // SIGKILL of the replica holding most: its servers are sampled by the others within an
+    // interval, and no interval of any server is lost or doubled.
+    let mut held = Vec::new();
+    for (i, r) in set.iter().enumerate() {
+        let h = r.api().get("/api/health").await.body["store"]["replica"].clone();
+        held.push((i, h.as_str().unwrap().to_owned()));
+    }
+    let leases: Vec<(String, String)> = store
+        .query("SELECT server, holder FROM pgmon.lease", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let (victim, victim_id) = held
+        .iter()
+        .max_by_key(|(_, id)| leases.iter().filter(|(_, h)| h == id).count())
+        .cloned()
+        .unwrap();
+    let orphans: Vec<String> = leases
+        .iter()
+        .filter(|(_, h)| *h == victim_id)
+        .map(|(s, _)| s.clone())
+        .collect();
+    assert!(!orphans.is_empty());
+    let killed = now();
+    set[victim].kill();
+    tokio::time::sleep(Duration::from_secs(4 * INTERVAL as u64)).await;
+    let all = samples(&store).await;
+    assert_eq!(
+        missing(&all, &servers, from, killed as i64 + 2 * INTERVAL),
+        vec![],
+        "after the kill"
+    );
+    let mut takeover = 0f64;
+    for s in &orphans {
+        let first = all[s]
+            .values()
+            .filter(|(r, at)| *r != victim_id && *at > killed)
+            .map(|(_, at)| *at)
+            .fold(f64::MAX, f64::min);
+        takeover = takeover.max(first - killed);
+    }
+    println!("servers of the killed replica sampled again after {takeover:.1} s");
+    assert!(takeover <= INTERVAL as f64 + 1.0, "{takeover} s");
+
+    // The balancer goes on without it: a change through it is acknowledged and seen by both
+    // remaining replicas.
+    let a = lb_admin
+        .post(
+            "/users",
+            &json!({"login": "after-kill", "password": "after-kill-1", "role": "viewer",
+                    "email": "a@example.com"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    for r in set.iter().filter(|r| r.daemon.is_some()) {
+        eventually("the change seen", Duration::from_secs(1), async || {
+            login_status(&r.api(), "after-kill", "after-kill-1").await == 200
+        })
+        .await;
+    }
+    // Back, it takes its share again.
+    set[victim].start();
+    settled(&set, servers.len()).await;
+    eventually(
+        "the restarted replica collects",
+        Duration::from_secs(10),
+        async || {
+            set[victim].api().get("/api/health").await.body["store"]["servers_collected"]
+                .as_u64()
+                .unwrap_or(0)
+                > 0
+        },
+    )
+    .await;
+    drop(lb);
+}
+
+/// 20 SIGKILLs of random replicas (and restarts) over five minutes while changes go through the
+/// balancer: every interval of every server has exactly one sample, and every change the API
+/// acknowledged is on every replica at the end.
+#[tokio::test]
+async fn twenty_kills_in_five_minutes_lose_and_double_nothing() {
+    let store_cluster = TestCluster::start();
+    let url = store_on(&store_cluster).await;
+    let store = store_cluster.client("pgmon_store").await;
+    let watched = TestCluster::shared();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut set = replicas(&tmp, 3, &url, INTERVAL as u64);
+    let lb = Haproxy::start(&set.iter().map(|r| r.port).collect::<Vec<_>>());
+    let lb_admin = lb
+        .api()
+        .with_token(&lb.api().token("admin", "admin-pass-1").await);
+    let servers = add_servers(&lb_admin, watched, 6).await;
+    settled(&set, servers.len()).await;
+    let from = now() as i64 + INTERVAL;
+
+    // A writer through the balancer: what was answered 200 was acknowledged.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let writer = {
+        let (api, stop) = (lb_admin.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            let mut i = 0;
+            while !stop.is_cancelled() {
+                let login = format!("user-{i}");
+                let sent = api
+                    .request(reqwest::Method::POST, "/users")
+                    .json(
+                        &json!({"login": login, "password": "a-password-1", "role": "viewer",
+                                  "email": "u@example.com"}),
+                    )
+                    .send()
+                    .await;
+                if sent.is_ok_and(|r| r.status().as_u16() == 200) {
+                    acknowledged.push(login);
+                }
+                i += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            acknowledged
+        })
+    };
+
+    let started = Instant::now();
+    let pace = Duration::from_secs(15) * pgmon_tests::soak_factor() as u32;
+    for kill in 0..20 {
+        let victim = rand::random_range(0..set.len());
+        set[victim].kill();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        set[victim].start();
+        tokio::time::sleep(pace.saturating_sub(Duration::from_millis(500))).await;
+        println!("kill {kill} of replica {victim} at {:?}", started.elapsed());
+    }
+    stop.cancel();
+    let acknowledged = writer.await.unwrap();
+    settled(&set, servers.len()).await;
+    tokio::time::sleep(Duration::from_secs(2 * INTERVAL as u64)).await;
+    let to = now() as i64 - 2 * INTERVAL;
+    let all = samples(&store).await;
+    assert_eq!(missing(&all, &servers, from, to), vec![], "over the kills");
+    let intervals = (to - from) / INTERVAL;
+    println!(
+        "{} intervals of {} servers, each with one sample; {} changes acknowledged",
+        intervals,
+        servers.len(),
+        acknowledged.len()
+    );
+    assert!(acknowledged.len() > 100, "{}", acknowledged.len());
+    for r in &set {
+        let admin = r.daemon().api_as("admin", "admin-pass-1").await;
+        let users = admin.get("/users").await.body;
+        let logins: Vec<&str> = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|u| u["login"].as_str())
+            .collect();
+        let lost: Vec<&String> = acknowledged
+            .iter()
+            .filter(|l| !logins.contains(&l.as_str()))
+            .collect();
+        assert!(lost.is_empty(), "acknowledged but gone: {lost:?}");
+    }
+}
+
+/// The store stopped for a minute: reads answer, changes are refused with a 503 that says why,
+/// health says degraded, samples wait and are written when it is back. Then the store's
+/// primary is replaced by a promoted standby named in a multi-host URL: the replicas go on
+/// without a restart.
+#[tokio::test]
+async fn store_outage_then_promoted_standby() {
+    let mut primary = TestCluster::start();
+    let _ = store_on(&primary).await;
+    let mut standby = primary.standby("pgmon_store_standby").await;
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/pgmon_store?target_session_attrs=read-write",
+        primary.port, standby.port
+    );
+    let watched = TestCluster::shared();
+    let tmp = tempfile::tempdir().unwrap();
+    let set = replicas(&tmp, 2, &url, INTERVAL as u64);
+    let admin = set[0].daemon().api_as("admin", "admin-pass-1").await;
+    let other = set[1].daemon().api_as("admin", "admin-pass-1").await;
+    let servers = add_servers(&admin, watched, 4).await;
+    settled(&set, servers.len()).await;
+    let from = now() as i64 + INTERVAL;
+    tokio::time::sleep(Duration::from_secs(2 * INTERVAL as u64)).await;
+
+    primary.stop();
+    let stopped = Instant::now();
+    let mut refused = 0;
+    while stopped.elapsed() < Duration::from_secs(60) {
+        for api in [&admin, &other] {
+            assert_eq!(api.get("/users").await.status, 200, "reads go on");
+            assert_eq!(api.get("/servers").await.status, 200);
+            let health = api.get("/api/health").await.body;
+            if stopped.elapsed() > Duration::from_secs(5) {
+                assert_eq!(health["store"]["status"], "degraded", "{health}");
+            }
+        }
+        let a = admin
+            .post(
+                "/users",
+                &json!({"login": format!("during-{refused}"), "password": "during-pass-1",
+                        "role": "viewer", "email": "d@example.com"}),
+            )
+            .await;
+        if stopped.elapsed() > Duration::from_secs(5) {
+            assert_eq!(a.status, 503, "{}", a.body);
+            let detail = a.body["detail"].as_str().unwrap();
+            assert!(detail.contains("shared store is unreachable"), "{detail}");
+            refused += 1;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let mut waiting = 0;
+    for api in [&admin, &other] {
+        waiting += api.get("/api/health").await.body["store"]["samples_waiting"]
+            .as_u64()
+            .unwrap();
+    }
+    assert!(waiting >= 40, "samples wait in memory: {waiting}");
+    // Nothing refused was kept.
+    assert!(
+        admin
+            .get("/users")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| { !u["login"].as_str().unwrap().starts_with("during-") })
+    );
+    primary.start_server();
+    let back = Instant::now();
+    for api in [&admin, &other] {
+        eventually(
+            "the store reachable again",
+            Duration::from_secs(10),
+            async || {
+                let h = api.get("/api/health").await.body;
+                h["store"]["status"] == "ok" && h["store"]["samples_waiting"] == 0
+            },
+        )
+        .await;
+    }
+    println!(
+        "store back: health ok and samples written after {:?}",
+        back.elapsed()
+    );
+    let store = primary.client("pgmon_store").await;
+    let all = samples(&store).await;
+    assert_eq!(
+        missing(&all, &servers, from, now() as i64 - INTERVAL),
+        vec![],
+        "the buffered samples of the outage written"
+    );
+    assert!(refused > 20, "{refused}");
+    let a = admin
+        .post(
+            "/users",
+            &json!({"login": "after", "password": "after-pass-1", "role": "viewer",
+                    "email": "a@example.com"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    // The primary replaced by its standby, promoted: same URL, no restart.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    primary.stop();
+    let promote = standby.client("postgres").await;
+    promote.execute("SELECT pg_promote()", &[]).await.unwrap();
+    let failover = Instant::now();
+    eventually(
+        "a change accepted by the promoted standby",
+        Duration::from_secs(30),
+        async || {
+            admin
+                .post(
+                    "/users",
+                    &json!({"login": "on-standby", "password": "standby-pass-1",
+                        "role": "viewer", "email": "s@example.com"}),
+                )
+                .await
+                .status
+                == 200
+        },
+    )
+    .await;
+    println!(
+        "changes accepted {:?} after the promotion",
+        failover.elapsed()
+    );
+    eventually(
+        "seen by the other replica",
+        Duration::from_secs(5),
+        async || login_status(&set[1].api(), "on-standby", "standby-pass-1").await == 200,
+    )
+    .await;
+    let store = standby.client("pgmon_store").await;
+    let promoted_at = now() as i64;
+    tokio::time::sleep(Duration::from_secs(3 * INTERVAL as u64)).await;
+    let all = samples(&store).await;
+    assert_eq!(
+        missing(
+            &all,
+            &servers,
+            promoted_at + INTERVAL,
+            now() as i64 - INTERVAL
+        ),
+        vec![],
+        "sampling goes on into the promoted standby"
+    );
+    standby.stop();
+}
