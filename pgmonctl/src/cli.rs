@@ -59,6 +59,28 @@ pub struct BackendTarget {
     pub force: bool,
 }
 
+/// `pgmonctl store`.
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Copy a config dir (documents, audit trail, raw history) into a shared store, or a
+    /// shared store back into a config dir (which must hold the key file already). A URL's
+    /// password comes from PGPASSWORD, never from the command line
+    Migrate {
+        /// A config dir, or a postgres:// URL
+        #[arg(long)]
+        from: String,
+        /// A postgres:// URL, or a config dir
+        #[arg(long)]
+        to: String,
+        /// Count what would be copied; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace what the target already holds
+        #[arg(long)]
+        force: bool,
+    },
+}
+
 /// `pgmonctl alerts`.
 #[derive(Subcommand, Debug)]
 pub enum AlertsCommand {
@@ -279,6 +301,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::Yaml)]
         format: ExportFormat,
     },
+    /// The shared PostgreSQL store of replicas (SPEC B7); works on the files and the
+    /// database directly, no daemon needed
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// The daemon's health
     Health,
     /// The daemon's connection pools

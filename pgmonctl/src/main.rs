@@ -16,6 +16,7 @@ mod metrics;
 mod output;
 mod secrets;
 mod stats;
+mod store;
 mod target;
 mod top;
 mod when;
@@ -29,7 +30,7 @@ use pgmon_common::client::ApiClient;
 
 use cli::{
     AlertsCommand, BackendCommand, Cli, CollectorCommand, Command, KeysCommand, ServersCommand,
-    SettingsCommand, SilenceCommand, StatsCommand, UsersCommand,
+    SettingsCommand, SilenceCommand, StatsCommand, StoreCommand, UsersCommand,
 };
 use error::CliError;
 use output::Printer;
@@ -70,6 +71,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             password_stdin,
         } => return login(&cli, user.clone(), *password_stdin, &out).await,
         Command::Logout => return logout(&cli, &out).await,
+        Command::Store(c) => return store::run(c, &out).await,
         _ => {}
     }
     match target::choose(&cli).await? {
@@ -126,7 +128,10 @@ async fn dispatch(
         Command::Top(args) => top::run(b, args, out).await,
         Command::Health => commands::health(b, out).await,
         Command::Pools => commands::pools(b, out).await,
-        Command::Login { .. } | Command::Logout | Command::Completions { .. } => Ok(()),
+        Command::Login { .. }
+        | Command::Logout
+        | Command::Store(_)
+        | Command::Completions { .. } => Ok(()),
     }
 }
 
@@ -287,6 +292,7 @@ fn describe(cmd: &Command) -> String {
         Command::Export { .. } => "export".into(),
         Command::Health => "health".into(),
         Command::Pools => "pools".into(),
+        Command::Store(StoreCommand::Migrate { .. }) => "store migrate".into(),
         Command::Completions { .. } => "completions".into(),
     }
 }

@@ -34,6 +34,7 @@ use settings::{DEFAULT_ADMIN_SOCKET, FileSettings};
 use state::AppState;
 
 pub use settings::Flags;
+pub use store::migrate::{MigrateError, Place, Report as MigrationReport, migrate};
 
 /// Environment variable that overrides the `secret_key` file as the JWT signing secret.
 const SECRET_KEY_ENV: &str = "SECRET_KEY";

@@ -237,7 +237,7 @@ fn raw_cutoff(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
         .unwrap_or(i64::MIN))
 }
 
-fn corrupt(e: block::Corrupt) -> rusqlite::Error {
+pub(super) fn corrupt(e: block::Corrupt) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
 }
 

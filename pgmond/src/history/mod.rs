@@ -8,6 +8,7 @@ pub mod answers;
 mod block;
 pub mod checks;
 mod embedded;
+mod replay;
 pub mod window;
 
 use std::collections::HashMap;
@@ -327,6 +328,24 @@ impl HistoryStore {
 
     pub async fn counts(&self) -> Result<HashMap<String, StoredCounts>, HistoryError> {
         self.run(|s| s.collector_counts()).await
+    }
+
+    /// The servers the store has history of.
+    pub async fn server_names(&self) -> Result<Vec<String>, HistoryError> {
+        self.run(|s| s.server_names()).await
+    }
+
+    /// Up to `limit` raw samples of `server` after `after` (seconds), oldest first, as they
+    /// were recorded.
+    pub async fn raw_samples(
+        &self,
+        server: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ServerSample>, HistoryError> {
+        let server = server.to_owned();
+        self.run(move |s| s.raw_samples(&server, after, limit))
+            .await
     }
 
     pub fn size_on_disk(&self) -> u64 {

@@ -33,7 +33,7 @@ const FILES: [&str; 6] = [
 const PRIVATE_KEYS: &str = "ssh_keys/private";
 
 /// A document's path and content (none: removed).
-type Documents = BTreeMap<String, Option<Arc<[u8]>>>;
+pub(super) type Documents = BTreeMap<String, Option<Arc<[u8]>>>;
 
 /// Reads every document the config dir holds now. Blocking.
 fn read_all(root: &Path) -> std::io::Result<Documents> {
@@ -105,6 +105,22 @@ fn write_all(root: &Path, docs: &Documents) -> pgmon_common::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many documents the config dir at `root` holds.
+pub(super) async fn local_documents(root: &Path) -> pgmon_common::Result<usize> {
+    let root = root.to_owned();
+    blocking(move || {
+        read_all(&root)
+            .map(|d| d.len())
+            .map_err(|e| pgmon_common::Error::io("reading", &root)(e))
+    })
+    .await
+}
+
+/// Writes `docs` into the config dir at `root`. Blocking.
+pub(super) fn write_documents(root: &Path, docs: &Documents) -> pgmon_common::Result<()> {
+    write_all(root, docs)
 }
 
 /// What this replica last copied from (or wrote to) the store.

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod documents;
 pub mod leases;
+pub mod migrate;
 pub mod samples;
 pub mod sessions;
 

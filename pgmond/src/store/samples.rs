@@ -47,11 +47,24 @@ struct Cursor {
     copied: i64,
 }
 
+impl Pending {
+    fn of(sample: &ServerSample, slot_ms: i64) -> Pending {
+        let body = serde_json::to_value(sample).expect("samples serialize");
+        Pending {
+            server: sample.server.clone(),
+            slot_ms,
+            at: sample.at,
+            bytes: body.to_string().len(),
+            body,
+        }
+    }
+}
+
 impl Outbox {
     /// Queues `sample` as interval `slot_ms`'s.
     pub fn put(&self, sample: &ServerSample, slot_ms: i64) {
-        let body = serde_json::to_value(sample).expect("samples serialize");
-        let bytes = body.to_string().len();
+        let pending = Pending::of(sample, slot_ms);
+        let bytes = pending.bytes;
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         let mut dropped = 0;
         while q.1 + bytes > BUFFER_BYTES {
@@ -65,13 +78,7 @@ impl Outbox {
                 "the shared store has been away too long: the oldest samples waiting for it were dropped"
             );
         }
-        q.0.push_back(Pending {
-            server: sample.server.clone(),
-            slot_ms,
-            at: sample.at,
-            body,
-            bytes,
-        });
+        q.0.push_back(pending);
         q.1 += bytes;
         drop(q);
         self.wake.notify_one();
@@ -198,18 +205,44 @@ impl Shared {
         .await
     }
 
-    /// Samples after row `after`, in the order they were committed.
-    async fn samples_after(&self, after: i64) -> Result<Vec<(i64, Value)>, StoreError> {
+    /// Up to `limit` samples after row `after`, in the order they were committed, with their
+    /// row ids (one that does not parse is logged and passed over).
+    pub async fn history_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, ServerSample)>, StoreError> {
         let rows = self
             .call(async |c| {
                 c.query(
                     "SELECT id, body FROM pgmon.sample WHERE id > $1 ORDER BY id LIMIT $2",
-                    &[&after, &COPY_BATCH],
+                    &[&after, &limit],
                 )
                 .await
             })
             .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let id: i64 = r.get(0);
+                match serde_json::from_value::<ServerSample>(r.get(1)) {
+                    Ok(s) => Some((id, s)),
+                    Err(e) => {
+                        tracing::warn!(id, error = %e, "a sample in the shared store does not parse");
+                        None
+                    }
+                }
+            })
+            .collect())
+    }
+
+    /// Writes samples of the past (a migration), each keyed by its own second.
+    pub async fn put_history(&self, samples: &[ServerSample]) -> Result<(), StoreError> {
+        let batch: Vec<Pending> = samples
+            .iter()
+            .map(|s| Pending::of(s, super::migrate::history_slot(s)))
+            .collect();
+        self.put_samples(&batch).await
     }
 
     /// The store's identity (made with its schema).
@@ -292,7 +325,7 @@ pub async fn copy_into(
             };
         }
         loop {
-            let rows = match store.samples_after(cursor.copied).await {
+            let rows = match store.history_after(cursor.copied, COPY_BATCH).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::debug!(error = %e, "copying samples from the shared store failed");
@@ -303,16 +336,9 @@ pub async fn copy_into(
             let Some(last) = rows.last().map(|r| r.0) else {
                 break;
             };
-            for (_, body) in rows {
-                match serde_json::from_value::<ServerSample>(body) {
-                    Ok(sample) => {
-                        if let Err(e) = history.record(sample).await {
-                            tracing::warn!(error = %e, "keeping a copied sample failed");
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "a sample in the shared store does not parse")
-                    }
+            for (_, sample) in rows {
+                if let Err(e) = history.record(sample).await {
+                    tracing::warn!(error = %e, "keeping a copied sample failed");
                 }
             }
             cursor.copied = last;
