@@ -116,7 +116,9 @@ impl ApiError {
             }
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Shared(crate::store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            // The sessions' journal in the shared store, which could not be reached.
+            ApiError::Shared(crate::store::StoreError::Query(_)) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ApiError::Shared(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Action(a) => {
                 use crate::monitor::backends::ActionError as A;

@@ -228,6 +228,51 @@ pub(super) fn server_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<i6
         .query_row([name], |r| r.get(0))
 }
 
+/// Records one sample in `tx`.
+fn record_in(tx: &Transaction<'_>, s: &ServerSample) -> rusqlite::Result<()> {
+    let server = server_id(tx, &s.server)?;
+    let (ok, error) = match &s.outcome {
+        Ok(o) => (Some(o), None),
+        Err(e) => (None, Some(e.as_str())),
+    };
+    let c = ok.map(|o| o.connections);
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO server_sample (server_id, ts, duration_ms, error, active,
+                 idle, idle_in_transaction, other, max_connections, disk_free, disk_total)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        server,
+        s.at,
+        i64::try_from(s.duration_ms).unwrap_or(i64::MAX),
+        error,
+        c.map(|c| c.active),
+        c.map(|c| c.idle),
+        c.map(|c| c.idle_in_transaction),
+        c.map(|c| c.other),
+        ok.map(|o| o.max_connections),
+        ok.and_then(|o| o.disk).map(|d| d.0),
+        ok.and_then(|o| o.disk).map(|d| d.1),
+    ])?;
+    let mut rows = 0;
+    if let Some(o) = ok {
+        tx.prepare_cached(
+            "UPDATE server SET freeze_max_age = coalesce(?2, freeze_max_age) WHERE id = ?1",
+        )?
+        .execute(params![server, o.freeze_max_age])?;
+        let cutoff = raw_cutoff(tx)?;
+        let ids = catalogue(tx, server, s.at, &o.databases)?;
+        for (d, db_id) in o.databases.iter().zip(ids) {
+            rows += i64::from(insert_sample(tx, cutoff, db_id, s.at * MICROS, &d.figures)?);
+        }
+    }
+    tx.prepare_cached(
+        "UPDATE server SET samples = samples + 1, db_rows = db_rows + ?2 WHERE id = ?1",
+    )?
+    .execute(params![server, rows])?;
+    Ok(())
+}
+
 fn raw_cutoff(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
     Ok(tx
         .query_row("SELECT value FROM meta WHERE key = 'raw_cutoff'", [], |r| {
@@ -604,49 +649,12 @@ impl Embedded {
     }
 
     pub fn record(&self, s: &ServerSample) -> Result<(), HistoryError> {
-        self.write(|tx| {
-            let server = server_id(tx, &s.server)?;
-            let (ok, error) = match &s.outcome {
-                Ok(o) => (Some(o), None),
-                Err(e) => (None, Some(e.as_str())),
-            };
-            let c = ok.map(|o| o.connections);
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO server_sample (server_id, ts, duration_ms, error, active,
-                     idle, idle_in_transaction, other, max_connections, disk_free, disk_total)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                server,
-                s.at,
-                i64::try_from(s.duration_ms).unwrap_or(i64::MAX),
-                error,
-                c.map(|c| c.active),
-                c.map(|c| c.idle),
-                c.map(|c| c.idle_in_transaction),
-                c.map(|c| c.other),
-                ok.map(|o| o.max_connections),
-                ok.and_then(|o| o.disk).map(|d| d.0),
-                ok.and_then(|o| o.disk).map(|d| d.1),
-            ])?;
-            let mut rows = 0;
-            if let Some(o) = ok {
-                tx.prepare_cached(
-                    "UPDATE server SET freeze_max_age = coalesce(?2, freeze_max_age) WHERE id = ?1",
-                )?
-                .execute(params![server, o.freeze_max_age])?;
-                let cutoff = raw_cutoff(tx)?;
-                let ids = catalogue(tx, server, s.at, &o.databases)?;
-                for (d, db_id) in o.databases.iter().zip(ids) {
-                    rows += i64::from(insert_sample(tx, cutoff, db_id, s.at * MICROS, &d.figures)?);
-                }
-            }
-            tx.prepare_cached(
-                "UPDATE server SET samples = samples + 1, db_rows = db_rows + ?2 WHERE id = ?1",
-            )?
-            .execute(params![server, rows])?;
-            Ok(())
-        })
+        self.write(|tx| record_in(tx, s))
+    }
+
+    /// Records samples in one transaction (copied from the shared store, or migrated).
+    pub fn record_all(&self, samples: &[ServerSample]) -> Result<(), HistoryError> {
+        self.write(|tx| samples.iter().try_for_each(|s| record_in(tx, s)))
     }
 
     /// Notes the databases of a server that is not sampled (see `catalogue`).

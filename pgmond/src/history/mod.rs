@@ -214,6 +214,11 @@ impl HistoryStore {
         self.run(move |s| s.record(&sample)).await
     }
 
+    /// Records samples in one transaction.
+    pub async fn record_all(&self, samples: Vec<ServerSample>) -> Result<(), HistoryError> {
+        self.run(move |s| s.record_all(&samples)).await
+    }
+
     pub async fn record_catalogue(
         &self,
         server: &str,

@@ -165,7 +165,8 @@ impl Leases {
                     .map(|r| r.get(0))
                     .collect();
                 tx.execute(
-                    "DELETE FROM pgmon.lease WHERE server <> ALL($1) OR until < now()",
+                    "DELETE FROM pgmon.lease
+                     WHERE until < now() OR server NOT IN (SELECT unnest($1::text[]))",
                     &[&servers],
                 )
                 .await?;

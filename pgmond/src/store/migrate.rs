@@ -260,10 +260,10 @@ async fn store_to_dir(
             break;
         };
         after = last;
-        for (_, sample) in batch {
-            history.record(sample).await?;
-            report.samples += 1;
-        }
+        report.samples += batch.len();
+        history
+            .record_all(batch.into_iter().map(|(_, s)| s).collect())
+            .await?;
     }
     history.checkpoint().await?;
     Ok(report)
@@ -316,7 +316,7 @@ impl Shared {
             let insert = tx
                 .prepare(
                     "INSERT INTO pgmon.audit (at, entry)
-                     VALUES (coalesce(($1->>'time')::timestamptz, now()), $1)",
+                     VALUES (coalesce(($1::jsonb->>'time')::timestamptz, now()), $1)",
                 )
                 .await?;
             for b in &bodies {

@@ -68,13 +68,25 @@ pub enum StoreError {
     Newer { found: usize, known: usize },
     #[error("store: {0}")]
     Url(String),
+    /// The store answered, and refused: pgmond's own mistake, or a schema changed by hand.
+    #[error("the shared store refused a query: {0}")]
+    Query(String),
     #[error("another replica changed {0} at the same moment; nothing was changed here, try again")]
     Conflict(String),
 }
 
 impl From<tokio_postgres::Error> for StoreError {
+    /// The store could not be talked to, or is not a primary (yet), or is shutting down: away.
+    /// Anything else it said is a refusal.
     fn from(e: tokio_postgres::Error) -> StoreError {
-        StoreError::Unavailable(reason(&e))
+        let away = e.as_db_error().is_none_or(|db| {
+            let code = db.code().code();
+            ["08", "53", "57P"].iter().any(|c| code.starts_with(c)) || code == "25006"
+        });
+        match away {
+            true => StoreError::Unavailable(reason(&e)),
+            false => StoreError::Query(reason(&e)),
+        }
     }
 }
 

@@ -336,10 +336,10 @@ pub async fn copy_into(
             let Some(last) = rows.last().map(|r| r.0) else {
                 break;
             };
-            for (_, sample) in rows {
-                if let Err(e) = history.record(sample).await {
-                    tracing::warn!(error = %e, "keeping a copied sample failed");
-                }
+            let samples = rows.into_iter().map(|(_, s)| s).collect();
+            if let Err(e) = history.record_all(samples).await {
+                tracing::warn!(error = %e, "keeping copied samples failed");
+                break;
             }
             cursor.copied = last;
             let (text, at) = (

@@ -558,3 +558,221 @@ async fn store_outage_then_promoted_standby() {
     );
     standby.stop();
 }
+
+/// What pgmonctl answers over a daemon's admin socket, as the API's JSON: the config lists and a
+/// year of one server's history (a fixed window, so answers can be compared).
+fn answers(d: &pgmon_tests::daemon::Daemon, from: &str, to: &str) -> Vec<serde_json::Value> {
+    let ask = |args: &[&str]| {
+        let mut full = vec!["--output", "json"];
+        full.extend_from_slice(args);
+        let out = d.pgmonctl_socket(&full, "");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // What the list says of each server's state now (checked when asked) is not the config's.
+    let mut servers = ask(&["servers", "list"]);
+    for s in servers.as_array_mut().unwrap() {
+        for live in [
+            "status",
+            "error",
+            "timestamp",
+            "down_since",
+            "free_space",
+            "total_space",
+            "ssl",
+            "data_dir",
+            "connections",
+            "version",
+            "uptime_hours",
+        ] {
+            s.as_object_mut().unwrap().remove(live);
+        }
+    }
+    vec![
+        ask(&["users", "list"]),
+        servers,
+        ask(&["ssh-keys", "list"]),
+        ask(&["stats", "server", "warehouse", "--from", from, "--to", to]),
+        ask(&[
+            "stats",
+            "db",
+            "warehouse",
+            "db3",
+            "--from",
+            from,
+            "--to",
+            to,
+        ]),
+    ]
+}
+
+/// The seed config dir and a year of embedded history, into a store and back: every answer the
+/// same before, on a replica of the store, and after; the dir that comes back read by the old
+/// backend's own libraries; a dry run that changes nothing; a non-empty target refused.
+#[tokio::test]
+async fn migrate_a_year_there_and_back() {
+    use pgmon_tests::daemon::{Daemon, run_pgmonctl, set_server_field};
+    let (tmp, dir) = pgmon_tests::fixtures::seed_config();
+    // Nothing sampled while answers are compared (the seed's hosts do not exist anyway).
+    for s in ["local-pg", "billing", "warehouse", "archive", "legacy"] {
+        set_server_field(&dir, s, "collect_interval", json!(0));
+    }
+    // Nor imported from legacy tables: the history answers come from the store alone.
+    pgmon_tests::daemon::add_settings(&dir, "legacy_import = false");
+    let start = (now() as i64 - 365 * 86_400) / 600 * 600;
+    {
+        let history = pgmond::history::HistoryStore::open(&dir).unwrap();
+        pgmon_tests::year::write_year(&history, "warehouse", start).await;
+        history.checkpoint().await.unwrap();
+    }
+    let (from, to) = (
+        chrono::DateTime::from_timestamp(start, 0)
+            .unwrap()
+            .to_rfc3339(),
+        chrono::DateTime::from_timestamp(start + 366 * 86_400, 0)
+            .unwrap()
+            .to_rfc3339(),
+    );
+    let before = {
+        let mut d = Daemon::start(&dir);
+        // An audit trail to carry.
+        let admin = d.api_as("admin", "admin-pass-1").await;
+        let a = admin
+            .post(
+                "/users",
+                &json!({"login": "migrated", "password": "migrated-pass-1", "role": "viewer",
+                        "email": "m@example.com"}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let answers = answers(&d, &from, &to);
+        d.stop();
+        answers
+    };
+    assert!(
+        before[3]["databases"]
+            .as_array()
+            .is_some_and(|d| d.len() == 10),
+        "{}",
+        before[3]
+    );
+
+    let store_cluster = TestCluster::start();
+    let url = store_on(&store_cluster).await;
+    let store = store_cluster.client("pgmon_store").await;
+    let migrate = |args: &[&str]| {
+        let mut full = vec!["--output", "json", "store", "migrate"];
+        full.extend_from_slice(args);
+        run_pgmonctl(&full, "", &[])
+    };
+    let dir_s = dir.to_str().unwrap();
+    let dry = migrate(&["--from", dir_s, "--to", &url, "--dry-run"]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let counted: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(counted["samples"], pgmon_tests::year::SAMPLES, "{counted}");
+    assert!(counted["audit_entries"].as_u64().unwrap() >= 2, "{counted}");
+    let held: i64 = store
+        .query_one("SELECT count(*) FROM pgmon.sample", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(held, 0, "a dry run writes nothing");
+    let started = Instant::now();
+    let done = migrate(&["--from", dir_s, "--to", &url]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    println!("a year migrated to the store in {:?}", started.elapsed());
+    let again = migrate(&["--from", dir_s, "--to", &url]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let with_password = migrate(&["--from", dir_s, "--to", "postgres://u:secret@127.0.0.1/x"]);
+    assert_eq!(with_password.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&with_password.stderr).contains("PGPASSWORD"));
+
+    // A replica on the store (its own dir: the key file, the JWT secret, pgmond.toml) answers the
+    // same once it has copied the samples.
+    let replica_dir = tmp.path().join("replica");
+    std::fs::create_dir(&replica_dir).unwrap();
+    for f in ["encryption_key.key", "secret_key", "pgmond.toml"] {
+        std::fs::copy(dir.join(f), replica_dir.join(f)).unwrap();
+    }
+    let replica = Daemon::binary(&replica_dir, &[("PGMON_STORE", url.as_str())]);
+    let copying = Instant::now();
+    loop {
+        let got = answers(&replica, &from, &to);
+        if got == before || copying.elapsed() > Duration::from_secs(120) {
+            for (g, b) in got.iter().zip(&before) {
+                assert_eq!(g, b, "the replica answers as the dir did");
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    println!(
+        "the replica answered as the dir did after {:?}",
+        copying.elapsed()
+    );
+    drop(replica);
+
+    // And back, into a dir holding only the key file, the secret and pgmond.toml.
+    let back = tmp.path().join("back");
+    std::fs::create_dir(&back).unwrap();
+    for f in ["encryption_key.key", "secret_key", "pgmond.toml"] {
+        std::fs::copy(dir.join(f), back.join(f)).unwrap();
+    }
+    let out = migrate(&["--from", &url, "--to", back.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["samples"], pgmon_tests::year::SAMPLES, "{report}");
+    let refused = migrate(&["--from", &url, "--to", back.to_str().unwrap()]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "a config dir that holds a config"
+    );
+    let mut d = Daemon::start(&back);
+    assert_eq!(answers(&d, &from, &to), before, "the dir that came back");
+    d.stop();
+    let trail = std::fs::read_to_string(back.join("audit.log")).unwrap();
+    assert!(trail.contains("\"user.create\""), "{trail}");
+
+    // The old backend's libraries read what came back.
+    let script = r#"
+import json, sys, bcrypt
+from cryptography.fernet import Fernet
+d = sys.argv[1]
+f = Fernet(open(d + "/encryption_key.key", "rb").read().strip())
+users = {u["login"]: u for u in json.load(open(d + "/users.json"))}
+servers = {s["name"]: s for s in json.load(open(d + "/servers.json"))}
+keys = json.load(open(d + "/ssh_keys/keys.json"))
+pems = [f.decrypt(open(d + "/ssh_keys/private/key_" + k["id"] + ".pem", "rb").read()) for k in keys]
+print(bcrypt.checkpw(b"admin-pass-1", users["admin"]["password"].encode()),
+      bcrypt.checkpw(b"migrated-pass-1", users["migrated"]["password"].encode()),
+      f.decrypt(servers["billing"]["password"].encode()).decode(),
+      all(b"PRIVATE KEY" in p for p in pems), len(pems))
+"#;
+    let read = pgmon_tests::python::run(script, &[back.to_str().unwrap()]);
+    assert!(
+        read.starts_with("True True ") && read.ends_with(" True 2"),
+        "{read}"
+    );
+    assert_eq!(
+        read,
+        pgmon_tests::python::run(script, &[dir.to_str().unwrap()])
+    );
+}

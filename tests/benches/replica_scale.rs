@@ -1,0 +1,177 @@
+//! Benchmark (not a test) of one replica's cost in a fleet of 10,000 servers shared by five
+//! replicas, simulated where this machine (two cores) cannot run five replicas and 10,000
+//! real servers: one real `pgmond` replica on a throwaway store, and the four others simulated in
+//! the store itself — their rows in `pgmon.replica` kept alive each second, so the real one's
+//! rendezvous share is a fifth of the fleet, and their servers' samples written into
+//! `pgmon.sample` at the rate they would take them (8,000 servers every 60 s), so the real
+//! replica copies the whole fleet's samples into its embedded store as it would in production.
+//! The fleet is 10,000 names on one throwaway cluster with 10 databases. After a warm-up, the
+//! replica's CPU time and resident memory are read from /proc for two minutes, and its servers'
+//! samples are counted in the store: each once per interval.
+//!
+//!     cargo build --release --workspace && cargo bench -p pgmon-tests --bench replica_scale
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use pgmon_tests::daemon::{Daemon, add_settings};
+use pgmon_tests::fixtures::fleet_on_one_cluster;
+use pgmon_tests::measure::cpu_seconds;
+use pgmon_tests::postgres::TestCluster;
+
+const SERVERS: usize = 10_000;
+const REPLICAS: usize = 5;
+const INTERVAL: i64 = 60;
+const WARM_UP: Duration = Duration::from_secs(90);
+const MEASURE: Duration = Duration::from_secs(120);
+
+/// A sample as a simulated replica writes it: one server, 10 databases.
+fn body(server: &str, at: i64) -> serde_json::Value {
+    let databases: Vec<serde_json::Value> = (0..10)
+        .map(|d| {
+            serde_json::json!({"oid": 16_384 + d, "datname": format!("app_{d}"),
+                "created_us": null, "figures": {"nb_n": 1, "nb_sum": 3, "nb_min": 3, "nb_max": 3,
+                "size_n": 0, "size_sum": 0, "size_max": null, "commit_n": 1,
+                "commit_sum": at, "age_max": 1000, "increases": null}})
+        })
+        .collect();
+    serde_json::json!({"server": server, "at": at, "duration_ms": 12, "outcome": {"Ok": {
+        "connections": {"active": 1, "idle": 2, "idle_in_transaction": 0, "other": 0},
+        "max_connections": 200, "freeze_max_age": 200_000_000, "disk": null,
+        "databases": databases}}})
+}
+
+#[tokio::main]
+async fn main() {
+    let (_watched, tmp, dir) = fleet_on_one_cluster(SERVERS).await;
+    let store_cluster = TestCluster::start();
+    store_cluster.create_database("pgmon_store").await;
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/pgmon_store",
+        store_cluster.port
+    );
+    add_settings(&dir, &format!("collect_interval_seconds = {INTERVAL}"));
+    let replica = Daemon::binary(&dir, &[("PGMON_STORE", url.as_str())]);
+    let store = store_cluster.client("pgmon_store").await;
+
+    // The four simulated replicas: alive in the store, and writing their servers' samples.
+    let phantoms: Vec<String> = (0..REPLICAS - 1)
+        .map(|i| format!("simulated-{i}"))
+        .collect();
+    let simulator = {
+        let (url, phantoms) = (url.clone(), phantoms.clone());
+        tokio::spawn(async move {
+            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            let names: Vec<String> = (0..SERVERS).map(|i| format!("pg-{i:04}")).collect();
+            let mut written: HashMap<String, i64> = HashMap::new();
+            loop {
+                for p in &phantoms {
+                    c.execute(
+                        "INSERT INTO pgmon.replica VALUES ($1, now(), now())
+                         ON CONFLICT (id) DO UPDATE SET seen = now()",
+                        &[p],
+                    )
+                    .await
+                    .unwrap();
+                }
+                // Servers held by no live lease of the real replica are the simulated ones'.
+                let real: std::collections::HashSet<String> = c
+                    .query("SELECT server FROM pgmon.lease", &[])
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let now = chrono::Utc::now().timestamp();
+                let slot = now.div_euclid(INTERVAL) * INTERVAL;
+                let tx_rows: Vec<(String, serde_json::Value)> = names
+                    .iter()
+                    .filter(|n| !real.contains(n) && written.get(*n) != Some(&slot))
+                    .take(SERVERS / INTERVAL as usize + 1)
+                    .map(|n| (n.clone(), body(n, now)))
+                    .collect();
+                for (n, b) in &tx_rows {
+                    c.execute(
+                        "INSERT INTO pgmon.sample (server, slot, at, replica, body)
+                         VALUES ($1, to_timestamp($2), now(), 'simulated', $3)
+                         ON CONFLICT DO NOTHING",
+                        &[n, &(slot as f64), b],
+                    )
+                    .await
+                    .ok();
+                    written.insert(n.clone(), slot);
+                }
+                c.execute("SELECT pg_notify('pgmon_samples', '')", &[])
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        })
+    };
+
+    tokio::time::sleep(WARM_UP).await;
+    let (cpu0, start) = (cpu_seconds(replica.pid()), Instant::now());
+    let from = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL + INTERVAL;
+    let mut rss_max: f64 = 0.0;
+    while start.elapsed() < MEASURE {
+        rss_max = rss_max.max(replica.rss_kib() as f64 / 1024.0);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let cpu1 = cpu_seconds(replica.pid());
+    let took = start.elapsed().as_secs_f64();
+    let to = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL - INTERVAL;
+    simulator.abort();
+    let me: String = store
+        .query_one(
+            "SELECT id FROM pgmon.replica WHERE id NOT LIKE 'simulated-%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let held: i64 = store
+        .query_one("SELECT count(*) FROM pgmon.lease WHERE holder = $1", &[&me])
+        .await
+        .unwrap()
+        .get(0);
+    let per_slot: Vec<(i64, i64, i64)> = store
+        .query(
+            "SELECT extract(epoch FROM slot)::int8, count(*), count(DISTINCT server)
+             FROM pgmon.sample WHERE replica = $1 AND slot >= to_timestamp($2) AND slot <= to_timestamp($3)
+             GROUP BY 1 ORDER BY 1",
+            &[&me, &(from as f64), &(to as f64)],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let copied: i64 = store
+        .query_one("SELECT count(*) FROM pgmon.sample", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let budget = 64.0 + held as f64 * 20.0 / 1024.0;
+    println!(
+        "one replica of {REPLICAS} over {SERVERS} servers every {INTERVAL} s (the other {} simulated in the store), {took:.0} s after a {} s warm-up:",
+        REPLICAS - 1,
+        WARM_UP.as_secs()
+    );
+    println!(
+        "  servers it collects {held} (a fair share is {}), CPU {:.1}% of one core (target < 10%), RSS max {rss_max:.1} MiB (target < {budget:.1} MiB = 64 MiB + 20 KiB x {held})",
+        SERVERS / REPLICAS,
+        (cpu1 - cpu0) / took * 100.0
+    );
+    for (slot, rows, servers) in &per_slot {
+        println!(
+            "  interval {slot}: {rows} samples of {servers} servers (each once: {})",
+            rows == servers && *servers == held
+        );
+    }
+    println!("  samples in the store (every replica's, copied into this one's history): {copied}");
+    drop(replica);
+    drop(tmp);
+}
