@@ -123,7 +123,11 @@ impl Daemon {
         let shared = match &file.store {
             None => None,
             Some(url) => {
-                let shared = store::Shared::open(url).await?;
+                let tls = monitor::tls::TlsSettings::for_store(
+                    &Arc::new(file.tls_files_rule(config_dir)),
+                    file.store_sslrootcert.clone(),
+                );
+                let shared = store::Shared::open(url, tls).await?;
                 tracing::info!(store = %shared.describe(), replica = %shared.replica, "shared store");
                 Some(Arc::new(shared))
             }

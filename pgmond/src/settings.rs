@@ -114,6 +114,10 @@ pub struct FileSettings {
     /// by every pgmond given the same (SPEC B7); `PGMON_STORE` when not set here. None: the
     /// config dir and its embedded history store, as on one machine.
     pub store: Option<String>,
+    /// A root certificate (PEM, where `tls_dirs` allow) the shared store's certificate and host
+    /// name are checked against; without it, TLS to the store (the URL's `sslmode`, `prefer`
+    /// unless given) is not checked, as libpq's `prefer` and `require` are not.
+    pub store_sslrootcert: Option<String>,
 }
 
 impl Default for FileSettings {
@@ -153,6 +157,7 @@ impl Default for FileSettings {
             metrics_listen: None,
             ui: true,
             store: None,
+            store_sslrootcert: None,
         }
     }
 }

@@ -69,6 +69,21 @@ impl TlsSettings {
         }
     }
 
+    /// TLS to the shared store: a root certificate (`store_sslrootcert`) makes it checked,
+    /// host name and all; without one it encrypts unchecked, as libpq's `prefer` and `require`
+    /// do. Whether TLS is used at all is the URL's `sslmode` (prefer by default).
+    pub fn for_store(files: &Arc<TlsFiles>, rootcert: Option<String>) -> TlsSettings {
+        TlsSettings {
+            mode: match rootcert {
+                Some(_) => SslMode::VerifyFull,
+                None => SslMode::Require,
+            },
+            files: Arc::clone(files),
+            rootcert,
+            client: None,
+        }
+    }
+
     /// Whether making the connector reads files (a root certificate, a client certificate).
     pub fn reads_files(&self) -> bool {
         self.mode != SslMode::Disable && (self.rootcert.is_some() || self.client.is_some())

@@ -77,6 +77,17 @@ pub enum MigrateError {
     Io(String, std::io::Error),
 }
 
+/// The store at `url`, over TLS unchecked unless the URL says `sslmode=disable` (no pgmond.toml
+/// here to name a root certificate).
+async fn open(url: &str, dir: &Path) -> Result<Shared, StoreError> {
+    let files = Arc::new(crate::monitor::tls_files::TlsFiles::new(dir, &[], None));
+    Shared::open(
+        url,
+        crate::monitor::tls::TlsSettings::for_store(&files, None),
+    )
+    .await
+}
+
 /// Copies `from` into `to`.
 pub async fn migrate(
     from: &Place,
@@ -137,7 +148,7 @@ async fn dir_to_store(
         servers: servers.len(),
         samples: 0,
     };
-    let shared = Shared::open(url).await?;
+    let shared = open(url, dir).await?;
     let held = shared.contents().await?;
     if held.is_some() && !force {
         return Err(MigrateError::Refused(format!(
@@ -199,7 +210,7 @@ async fn store_to_dir(
             dir.display()
         )));
     }
-    let shared = Shared::open(url).await?;
+    let shared = open(url, dir).await?;
     let docs = shared.all_documents().await?;
     let audit = shared.all_audit().await?;
     let samples = shared.sample_count().await?;

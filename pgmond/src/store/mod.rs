@@ -21,7 +21,10 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use futures::StreamExt;
 use tokio::sync::{Notify, broadcast};
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::monitor::tls::TlsSettings;
 use tokio_util::sync::CancellationToken;
 
 /// The environment variable that gives the store when pgmond.toml does not.
@@ -66,8 +69,9 @@ pub enum StoreError {
          {known}); upgrade pgmond"
     )]
     Newer { found: usize, known: usize },
-    #[error("store: {0}")]
-    Url(String),
+    /// The store cannot be used at all (at start): a bad URL, TLS refused, nobody answers.
+    #[error("shared store: {0}")]
+    Setup(String),
     /// The store answered, and refused: pgmond's own mistake, or a schema changed by hand.
     #[error("the shared store refused a query: {0}")]
     Query(String),
@@ -135,6 +139,7 @@ pub struct Wakes {
 pub struct Shared {
     pool: Pool,
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
     /// This replica's name in the store (leases, samples, announcements).
     pub replica: String,
     health: Mutex<Health>,
@@ -165,19 +170,26 @@ pub fn describe(config: &tokio_postgres::Config) -> String {
 }
 
 impl Shared {
-    /// Connects to the store at `url`, creating or migrating its schema.
-    pub async fn open(url: &str) -> Result<Shared, StoreError> {
+    /// Connects to the store at `url` over TLS as `tls` says (and the URL's `sslmode`),
+    /// creating or migrating its schema.
+    pub async fn open(url: &str, tls: TlsSettings) -> Result<Shared, StoreError> {
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|e: tokio_postgres::Error| {
-                StoreError::Url(format!("not a URL pgmond can use: {e}"))
+                StoreError::Setup(format!("not a URL pgmond can use: {e}"))
             })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CALL_TIMEOUT);
         }
         config.application_name("pgmond");
+        let tls = tokio::task::spawn_blocking(move || tls.connector())
+            .await
+            .map_err(|e| StoreError::Setup(e.to_string()))?
+            .map_err(|e| StoreError::Setup(e.to_string()))?
+            .map(|c| c.tls)
+            .ok_or_else(|| StoreError::Setup("TLS settings without a connector".into()))?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -189,10 +201,11 @@ impl Shared {
             .create_timeout(Some(CALL_TIMEOUT))
             .recycle_timeout(Some(CALL_TIMEOUT))
             .build()
-            .map_err(|e| StoreError::Url(e.to_string()))?;
+            .map_err(|e| StoreError::Setup(e.to_string()))?;
         let shared = Shared {
             pool,
             config,
+            tls,
             replica: uuid::Uuid::new_v4().simple().to_string(),
             health: Mutex::new(Health {
                 reachable: true,
@@ -202,7 +215,12 @@ impl Shared {
             wakes: Wakes::default(),
             logins: broadcast::channel(1024).0,
         };
-        shared.migrate().await?;
+        shared.migrate().await.map_err(|e| match e {
+            StoreError::Unavailable(why) => {
+                StoreError::Setup(format!("cannot use {}: {why}", shared.describe()))
+            }
+            other => other,
+        })?;
         Ok(shared)
     }
 
@@ -264,11 +282,10 @@ impl Shared {
         work: impl AsyncFnOnce(&mut Object) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
         let outcome = tokio::time::timeout(CALL_TIMEOUT, async {
-            let mut client = self
-                .pool
-                .get()
-                .await
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            let mut client = self.pool.get().await.map_err(|e| match e {
+                deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
+                other => StoreError::Unavailable(other.to_string()),
+            })?;
             work(&mut client).await.map_err(StoreError::from)
         })
         .await
@@ -353,7 +370,7 @@ impl Shared {
 
     async fn listen_once(&self, shutdown: &CancellationToken) -> Result<(), StoreError> {
         let (client, mut connection) =
-            tokio::time::timeout(CALL_TIMEOUT, self.config.connect(NoTls))
+            tokio::time::timeout(CALL_TIMEOUT, self.config.connect(self.tls.clone()))
                 .await
                 .map_err(|_| StoreError::Unavailable("connecting timed out".into()))??;
         let (tx, mut messages) = tokio::sync::mpsc::unbounded_channel();

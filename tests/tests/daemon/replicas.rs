@@ -776,3 +776,61 @@ print(bcrypt.checkpw(b"admin-pass-1", users["admin"]["password"].encode()),
         pgmon_tests::python::run(script, &[dir.to_str().unwrap()])
     );
 }
+
+/// TLS to the store, checked against `store_sslrootcert` (host name too): a replica trusting
+/// the store's CA connects encrypted; one trusting another CA does not start, and says why; a
+/// password in the URL or the environment never reaches the log.
+#[tokio::test]
+async fn store_over_checked_tls() {
+    use pgmon_tests::daemon::{Daemon, add_settings, pgmond_to_exit};
+    let certs = pgmon_tests::certs::TestCerts::new();
+    let mut cluster = TestCluster::start();
+    // TLS offered (the harness's own client speaks plain); the replicas insist on it.
+    cluster.enable_ssl(&certs, false);
+    cluster.create_database("pgmon_store").await;
+    let url = format!(
+        "postgres://postgres@localhost:{}/pgmon_store?sslmode=require",
+        cluster.port
+    );
+    let (_tmp, dir) = pgmon_tests::fixtures::seed_config();
+    std::fs::write(dir.join("servers.json"), "[]").unwrap();
+    std::fs::copy(certs.path("ca.crt"), dir.join("store-ca.crt")).unwrap();
+    std::fs::copy(certs.path("other-ca.crt"), dir.join("other-ca.crt")).unwrap();
+    let good = dir.with_file_name("good");
+    pgmon_tests::fixtures::copy_tree(&dir, &good, &[], None);
+    add_settings(&good, "store_sslrootcert = \"store-ca.crt\"");
+    let d = Daemon::binary(
+        &good,
+        &[
+            ("PGMON_STORE", url.as_str()),
+            ("PGPASSWORD", "never-logged-9"),
+        ],
+    );
+    let health = d.api().get("/api/health").await.body;
+    assert_eq!(health["store"]["status"], "ok", "{health}");
+    let c = cluster.client("postgres").await;
+    let encrypted: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+             WHERE application_name = 'pgmond' AND ssl",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted >= 1);
+    assert!(!d.log().contains("never-logged-9"));
+    drop(d);
+
+    let bad = dir.with_file_name("bad");
+    pgmon_tests::fixtures::copy_tree(&dir, &bad, &[], None);
+    add_settings(&bad, "store_sslrootcert = \"other-ca.crt\"");
+    let out = pgmond_to_exit(
+        &bad,
+        &bad.with_extension("sock"),
+        &[("PGMON_STORE", url.as_str())],
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("certificate"), "{said}");
+}
