@@ -51,22 +51,28 @@ async fn main() {
         store_cluster.port
     );
     add_settings(&dir, &format!("collect_interval_seconds = {INTERVAL}"));
-    let replica = Daemon::binary(&dir, &[("PGMON_STORE", url.as_str())]);
-    let store = store_cluster.client("pgmon_store").await;
-
-    // The four simulated replicas: alive in the store, and writing their servers' samples.
+    // The store's schema first, so the simulated replicas can say they are alive before the
+    // real one looks.
+    pgmond::migrate(
+        &pgmond::Place::Dir(dir.clone()),
+        &pgmond::Place::Store(url.clone()),
+        false,
+        false,
+    )
+    .await
+    .unwrap();
+    // The four simulated replicas: alive in the store (every half second, on a connection of
+    // their own), and writing their servers' samples.
     let phantoms: Vec<String> = (0..REPLICAS - 1)
         .map(|i| format!("simulated-{i}"))
         .collect();
-    let simulator = {
-        let (url, phantoms) = (url.clone(), phantoms.clone());
+    let alive = {
+        let url = url.clone();
         tokio::spawn(async move {
             let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
                 .await
                 .unwrap();
             tokio::spawn(conn);
-            let names: Vec<String> = (0..SERVERS).map(|i| format!("pg-{i:04}")).collect();
-            let mut written: HashMap<String, i64> = HashMap::new();
             loop {
                 for p in &phantoms {
                     c.execute(
@@ -77,6 +83,24 @@ async fn main() {
                     .await
                     .unwrap();
                 }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let replica = Daemon::binary(&dir, &[("PGMON_STORE", url.as_str())]);
+    let store = store_cluster.client("pgmon_store").await;
+
+    let simulator = {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            let names: Vec<String> = (0..SERVERS).map(|i| format!("pg-{i:04}")).collect();
+            let mut written: HashMap<String, i64> = HashMap::new();
+            loop {
                 // Servers held by no live lease of the real replica are the simulated ones'.
                 let real: std::collections::HashSet<String> = c
                     .query("SELECT server FROM pgmon.lease", &[])
@@ -89,7 +113,7 @@ async fn main() {
                 let slot = now.div_euclid(INTERVAL) * INTERVAL;
                 let tx_rows: Vec<(String, serde_json::Value)> = names
                     .iter()
-                    .filter(|n| !real.contains(n) && written.get(*n) != Some(&slot))
+                    .filter(|n| !real.contains(*n) && written.get(*n) != Some(&slot))
                     .take(SERVERS / INTERVAL as usize + 1)
                     .map(|n| (n.clone(), body(n, now)))
                     .collect();
@@ -114,6 +138,7 @@ async fn main() {
 
     tokio::time::sleep(WARM_UP).await;
     let (cpu0, start) = (cpu_seconds(replica.pid()), Instant::now());
+    let rss_start = replica.rss_kib() as f64 / 1024.0;
     let from = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL + INTERVAL;
     let mut rss_max: f64 = 0.0;
     while start.elapsed() < MEASURE {
@@ -124,6 +149,7 @@ async fn main() {
     let took = start.elapsed().as_secs_f64();
     let to = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL - INTERVAL;
     simulator.abort();
+    alive.abort();
     let me: String = store
         .query_one(
             "SELECT id FROM pgmon.replica WHERE id NOT LIKE 'simulated-%'",
@@ -165,6 +191,7 @@ async fn main() {
         SERVERS / REPLICAS,
         (cpu1 - cpu0) / took * 100.0
     );
+    println!("  RSS at the start of the measure {rss_start:.1} MiB");
     for (slot, rows, servers) in &per_slot {
         println!(
             "  interval {slot}: {rows} samples of {servers} servers (each once: {})",

@@ -219,7 +219,12 @@ impl ConfigStore {
         if changes.is_empty() {
             return Ok(out);
         }
-        match push(shared, &mut copied, &changes).await {
+        // Known away (the leases' look each second says when it is back): refused at once.
+        let pushed = match shared.health() {
+            h if !h.reachable => Err(StoreError::Unavailable(h.error.unwrap_or_default())),
+            _ => push(shared, &mut copied, &changes).await,
+        };
+        match pushed {
             Ok(()) => Ok(out),
             Err(e) => {
                 let back = copied.as_stored(&changes);
@@ -256,18 +261,28 @@ impl ConfigStore {
         if rows.is_empty() && seen == 0 {
             let root = self.dir.root().to_owned();
             let local = blocking(move || {
-                read_all(&root).map_err(|e| pgmon_common::Error::io("reading", "config dir")(e))
+                read_all(&root).map_err(|e| pgmon_common::Error::io("reading", &root)(e))
             })
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-            if !local.is_empty() {
-                push(shared, &mut copied, &local).await?;
-                tracing::info!(
-                    documents = local.len(),
-                    "the shared store was empty: it now holds this config dir's documents"
-                );
+            if local.is_empty() {
+                return Ok(0);
             }
-            return Ok(0);
+            match push(shared, &mut copied, &local).await {
+                Ok(()) => {
+                    tracing::info!(
+                        documents = local.len(),
+                        "the shared store was empty: it now holds this config dir's documents"
+                    );
+                    return Ok(0);
+                }
+                // Another replica starting at the same time filled it first: take its.
+                Err(StoreError::Conflict(_)) => {
+                    drop(copied);
+                    return Box::pin(self.follow()).await;
+                }
+                Err(e) => return Err(e),
+            }
         }
         let mut fresh = Documents::new();
         for r in &rows {

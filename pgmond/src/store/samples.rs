@@ -18,6 +18,8 @@ use crate::history::{HistoryStore, ServerSample};
 
 /// Samples waiting for the store, at most this many bytes of them.
 pub const BUFFER_BYTES: usize = 16 << 20;
+/// How long a sample waits for others to be written with it.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(250);
 /// Samples copied per query.
 const COPY_BATCH: i64 = 1_000;
 /// Where a replica keeps how far it copied, in its config dir.
@@ -130,7 +132,10 @@ impl Outbox {
             }
             tokio::select! {
                 _ = shutdown.cancelled() => {}
-                _ = self.wake.notified() => {}
+                _ = self.wake.notified() => {
+                    // Samples that come together go in one transaction.
+                    tokio::time::sleep(GATHER).await;
+                }
             }
         }
     }
@@ -161,12 +166,18 @@ impl Shared {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::SAMPLES])
                 .await?;
             for (first, next) in &months {
-                tx.batch_execute(&format!(
-                    "CREATE TABLE IF NOT EXISTS pgmon.sample_{} PARTITION OF pgmon.sample
-                     FOR VALUES FROM ('{first}') TO ('{next}')",
-                    first.format("%Y%m")
-                ))
-                .await?;
+                let name = format!("pgmon.sample_{}", first.format("%Y%m"));
+                let exists: bool = tx
+                    .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
+                    .await?
+                    .get(0);
+                if !exists {
+                    tx.batch_execute(&format!(
+                        "CREATE TABLE {name} PARTITION OF pgmon.sample
+                         FOR VALUES FROM ('{first}') TO ('{next}')"
+                    ))
+                    .await?;
+                }
             }
             let insert = tx
                 .prepare(
@@ -290,7 +301,9 @@ impl Shared {
                 })
                 .collect();
             for name in &old {
-                c.batch_execute(&format!("DROP TABLE pgmon.{name}")).await?;
+                // Every replica runs retention: another may have dropped it first.
+                c.batch_execute(&format!("DROP TABLE IF EXISTS pgmon.{name}"))
+                    .await?;
             }
             Ok(old.len())
         })
