@@ -143,7 +143,14 @@ impl Daemon {
             let dir = Arc::clone(&dir);
             tokio::task::spawn_blocking(move || fleet::Snapshot::read(&dir)).await??
         };
-        let schedule = file.schedule();
+        let mut schedule = file.schedule();
+        if shared.is_some() && schedule.legacy_import {
+            // Imported rows would stay in the importing replica's own history: with a shared
+            // store, servers naming a stats database are answered from it live, on every
+            // replica alike.
+            tracing::info!("legacy_import is off with a shared store");
+            schedule.legacy_import = false;
+        }
         let settings = collector::settings_file::load(&dir)?;
         let mut audit = audit::AuditLog::new(
             config_dir,
@@ -292,15 +299,7 @@ fn follow_shared_store(
         shutdown.clone(),
     ));
     let fleet = state.fleet.clone();
-    let sampled = move || {
-        fleet
-            .get()
-            .servers
-            .iter()
-            .filter(|s| s.collect_interval != Some(0))
-            .map(|s| s.name.clone())
-            .collect()
-    };
+    let sampled = move || fleet.get().servers.iter().map(|s| s.name.clone()).collect();
     let mut ending = vec![tokio::spawn(
         Arc::clone(state.collector.leases()).run(sampled, shutdown.clone()),
     )];

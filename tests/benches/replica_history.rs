@@ -45,10 +45,11 @@ async fn main() {
     .unwrap();
     let migrated = t.elapsed();
 
-    // The replica: the key file, the secret, pgmond.toml; a server entry for the history.
+    // The replica: the key file and pgmond.toml (it makes its own JWT secret: the bench signs
+    // in on it alone); a server entry for the history.
     let replica = tmp.path().join("replica");
     std::fs::create_dir(&replica).unwrap();
-    for f in ["encryption_key.key", "secret_key", "pgmond.toml"] {
+    for f in ["encryption_key.key", "pgmond.toml"] {
         std::fs::copy(dir.join(f), replica.join(f)).unwrap();
     }
     let t = Instant::now();

@@ -67,12 +67,8 @@ async fn main() {
         .map(|i| format!("simulated-{i}"))
         .collect();
     let alive = {
-        let url = url.clone();
+        let c = store_cluster.client("pgmon_store").await;
         tokio::spawn(async move {
-            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
             loop {
                 for p in &phantoms {
                     c.execute(
@@ -92,12 +88,8 @@ async fn main() {
     let store = store_cluster.client("pgmon_store").await;
 
     let simulator = {
-        let url = url.clone();
+        let c = store_cluster.client("pgmon_store").await;
         tokio::spawn(async move {
-            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
             let names: Vec<String> = (0..SERVERS).map(|i| format!("pg-{i:04}")).collect();
             let mut written: HashMap<String, i64> = HashMap::new();
             loop {

@@ -84,8 +84,8 @@ impl Tasks {
 pub struct Collector {
     config: Arc<ConfigStore>,
     fleet: Arc<Fleet>,
-    /// The server list the tasks were last matched to.
-    reconciled: Mutex<Option<Arc<Vec<Server>>>>,
+    /// The server list the tasks were last matched to, and the leases' count of changes then.
+    reconciled: Mutex<Option<(Arc<Vec<Server>>, u64)>>,
     monitor: Arc<Monitor>,
     store: HistoryStore,
     alerts: Arc<crate::alerts::Alerts>,
@@ -233,6 +233,7 @@ impl Collector {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}
+                _ = self.leases.reconcile.notified() => {}
                 _ = tokio::time::sleep(RECONCILE_EVERY) => {}
             }
         }
@@ -289,20 +290,29 @@ impl Collector {
     /// new server under the name starts empty.
     async fn reconcile(self: &Arc<Self>) {
         let servers = Arc::clone(&self.fleet.get().servers);
+        let leases = self.leases.changes();
         {
-            // The same list as last time: nothing to compare.
+            // The same list and leases as last time: nothing to compare.
             let mut seen = lock(&self.reconciled);
-            if seen.as_ref().is_some_and(|s| Arc::ptr_eq(s, &servers)) {
+            if seen
+                .as_ref()
+                .is_some_and(|(s, l)| Arc::ptr_eq(s, &servers) && *l == leases)
+            {
                 return;
             }
-            *seen = Some(Arc::clone(&servers));
+            *seen = Some((Arc::clone(&servers), leases));
         }
         let listed: HashMap<&str, &Server> = servers.iter().map(|s| (s.name.as_str(), s)).collect();
+        // The servers this replica works on: all of them, or, with replicas sharing a store,
+        // those it holds the lease of (the others' tasks run on the replicas that hold them).
+        let ours: HashMap<&str, &Server> = listed
+            .iter()
+            .filter(|(name, _)| self.leases.held(name).is_some())
+            .map(|(n, s)| (*n, *s))
+            .collect();
         let mut stopped = Vec::new();
         lock(&self.tasks).retain(|name, t| {
-            let keep = listed
-                .get(name.as_str())
-                .is_some_and(|s| same(s, &t.server));
+            let keep = ours.get(name.as_str()).is_some_and(|s| same(s, &t.server));
             if !keep {
                 t.abort();
                 stopped.push(t.server.clone());
@@ -313,7 +323,7 @@ impl Collector {
             let tasks = lock(&self.tasks);
             servers
                 .iter()
-                .filter(|s| !tasks.contains_key(&s.name))
+                .filter(|s| ours.contains_key(s.name.as_str()) && !tasks.contains_key(&s.name))
                 .collect()
         };
         for old in &stopped {

@@ -18,8 +18,7 @@ impl Embedded {
     pub fn server_names(&self) -> Result<Vec<String>, HistoryError> {
         self.read(|tx| {
             let mut stmt = tx.prepare("SELECT name FROM server ORDER BY name")?;
-            let names = stmt.query_map([], |r| r.get(0))?.collect();
-            names
+            stmt.query_map([], |r| r.get(0))?.collect()
         })
     }
 

@@ -32,8 +32,10 @@ const FILES: [&str; 6] = [
 /// The encrypted private keys' folder, relative to the config dir.
 const PRIVATE_KEYS: &str = "ssh_keys/private";
 
-/// A document's path and content (none: removed).
-pub(super) type Documents = BTreeMap<String, Option<Arc<[u8]>>>;
+/// Documents by path.
+pub(super) type Documents = BTreeMap<String, Body>;
+/// A document's content; none: removed.
+pub(super) type Body = Option<Arc<[u8]>>;
 
 /// Reads every document the config dir holds now. Blocking.
 fn read_all(root: &Path) -> std::io::Result<Documents> {
@@ -129,7 +131,7 @@ struct Copied {
     /// The highest version copied.
     seen: i64,
     /// Each document's version and content.
-    docs: BTreeMap<String, (i64, Option<Arc<[u8]>>)>,
+    docs: BTreeMap<String, (i64, Body)>,
 }
 
 impl Copied {

@@ -64,6 +64,10 @@ pub struct Leases {
     valid_until: RwLock<Instant>,
     /// Woken when what is held changes.
     pub changed: Notify,
+    /// How many times what is held has changed.
+    changes: std::sync::atomic::AtomicU64,
+    /// Tells the collector's supervisor (once, kept until it looks) that what is held changed.
+    pub reconcile: Notify,
 }
 
 impl Leases {
@@ -73,6 +77,8 @@ impl Leases {
             held: RwLock::new(HashMap::new()),
             valid_until: RwLock::new(Instant::now()),
             changed: Notify::new(),
+            changes: std::sync::atomic::AtomicU64::new(0),
+            reconcile: Notify::new(),
         }
     }
 
@@ -96,6 +102,11 @@ impl Leases {
             .unwrap_or_else(|p| p.into_inner())
             .get(server)
             .copied()
+    }
+
+    /// How many times what is held has changed (and so which servers this replica works on).
+    pub fn changes(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn held_count(&self) -> usize {
@@ -221,7 +232,10 @@ impl Leases {
         }
         drop(current);
         if moved {
+            self.changes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.changed.notify_waiters();
+            self.reconcile.notify_one();
         }
         Ok(())
     }

@@ -110,22 +110,22 @@ impl Outbox {
                 q.1 = 0;
                 q.0.drain(..).collect()
             };
-            if !batch.is_empty() {
-                if let Err(e) = store.put_samples(&batch).await {
-                    tracing::debug!(error = %e, waiting = batch.len(), "writing samples to the shared store failed");
-                    {
-                        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-                        for p in batch.into_iter().rev() {
-                            q.1 += p.bytes;
-                            q.0.push_front(p);
-                        }
+            if !batch.is_empty()
+                && let Err(e) = store.put_samples(&batch).await
+            {
+                tracing::debug!(error = %e, waiting = batch.len(), "writing samples to the shared store failed");
+                {
+                    let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                    for p in batch.into_iter().rev() {
+                        q.1 += p.bytes;
+                        q.0.push_front(p);
                     }
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(super::CHECK_EVERY) => {}
-                    }
-                    continue;
                 }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(super::CHECK_EVERY) => {}
+                }
+                continue;
             }
             if shutdown.is_cancelled() {
                 return;

@@ -117,15 +117,42 @@ async fn settled(replicas: &[Replica], servers: usize) {
     .await;
 }
 
+/// Three replicas on a store of their own, HAProxy in front.
+struct Behind {
+    _cluster: TestCluster,
+    /// A client of the store's database, to count rows.
+    store: tokio_postgres::Client,
+    _tmp: tempfile::TempDir,
+    set: Vec<Replica>,
+    lb: Haproxy,
+}
+
+async fn three_behind_haproxy() -> Behind {
+    let cluster = TestCluster::start();
+    let url = store_on(&cluster).await;
+    let store = cluster.client("pgmon_store").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let set = replicas(&tmp, 3, &url, INTERVAL as u64);
+    let lb = Haproxy::start(&set.iter().map(|r| r.port).collect::<Vec<_>>());
+    Behind {
+        _cluster: cluster,
+        store,
+        _tmp: tmp,
+        set,
+        lb,
+    }
+}
+
 #[tokio::test]
 async fn three_replicas_behind_haproxy_share_config_sessions_throttle_and_collection() {
-    let store_cluster = TestCluster::start();
-    let url = store_on(&store_cluster).await;
-    let store = store_cluster.client("pgmon_store").await;
+    let Behind {
+        _cluster,
+        store,
+        _tmp,
+        mut set,
+        lb,
+    } = three_behind_haproxy().await;
     let watched = TestCluster::shared();
-    let tmp = tempfile::tempdir().unwrap();
-    let mut set = replicas(&tmp, 3, &url, INTERVAL as u64);
-    let lb = Haproxy::start(&set.iter().map(|r| r.port).collect::<Vec<_>>());
     let admin: Vec<Api> = {
         let mut v = Vec::new();
         for r in &set {
@@ -325,13 +352,14 @@ async fn three_replicas_behind_haproxy_share_config_sessions_throttle_and_collec
 /// acknowledged is on every replica at the end.
 #[tokio::test]
 async fn twenty_kills_in_five_minutes_lose_and_double_nothing() {
-    let store_cluster = TestCluster::start();
-    let url = store_on(&store_cluster).await;
-    let store = store_cluster.client("pgmon_store").await;
+    let Behind {
+        _cluster,
+        store,
+        _tmp,
+        mut set,
+        lb,
+    } = three_behind_haproxy().await;
     let watched = TestCluster::shared();
-    let tmp = tempfile::tempdir().unwrap();
-    let mut set = replicas(&tmp, 3, &url, INTERVAL as u64);
-    let lb = Haproxy::start(&set.iter().map(|r| r.port).collect::<Vec<_>>());
     let lb_admin = lb
         .api()
         .with_token(&lb.api().token("admin", "admin-pass-1").await);
