@@ -70,6 +70,9 @@ _pgmonctl() {
             pgmonctl,stats)
                 cmd="pgmonctl__subcmd__stats"
                 ;;
+            pgmonctl,store)
+                cmd="pgmonctl__subcmd__store"
+                ;;
             pgmonctl,top)
                 cmd="pgmonctl__subcmd__top"
                 ;;
@@ -223,6 +226,9 @@ _pgmonctl() {
             pgmonctl__subcmd__help,stats)
                 cmd="pgmonctl__subcmd__help__subcmd__stats"
                 ;;
+            pgmonctl__subcmd__help,store)
+                cmd="pgmonctl__subcmd__help__subcmd__store"
+                ;;
             pgmonctl__subcmd__help,top)
                 cmd="pgmonctl__subcmd__help__subcmd__top"
                 ;;
@@ -333,6 +339,9 @@ _pgmonctl() {
                 ;;
             pgmonctl__subcmd__help__subcmd__stats,status)
                 cmd="pgmonctl__subcmd__help__subcmd__stats__subcmd__status"
+                ;;
+            pgmonctl__subcmd__help__subcmd__store,migrate)
+                cmd="pgmonctl__subcmd__help__subcmd__store__subcmd__migrate"
                 ;;
             pgmonctl__subcmd__help__subcmd__users,add)
                 cmd="pgmonctl__subcmd__help__subcmd__users__subcmd__add"
@@ -526,6 +535,18 @@ _pgmonctl() {
             pgmonctl__subcmd__stats__subcmd__help,status)
                 cmd="pgmonctl__subcmd__stats__subcmd__help__subcmd__status"
                 ;;
+            pgmonctl__subcmd__store,help)
+                cmd="pgmonctl__subcmd__store__subcmd__help"
+                ;;
+            pgmonctl__subcmd__store,migrate)
+                cmd="pgmonctl__subcmd__store__subcmd__migrate"
+                ;;
+            pgmonctl__subcmd__store__subcmd__help,help)
+                cmd="pgmonctl__subcmd__store__subcmd__help__subcmd__help"
+                ;;
+            pgmonctl__subcmd__store__subcmd__help,migrate)
+                cmd="pgmonctl__subcmd__store__subcmd__help__subcmd__migrate"
+                ;;
             pgmonctl__subcmd__users,add)
                 cmd="pgmonctl__subcmd__users__subcmd__add"
                 ;;
@@ -575,7 +596,7 @@ _pgmonctl() {
 
     case "${cmd}" in
         pgmonctl)
-            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit checks backend alerts top apply export health pools completions servers help"
+            opts="-h -V --url --cacert --socket --config-dir --output --help --version login logout users ssh-keys stats settings collector metrics audit checks backend alerts top apply export store health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1645,7 +1666,7 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help)
-            opts="login logout users ssh-keys stats settings collector metrics audit checks backend alerts top apply export health pools completions servers help"
+            opts="login logout users ssh-keys stats settings collector metrics audit checks backend alerts top apply export store health pools completions servers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2387,6 +2408,34 @@ _pgmonctl() {
             return 0
             ;;
         pgmonctl__subcmd__help__subcmd__stats__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__store)
+            opts="migrate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__help__subcmd__store__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4361,6 +4410,124 @@ _pgmonctl() {
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__store)
+            opts="-h --url --cacert --socket --config-dir --output --help migrate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__store__subcmd__help)
+            opts="migrate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__store__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__store__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgmonctl__subcmd__store__subcmd__migrate)
+            opts="-h --from --to --dry-run --force --url --cacert --socket --config-dir --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -760,9 +760,20 @@ impl Collector {
     /// Whether the history of `name` is answered from the store (else from its legacy tables,
     /// until the import has caught up).
     pub fn answers_from_store(&self, name: &str) -> bool {
-        lock(&self.imports).get(name).is_some_and(|i| {
-            i.had_rows || matches!(i.state, ImportState::CaughtUp | ImportState::None)
-        })
+        match lock(&self.imports).get(name) {
+            Some(i) => i.had_rows || matches!(i.state, ImportState::CaughtUp | ImportState::None),
+            // A server another replica works on: with no import, the store answers unless the
+            // server names a stats database (then that does, live).
+            None => {
+                self.leases.shared().is_some()
+                    && !self.schedule.legacy_import
+                    && self
+                        .fleet
+                        .get()
+                        .server(name)
+                        .is_some_and(|s| s.stats_db.is_none())
+            }
+        }
     }
 
     /// `GET /collector/status`: the store's counts with what the tasks know.
