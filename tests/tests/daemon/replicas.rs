@@ -518,7 +518,7 @@ async fn store_outage_then_promoted_standby() {
         .await;
     }
     println!(
-        "store back: health ok and samples written after {:?}",
+        "store away 60 s: {refused} changes refused; back: health ok and samples written after {:?}",
         back.elapsed()
     );
     let store = primary.client("pgmon_store").await;
