@@ -324,8 +324,13 @@ impl Shared {
             .clone()
     }
 
+    /// Whether the store answered the last call; read without copying the health's texts
+    /// (the collector asks for every server it reconciles).
     pub fn reachable(&self) -> bool {
-        self.health().reachable
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .reachable
     }
 
     /// Tells the other replicas of a login's outcome (for their throttles); best effort.
