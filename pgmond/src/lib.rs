@@ -34,6 +34,7 @@ use settings::{DEFAULT_ADMIN_SOCKET, FileSettings};
 use state::AppState;
 
 pub use settings::Flags;
+pub use store::leases::owner as lease_owner;
 pub use store::migrate::{MigrateError, Place, Report as MigrationReport, migrate};
 
 /// Environment variable that overrides the `secret_key` file as the JWT signing secret.
@@ -232,12 +233,12 @@ impl Daemon {
                 .clone()
                 .compact_in_background(shutdown.clone()),
         );
-        tokio::spawn(
-            state
-                .monitor
-                .clone()
-                .refresh_statuses(state.fleet.clone(), shutdown.clone()),
-        );
+        let leases = state.collector.leases().clone();
+        tokio::spawn(state.monitor.clone().refresh_statuses(
+            state.fleet.clone(),
+            move |server| leases.held(server).is_some(),
+            shutdown.clone(),
+        ));
         if let Some(tcp) = listeners.metrics {
             tracing::info!(metrics_listen = %tcp.local_addr()?, "serving /metrics without authentication");
             let app = api::metrics_router(state.metrics.clone());

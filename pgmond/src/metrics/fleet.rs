@@ -98,8 +98,9 @@ impl Series for FleetSeries {
             .collect();
 
         // Servers not sampled yet (the collector's first samples are spread over a minute)
-        // count by their latest status check, which a start runs for the whole fleet at once:
-        // a scrape right after start covers every server.
+        // count by their latest status check, which a start runs for the whole fleet at once
+        // (with a shared store, for the servers this replica collects): a scrape right after
+        // start covers every server it collects.
         let checked: Vec<(&str, pgmon_common::api::ServerStatus)> = snapshot
             .servers
             .iter()

@@ -1,6 +1,7 @@
-//! The latest status of every server, so that `GET /servers` answers from memory. From the
-//! start, and while someone has asked for the list in the last five minutes, a background loop
-//! keeps it fresh:
+//! The latest status of every server, so that `GET /servers` answers from memory. For five
+//! minutes after the start (of the servers this replica collects, when replicas share a
+//! store: the others' are their holders' to check), and while someone has asked for the list
+//! in the last five minutes (of every server), a background loop keeps it fresh:
 //! an ok status is rechecked before it is half the cache TTL old (so none shown is older than
 //! the TTL), a failed one a second after its last check ended (so a recovered server shows ok
 //! as soon as it would without the memory). Idle, nothing is checked, the memory ages out, and
@@ -373,15 +374,25 @@ impl Monitor {
     }
 
     /// Keeps the memory fresh while it is wanted; see the module's notes. A start counts as
-    /// wanting it: the whole fleet is checked at once, so `/metrics` and the first list know
-    /// every server within about a connect timeout.
-    pub async fn refresh_statuses(self: Arc<Self>, fleet: Arc<Fleet>, shutdown: CancellationToken) {
-        *lock(&self.latest.demand) = Some(Instant::now());
+    /// wanting it for the servers `collects` says this replica samples (all of them on one
+    /// machine): they are checked at once, so `/metrics` and the first list know them within
+    /// about a connect timeout. With a shared store the rest of the fleet would otherwise be
+    /// checked by every replica, a cost that grows with the fleet instead of the share.
+    pub async fn refresh_statuses(
+        self: Arc<Self>,
+        fleet: Arc<Fleet>,
+        collects: impl Fn(&str) -> bool + Send + 'static,
+        shutdown: CancellationToken,
+    ) {
+        let started = Instant::now();
         loop {
-            if self.latest.wanted() {
+            let listed = self.latest.wanted();
+            if listed || started.elapsed() < DEMAND_WINDOW {
                 let snapshot = fleet.get();
                 for server in snapshot.servers.iter() {
-                    if self.latest.due(server, self.ttls.status) {
+                    if (listed || collects(&server.name))
+                        && self.latest.due(server, self.ttls.status)
+                    {
                         self.check_in_background(server, &snapshot.keys);
                     }
                 }
