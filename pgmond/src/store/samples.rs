@@ -9,8 +9,8 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
 use tokio::sync::Notify;
+use tokio_postgres::types::Json;
 use tokio_util::sync::CancellationToken;
 
 use super::{Shared, StoreError, channels, locks};
@@ -31,8 +31,8 @@ struct Pending {
     /// The interval's start, in milliseconds since the epoch.
     slot_ms: i64,
     at: i64,
-    body: Value,
-    bytes: usize,
+    /// The sample in JSON, made once: its length is what it weighs in the outbox.
+    body: String,
 }
 
 /// Samples waiting to be written.
@@ -51,14 +51,16 @@ struct Cursor {
 
 impl Pending {
     fn of(sample: &ServerSample, slot_ms: i64) -> Pending {
-        let body = serde_json::to_value(sample).expect("samples serialize");
         Pending {
             server: sample.server.clone(),
             slot_ms,
             at: sample.at,
-            bytes: body.to_string().len(),
-            body,
+            body: serde_json::to_string(sample).expect("samples serialize"),
         }
+    }
+
+    fn bytes(&self) -> usize {
+        self.body.len()
     }
 }
 
@@ -66,12 +68,12 @@ impl Outbox {
     /// Queues `sample` as interval `slot_ms`'s.
     pub fn put(&self, sample: &ServerSample, slot_ms: i64) {
         let pending = Pending::of(sample, slot_ms);
-        let bytes = pending.bytes;
+        let bytes = pending.bytes();
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         let mut dropped = 0;
         while q.1 + bytes > BUFFER_BYTES {
             let Some(old) = q.0.pop_front() else { break };
-            q.1 -= old.bytes;
+            q.1 -= old.bytes();
             dropped += 1;
         }
         if dropped > 0 {
@@ -117,7 +119,7 @@ impl Outbox {
                 {
                     let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
                     for p in batch.into_iter().rev() {
-                        q.1 += p.bytes;
+                        q.1 += p.bytes();
                         q.0.push_front(p);
                     }
                 }
@@ -179,20 +181,21 @@ impl Shared {
                     .await?;
                 }
             }
-            let insert = tx
-                .prepare(
-                    "INSERT INTO pgmon.sample (server, slot, at, replica, body)
-                     VALUES ($1, to_timestamp($2::float8 / 1000), to_timestamp($3::float8), $4, $5)
-                     ON CONFLICT (server, slot) DO NOTHING",
-                )
-                .await?;
-            for p in batch {
-                tx.execute(
-                    &insert,
-                    &[&p.server, &(p.slot_ms as f64), &(p.at as f64), &me, &p.body],
-                )
-                .await?;
-            }
+            // One statement for the batch: a round trip per sample would cost the store and
+            // this replica more than the rows do.
+            let servers: Vec<&str> = batch.iter().map(|p| p.server.as_str()).collect();
+            let slots: Vec<f64> = batch.iter().map(|p| p.slot_ms as f64).collect();
+            let ats: Vec<f64> = batch.iter().map(|p| p.at as f64).collect();
+            let bodies: Vec<&str> = batch.iter().map(|p| p.body.as_str()).collect();
+            tx.execute(
+                "INSERT INTO pgmon.sample (server, slot, at, replica, body)
+                 SELECT server, to_timestamp(slot / 1000), to_timestamp(at), $4, body::jsonb
+                 FROM unnest($1::text[], $2::float8[], $3::float8[], $5::text[])
+                      AS b(server, slot, at, body)
+                 ON CONFLICT (server, slot) DO NOTHING",
+                &[&servers, &slots, &ats, &me, &bodies],
+            )
+            .await?;
             tx.execute("SELECT pg_notify($1, '')", &[&channels::SAMPLES])
                 .await?;
             tx.commit().await
@@ -236,8 +239,9 @@ impl Shared {
             .iter()
             .filter_map(|r| {
                 let id: i64 = r.get(0);
-                match serde_json::from_value::<ServerSample>(r.get(1)) {
-                    Ok(s) => Some((id, s)),
+                // Parsed from the row's bytes, with no JSON value in between.
+                match r.try_get::<_, Json<ServerSample>>(1) {
+                    Ok(Json(s)) => Some((id, s)),
                     Err(e) => {
                         tracing::warn!(id, error = %e, "a sample in the shared store does not parse");
                         None
