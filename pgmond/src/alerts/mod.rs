@@ -122,6 +122,8 @@ pub struct Alerts {
     /// The settings of the newest observation (for retention).
     settings: Mutex<Settings>,
     engine: Mutex<Engine>,
+    /// Every silence the store holds, ended ones too (`GET /alerts/silences` answers from
+    /// here); with a shared store, read again whenever a replica announces a change.
     silences: Mutex<Arc<Vec<ActiveSilence>>>,
     /// Samples not yet judged, the newest per server.
     waiting: Mutex<HashMap<String, Observation>>,
@@ -241,11 +243,17 @@ impl Alerts {
         self.update_gauges();
         let deliver = tokio::spawn(outbox::run(Arc::clone(&self), shutdown.clone()));
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
+        let shared = self.config.shared().cloned();
+        let silences_changed = async || match &shared {
+            Some(store) => crate::store::next_look(&store.wakes.silences, &shutdown).await,
+            None => std::future::pending().await,
+        };
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => self.judge_waiting().await,
                 _ = housekeeping.tick() => self.housekeeping().await,
+                true = silences_changed() => self.reload_silences().await,
             }
         }
         let _ = deliver.await;
@@ -316,7 +324,15 @@ impl Alerts {
     }
 
     async fn reload_silences(&self) {
-        match self.store.run(|s| s.silences()).await {
+        let read = match self.config.shared() {
+            Some(shared) => shared.silences().await.map_err(ApiError::from),
+            None => self
+                .store
+                .run(|s| s.silences())
+                .await
+                .map_err(ApiError::from),
+        };
+        match read {
             Ok(all) => {
                 let active = all
                     .into_iter()
@@ -324,6 +340,9 @@ impl Alerts {
                     .collect();
                 *lock(&self.silences) = Arc::new(active);
             }
+            // An unreachable shared store is looked at every second and shown by the health:
+            // not a warning each time.
+            Err(ApiError::Shared(e)) => tracing::debug!(error = %e, "reading silences failed"),
             Err(e) => tracing::warn!(error = %e, "reading silences failed"),
         }
     }
@@ -335,6 +354,11 @@ impl Alerts {
             Ok(0) => {}
             Ok(n) => tracing::info!(alerts = n, "forgot alerts past alert_retention_days"),
             Err(e) => tracing::warn!(error = %e, "alert retention failed"),
+        }
+        if let Some(shared) = self.config.shared()
+            && let Err(e) = shared.forget_silences(cutoff).await
+        {
+            tracing::warn!(error = %e, "silence retention in the shared store failed");
         }
         self.reload_silences().await;
     }
@@ -486,19 +510,21 @@ impl Alerts {
         })
     }
 
-    pub async fn silences(&self) -> Result<SilenceList, ApiError> {
+    /// `GET /alerts/silences`: running ones and those ended in the last day, from memory.
+    pub fn silences(&self) -> SilenceList {
         let now = now_ms();
-        let all = self.store.run(|s| s.silences()).await?;
-        Ok(SilenceList {
+        let all = Arc::clone(&lock(&self.silences));
+        SilenceList {
             silences: all
-                .into_iter()
-                .filter(|(_, until)| *until > now - 86_400_000)
-                .map(|(mut s, until)| {
-                    s.expired = until <= now;
+                .iter()
+                .filter(|a| a.until > now - 86_400_000)
+                .map(|a| {
+                    let mut s = a.silence.clone();
+                    s.expired = a.until <= now;
                     s
                 })
                 .collect(),
-        })
+        }
     }
 
     pub async fn add_silence(
@@ -549,12 +575,18 @@ impl Alerts {
                 format!("no rule {r:?}"),
             ));
         }
-        let (matchers, comment) = (m.clone(), new.comment.clone());
-        let id = {
-            let author = author.clone();
-            self.store
-                .run(move |s| s.add_silence(&matchers, now, until, &author, &comment))
-                .await?
+        let id = match self.config.shared() {
+            Some(shared) => {
+                shared
+                    .add_silence(&m, now, until, &author, &new.comment)
+                    .await?
+            }
+            None => {
+                let (matchers, comment, author) = (m.clone(), new.comment.clone(), author.clone());
+                self.store
+                    .run(move |s| s.add_silence(&matchers, now, until, &author, &comment))
+                    .await?
+            }
         };
         self.reload_silences().await;
         Ok(pgmon_common::api::alerts::Silence {
@@ -570,7 +602,10 @@ impl Alerts {
 
     pub async fn expire_silence(&self, id: i64) -> Result<(), ApiError> {
         let now = now_ms();
-        let ended = self.store.run(move |s| s.expire_silence(id, now)).await?;
+        let ended = match self.config.shared() {
+            Some(shared) => shared.expire_silence(id, now).await?,
+            None => self.store.run(move |s| s.expire_silence(id, now)).await?,
+        };
         if !ended {
             return Err(ApiError::NotFound(format!("No running silence {id}")));
         }

@@ -96,6 +96,28 @@ pub fn time(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// A silence as the API shows it (not yet marked expired), with when it ends in milliseconds;
+/// from this store's columns or the shared store's, which are the same.
+pub fn silence(
+    id: i64,
+    matchers: Matchers,
+    created: i64,
+    until: i64,
+    author: String,
+    comment: String,
+) -> (Silence, i64) {
+    let silence = Silence {
+        id,
+        matchers,
+        created_at: time(created),
+        until: time(until),
+        author,
+        comment,
+        expired: false,
+    };
+    (silence, until)
+}
+
 fn severity(s: &str) -> AlertSeverity {
     s.parse().unwrap_or(AlertSeverity::Warning)
 }
@@ -345,22 +367,17 @@ impl Embedded {
                  ORDER BY id",
             )?
             .query_map([], |r| {
-                let until: i64 = r.get(5)?;
-                Ok((
-                    Silence {
-                        id: r.get(0)?,
-                        matchers: Matchers {
-                            server: r.get(1)?,
-                            rule: r.get(2)?,
-                            database: r.get(3)?,
-                        },
-                        created_at: time(r.get(4)?),
-                        until: time(until),
-                        author: r.get(6)?,
-                        comment: r.get(7)?,
-                        expired: false,
+                Ok(silence(
+                    r.get(0)?,
+                    Matchers {
+                        server: r.get(1)?,
+                        rule: r.get(2)?,
+                        database: r.get(3)?,
                     },
-                    until,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
                 ))
             })?
             .collect()

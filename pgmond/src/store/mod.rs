@@ -14,6 +14,7 @@ pub mod leases;
 pub mod migrate;
 pub mod samples;
 pub mod sessions;
+pub mod silences;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -55,6 +56,7 @@ mod channels {
     pub const SESSIONS: &str = "pgmon_sessions";
     pub const SAMPLES: &str = "pgmon_samples";
     pub const LOGINS: &str = "pgmon_logins";
+    pub const SILENCES: &str = "pgmon_silences";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +136,7 @@ pub struct Wakes {
     pub documents: Notify,
     pub sessions: Notify,
     pub samples: Notify,
+    pub silences: Notify,
 }
 
 pub struct Shared {
@@ -389,11 +392,12 @@ impl Shared {
         });
         let listening = client
             .batch_execute(&format!(
-                "LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}",
+                "LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}",
                 channels::DOCUMENTS,
                 channels::SESSIONS,
                 channels::SAMPLES,
-                channels::LOGINS
+                channels::LOGINS,
+                channels::SILENCES
             ))
             .await;
         let outcome = match listening {
@@ -403,6 +407,7 @@ impl Shared {
                     &self.wakes.documents,
                     &self.wakes.sessions,
                     &self.wakes.samples,
+                    &self.wakes.silences,
                 ] {
                     n.notify_one();
                 }
@@ -431,6 +436,7 @@ impl Shared {
             channels::DOCUMENTS => self.wakes.documents.notify_one(),
             channels::SESSIONS => self.wakes.sessions.notify_one(),
             channels::SAMPLES => self.wakes.samples.notify_one(),
+            channels::SILENCES => self.wakes.silences.notify_one(),
             channels::LOGINS => {
                 if let Ok(o) = serde_json::from_str::<LoginOutcome>(payload)
                     && o.replica != self.replica

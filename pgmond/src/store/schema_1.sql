@@ -60,3 +60,17 @@ CREATE TABLE pgmon.sample (
     PRIMARY KEY (server, slot)
 ) PARTITION BY RANGE (slot);
 CREATE INDEX ON pgmon.sample (id);
+
+-- Alert silences, one list for every replica: the replica that judges a server is not always
+-- the one an operator silenced it on. Times in milliseconds since the epoch, as the embedded
+-- store keeps them.
+CREATE TABLE pgmon.silence (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    server text,
+    rule text,
+    database text,
+    created bigint NOT NULL,
+    until bigint NOT NULL,
+    author text NOT NULL,
+    comment text NOT NULL
+);

@@ -232,6 +232,46 @@ async fn three_replicas_behind_haproxy_share_config_sessions_throttle_and_collec
         assert!(failures >= 5, "{}", trail.body);
     }
 
+    // Silences are one list: the replica that judges a server is not always the one it was
+    // silenced on. Added through one, listed by the others within a second; ended through a
+    // third, listed as ended by all.
+    let until = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let s = admin[0]
+        .post(
+            "/alerts/silences",
+            &json!({"matchers": {"server": "pg-a"}, "until": until, "comment": "reindexing"}),
+        )
+        .await;
+    assert_eq!(s.status, 201, "{}", s.body);
+    let id = s.body["id"].as_i64().unwrap();
+    let silence = async |a: &Api| {
+        a.get("/alerts/silences").await.body["silences"]
+            .as_array()
+            .and_then(|l| l.iter().find(|s| s["id"] == id).cloned())
+    };
+    for a in &admin[1..] {
+        eventually(
+            "the silence on another replica",
+            Duration::from_secs(1),
+            async || {
+                silence(a)
+                    .await
+                    .is_some_and(|s| s["comment"] == "reindexing")
+            },
+        )
+        .await;
+    }
+    let ended = admin[2].delete(&format!("/alerts/silences/{id}")).await;
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    for a in &admin {
+        eventually(
+            "the silence ended on every replica",
+            Duration::from_secs(1),
+            async || silence(a).await.is_some_and(|s| s["expired"] == true),
+        )
+        .await;
+    }
+
     // Collection: each server sampled once per interval, over ten intervals.
     let lb_admin = lb
         .api()
@@ -330,17 +370,45 @@ async fn three_replicas_behind_haproxy_share_config_sessions_throttle_and_collec
         })
         .await;
     }
-    // Back, it takes its share again.
+    // Back (under a new id), it takes its share again: every lease ends with the replica that
+    // rendezvous hashing gives it among the three. Its share may be none of the six servers
+    // (about one start in eleven), so what it collects is compared with what it owns.
     set[victim].start();
-    settled(&set, servers.len()).await;
+    let mut live = Vec::new();
+    for r in &set {
+        let id = r.api().get("/api/health").await.body["store"]["replica"].clone();
+        live.push(id.as_str().unwrap().to_owned());
+    }
+    let owned = servers
+        .iter()
+        .filter(|s| pgmond::lease_owner(s, &live) == Some(live[victim].as_str()))
+        .count();
     eventually(
-        "the restarted replica collects",
+        "every lease held by its owner among the three",
         Duration::from_secs(10),
         async || {
-            set[victim].api().get("/api/health").await.body["store"]["servers_collected"]
-                .as_u64()
-                .unwrap_or(0)
-                > 0
+            let rows = store
+                .query(
+                    "SELECT server, holder FROM pgmon.lease WHERE until > now()",
+                    &[],
+                )
+                .await
+                .unwrap();
+            servers.iter().all(|s| {
+                rows.iter().any(|r| {
+                    r.get::<_, String>(0) == *s
+                        && pgmond::lease_owner(s, &live) == Some(r.get::<_, String>(1).as_str())
+                })
+            })
+        },
+    )
+    .await;
+    eventually(
+        "the restarted replica collects its share",
+        Duration::from_secs(5),
+        async || {
+            set[victim].api().get("/api/health").await.body["store"]["servers_collected"].as_u64()
+                == Some(owned as u64)
         },
     )
     .await;
