@@ -6,10 +6,12 @@
 //! `pgmon.sample` at the rate they would take them (8,000 servers every 60 s), so the real
 //! replica copies the whole fleet's samples into its embedded store as it would in production.
 //! The fleet is 10,000 names on one throwaway cluster with 10 databases. The replica's CPU time
-//! and resident memory are read from /proc over two periods: from 90 s after its start to the
+//! and resident memory are read from /proc over three periods: from 90 s after its start to the
 //! end of the five minutes in which a start keeps its servers' statuses fresh (every 2.5 s,
-//! as one pgmond does), and two minutes of the steady state after that. Its servers' samples
-//! are counted in the store: each once per interval.
+//! as one pgmond does); the first health-checks run of its servers, which starts five minutes
+//! after the start and is spread over a minute (then one every six hours); and two minutes of
+//! the steady state after that. Its servers' samples are counted in the store: each once per
+//! interval.
 //!
 //!     cargo build --release --workspace && cargo bench -p pgmon-tests --bench replica_scale
 
@@ -25,8 +27,14 @@ const SERVERS: usize = 10_000;
 const REPLICAS: usize = 5;
 const INTERVAL: i64 = 60;
 const WARM_UP: Duration = Duration::from_secs(90);
-/// The five minutes after a start in which statuses are kept fresh, and a few seconds.
-const START_WINDOW: Duration = Duration::from_secs(305);
+/// The five minutes after a start in which statuses are kept fresh; the first health-checks
+/// run begins then.
+const START_WINDOW: Duration = Duration::from_secs(300);
+/// The first checks run: begun within a minute of the window's end (pgmond's jitter), and
+/// time to finish.
+const CHECKS_RUN: Duration = Duration::from_secs(150);
+/// The health checks run every `checks_interval`, 6 hours by default.
+const CHECKS_EVERY: f64 = 21_600.0;
 const MEASURE: Duration = Duration::from_secs(120);
 
 /// CPU (percent of one core) and the highest RSS (MiB) of `replica` from now until `until`.
@@ -147,6 +155,16 @@ async fn main() {
 
     tokio::time::sleep(WARM_UP).await;
     let (start_cpu, start_rss) = measure(&replica, started + START_WINDOW).await;
+    let (checks_cpu, checks_rss) = measure(&replica, started + START_WINDOW + CHECKS_RUN).await;
+    let checks_seconds = checks_cpu / 100.0 * CHECKS_RUN.as_secs_f64();
+    let checked = replica
+        .api_as("admin", "admin-pass-1")
+        .await
+        .get_text("/metrics")
+        .await
+        .lines()
+        .filter(|l| l.starts_with("pgmon_checks_last_run"))
+        .count();
     let from = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL + INTERVAL;
     let (cpu, rss_max) = measure(&replica, Instant::now() + MEASURE).await;
     let to = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL - INTERVAL;
@@ -194,7 +212,15 @@ async fn main() {
     println!(
         "  steady state ({} s from {} s after the start): CPU {cpu:.1}%, RSS max {rss_max:.1} MiB",
         MEASURE.as_secs(),
-        START_WINDOW.as_secs()
+        (START_WINDOW + CHECKS_RUN).as_secs()
+    );
+    println!(
+        "  the first health-checks run of {checked} servers ({} s to {} s): CPU {checks_cpu:.1}% ({checks_seconds:.0} CPU-seconds, \
+         {:.2}% of a core over the {} h between runs), RSS max {checks_rss:.1} MiB",
+        START_WINDOW.as_secs(),
+        (START_WINDOW + CHECKS_RUN).as_secs(),
+        checks_seconds / CHECKS_EVERY * 100.0,
+        CHECKS_EVERY / 3600.0
     );
     println!(
         "  while a start keeps its servers' statuses fresh ({} s to {} s): CPU {start_cpu:.1}%, RSS max {start_rss:.1} MiB",
