@@ -340,13 +340,7 @@ impl Shared {
 
     async fn all_documents(&self) -> Result<super::documents::Documents, StoreError> {
         let rows = self
-            .call(async |c| {
-                c.query(
-                    "SELECT path, body FROM pgmon.document WHERE body IS NOT NULL ORDER BY path",
-                    &[],
-                )
-                .await
-            })
+            .rows("SELECT path, body FROM pgmon.document WHERE body IS NOT NULL ORDER BY path")
             .await?;
         Ok(rows
             .iter()
@@ -359,10 +353,7 @@ impl Shared {
 
     async fn all_audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = self
-            .call(async |c| {
-                c.query("SELECT entry FROM pgmon.audit ORDER BY id", &[])
-                    .await
-            })
+            .rows("SELECT entry FROM pgmon.audit ORDER BY id")
             .await?;
         Ok(rows
             .iter()

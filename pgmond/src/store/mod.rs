@@ -306,6 +306,11 @@ impl Shared {
         outcome
     }
 
+    /// Every row of `sql`, a query without parameters, through [`Shared::call`].
+    pub async fn rows(&self, sql: &str) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        self.call(async |c| c.query(sql, &[]).await).await
+    }
+
     fn note(&self, error: Option<String>) {
         let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
         let reachable = error.is_none();

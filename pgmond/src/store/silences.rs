@@ -11,14 +11,10 @@ impl Shared {
     /// Every silence, oldest first, with when each ends (milliseconds).
     pub async fn silences(&self) -> Result<Vec<(Silence, i64)>, StoreError> {
         let rows = self
-            .call(async |c| {
-                c.query(
-                    "SELECT id, server, rule, database, created, until, author, comment
-                     FROM pgmon.silence ORDER BY id",
-                    &[],
-                )
-                .await
-            })
+            .rows(
+                "SELECT id, server, rule, database, created, until, author, comment
+                 FROM pgmon.silence ORDER BY id",
+            )
             .await?;
         Ok(rows
             .iter()
