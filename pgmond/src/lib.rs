@@ -293,10 +293,15 @@ fn follow_shared_store(
     );
     tokio::spawn(state.sessions.clone().follow_store(shutdown.clone()));
     tokio::spawn(state.throttle.clone().follow_store(shutdown.clone()));
+    tokio::spawn(
+        state
+            .collector
+            .clone()
+            .follow_shared_checks(shutdown.clone()),
+    );
     tokio::spawn(store::samples::copy_into(
         Arc::clone(&shared),
         state.collector.store().clone(),
-        state.dir.root().to_owned(),
         shutdown.clone(),
     ));
     let fleet = state.fleet.clone();

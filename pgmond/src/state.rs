@@ -59,11 +59,13 @@ impl AppState {
         let tls_files = Arc::new(tls_files);
         let monitor = Arc::new(Monitor::new(Arc::clone(&dir), ttls, Arc::clone(&tls_files)));
         let (store, schedule, settings) = history;
+        let leases = Arc::new(Leases::new(config.shared().cloned()));
         let alerts = Arc::new(Alerts::new(
             store.clone(),
             Arc::clone(&config),
             Arc::clone(&fleet),
             Arc::clone(&monitor),
+            Arc::clone(&leases),
         ));
         let collector = Arc::new(Collector::new(
             Arc::clone(&config),
@@ -72,7 +74,7 @@ impl AppState {
             (store, Arc::clone(&alerts)),
             schedule,
             settings,
-            Arc::new(Leases::new(config.shared().cloned())),
+            leases,
         ));
         AppState {
             metrics: Arc::new(Metrics::new(

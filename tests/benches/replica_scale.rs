@@ -9,9 +9,9 @@
 //! and resident memory are read from /proc over three periods: from 90 s after its start to the
 //! end of the five minutes in which a start keeps its servers' statuses fresh (every 2.5 s,
 //! as one pgmond does); the first health-checks run of its servers, which starts five minutes
-//! after the start and is spread over a minute (then one every six hours); and two minutes of
-//! the steady state after that. Its servers' samples are counted in the store: each once per
-//! interval.
+//! after the start, spread over a minute, and lasts until every server it holds has been
+//! checked (then one every six hours); and two minutes of the steady state after that. Its
+//! servers' samples are counted in the store: each once per interval.
 //!
 //!     cargo build --release --workspace && cargo bench -p pgmon-tests --bench replica_scale
 
@@ -30,23 +30,52 @@ const WARM_UP: Duration = Duration::from_secs(90);
 /// The five minutes after a start in which statuses are kept fresh; the first health-checks
 /// run begins then.
 const START_WINDOW: Duration = Duration::from_secs(300);
-/// The first checks run: begun within a minute of the window's end (pgmond's jitter), and
-/// time to finish.
-const CHECKS_RUN: Duration = Duration::from_secs(150);
+/// The longest the first checks run may take (it begins within a minute of the window's end).
+const CHECKS_RUN_MAX: Duration = Duration::from_secs(900);
 /// The health checks run every `checks_interval`, 6 hours by default.
 const CHECKS_EVERY: f64 = 21_600.0;
 const MEASURE: Duration = Duration::from_secs(120);
 
-/// CPU (percent of one core) and the highest RSS (MiB) of `replica` from now until `until`.
-async fn measure(replica: &Daemon, until: Instant) -> (f64, f64) {
+/// What one period cost the replica.
+struct Period {
+    /// Percent of one core.
+    cpu: f64,
+    rss_max_mib: f64,
+    seconds: f64,
+}
+
+/// What `replica` costs from now until `until`, or until `done` says so (asked every 5 s).
+async fn measure(replica: &Daemon, until: Instant, mut done: impl AsyncFnMut() -> bool) -> Period {
     let (cpu0, start) = (cpu_seconds(replica.pid()), Instant::now());
     let mut rss_max: f64 = 0.0;
+    let mut asked = Instant::now();
     while Instant::now() < until {
         rss_max = rss_max.max(replica.rss_kib() as f64 / 1024.0);
+        if asked.elapsed() >= Duration::from_secs(5) {
+            asked = Instant::now();
+            if done().await {
+                break;
+            }
+        }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let cpu = (cpu_seconds(replica.pid()) - cpu0) / start.elapsed().as_secs_f64() * 100.0;
-    (cpu, rss_max)
+    let seconds = start.elapsed().as_secs_f64();
+    Period {
+        cpu: (cpu_seconds(replica.pid()) - cpu0) / seconds * 100.0,
+        rss_max_mib: rss_max,
+        seconds,
+    }
+}
+
+/// How many servers have had their health checks run: counted in the store, which the
+/// replica writes each run's findings to (asking the replica would cost it more than the
+/// checks).
+async fn checked(store: &tokio_postgres::Client) -> usize {
+    store
+        .query_one("SELECT count(*) FROM pgmon.checks", &[])
+        .await
+        .unwrap()
+        .get::<_, i64>(0) as usize
 }
 
 /// A sample as a simulated replica writes it: one server, 10 databases.
@@ -154,19 +183,27 @@ async fn main() {
     };
 
     tokio::time::sleep(WARM_UP).await;
-    let (start_cpu, start_rss) = measure(&replica, started + START_WINDOW).await;
-    let (checks_cpu, checks_rss) = measure(&replica, started + START_WINDOW + CHECKS_RUN).await;
-    let checks_seconds = checks_cpu / 100.0 * CHECKS_RUN.as_secs_f64();
-    let checked = replica
-        .api_as("admin", "admin-pass-1")
-        .await
-        .get_text("/metrics")
-        .await
-        .lines()
-        .filter(|l| l.starts_with("pgmon_checks_last_run"))
-        .count();
+    let start = measure(&replica, started + START_WINDOW, async || false).await;
+    let held_now = async || {
+        store
+            .query_one(
+                "SELECT count(*) FROM pgmon.lease l JOIN pgmon.replica r ON r.id = l.holder
+                 WHERE r.id NOT LIKE 'simulated-%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0) as usize
+    };
+    let checks = measure(&replica, Instant::now() + CHECKS_RUN_MAX, async || {
+        checked(&store).await >= held_now().await
+    })
+    .await;
+    let checks_seconds = checks.cpu / 100.0 * checks.seconds;
+    let checked = checked(&store).await;
+    let steady_from = started.elapsed();
     let from = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL + INTERVAL;
-    let (cpu, rss_max) = measure(&replica, Instant::now() + MEASURE).await;
+    let steady = measure(&replica, Instant::now() + MEASURE, async || false).await;
     let to = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL - INTERVAL;
     simulator.abort();
     alive.abort();
@@ -200,6 +237,15 @@ async fn main() {
         .await
         .unwrap()
         .get(0);
+    let open_alerts: i64 = store
+        .query_one("SELECT count(*) FROM pgmon.alert", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let (anon, file) = (
+        replica.proc_status("RssAnon") as f64 / 1024.0,
+        replica.proc_status("RssFile") as f64 / 1024.0,
+    );
     let budget = 64.0 + held as f64 * 20.0 / 1024.0;
     println!(
         "one replica of {REPLICAS} over {SERVERS} servers every {INTERVAL} s (the other {} simulated in the store):",
@@ -210,22 +256,28 @@ async fn main() {
         SERVERS / REPLICAS
     );
     println!(
-        "  steady state ({} s from {} s after the start): CPU {cpu:.1}%, RSS max {rss_max:.1} MiB",
+        "  steady state ({} s from {} s after the start): CPU {:.1}%, RSS max {:.1} MiB",
         MEASURE.as_secs(),
-        (START_WINDOW + CHECKS_RUN).as_secs()
+        steady_from.as_secs(),
+        steady.cpu,
+        steady.rss_max_mib
     );
     println!(
-        "  the first health-checks run of {checked} servers ({} s to {} s): CPU {checks_cpu:.1}% ({checks_seconds:.0} CPU-seconds, \
-         {:.2}% of a core over the {} h between runs), RSS max {checks_rss:.1} MiB",
+        "  the first health-checks run of {checked} servers ({} s to {} s): CPU {:.1}% ({checks_seconds:.0} CPU-seconds, \
+         {:.2}% of a core over the {} h between runs), RSS max {:.1} MiB",
         START_WINDOW.as_secs(),
-        (START_WINDOW + CHECKS_RUN).as_secs(),
+        steady_from.as_secs(),
+        checks.cpu,
         checks_seconds / CHECKS_EVERY * 100.0,
-        CHECKS_EVERY / 3600.0
+        CHECKS_EVERY / 3600.0,
+        checks.rss_max_mib
     );
     println!(
-        "  while a start keeps its servers' statuses fresh ({} s to {} s): CPU {start_cpu:.1}%, RSS max {start_rss:.1} MiB",
+        "  while a start keeps its servers' statuses fresh ({} s to {} s): CPU {:.1}%, RSS max {:.1} MiB",
         WARM_UP.as_secs(),
-        START_WINDOW.as_secs()
+        START_WINDOW.as_secs(),
+        start.cpu,
+        start.rss_max_mib
     );
     for (slot, rows, servers) in &per_slot {
         println!(
@@ -234,6 +286,10 @@ async fn main() {
         );
     }
     println!("  samples in the store (every replica's, copied into this one's history): {copied}");
+    println!(
+        "  at the end: RSS {anon:.1} MiB anonymous + {file:.1} MiB of files; open alerts of its servers {open_alerts}, \
+         health checks kept of {checked} servers"
+    );
     drop(replica);
     drop(tmp);
 }

@@ -52,10 +52,19 @@ pub fn silenced(silences: &[ActiveSilence], a: &StoredAlert, now: i64) -> bool {
 }
 
 /// Every open alert, by server and key: a step touches only its server's.
-#[derive(Default)]
 pub struct Engine {
     open: HashMap<String, HashMap<String, StoredAlert>>,
+    /// The last id given; the next new alert gets the one after, up to `last_id`.
     next_id: i64,
+    /// The last id this engine may give: unbounded on its own store; with a shared store, the
+    /// end of the block of ids the store gave this replica (see [`Engine::take_ids`]).
+    last_id: i64,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(Vec::new(), 0)
+    }
 }
 
 /// What one step of one server did.
@@ -77,7 +86,33 @@ impl Engine {
         Engine {
             open: by_server,
             next_id: max_id,
+            last_id: i64::MAX,
         }
+    }
+
+    /// Ids this engine may still give.
+    pub fn ids_left(&self) -> i64 {
+        self.last_id.saturating_sub(self.next_id)
+    }
+
+    /// Gives new alerts ids from `first` to `last` from now on (a block no other replica
+    /// gets).
+    pub fn take_ids(&mut self, first: i64, last: i64) {
+        self.next_id = first - 1;
+        self.last_id = last;
+    }
+
+    /// `server`'s open alerts are `alerts` from now on (as the replica that judged it before
+    /// left them): what fired stays fired, and the channels told are not told again.
+    pub fn adopt(&mut self, server: &str, alerts: Vec<StoredAlert>) {
+        let by_key = alerts.into_iter().map(|a| (a.key.clone(), a)).collect();
+        self.open.insert(server.to_owned(), by_key);
+    }
+
+    /// Lets go of the alerts of every server `keep` refuses, unresolved: another replica
+    /// judges those servers now.
+    pub fn let_go(&mut self, keep: impl Fn(&str) -> bool) {
+        self.open.retain(|server, _| keep(server));
     }
 
     /// Every open alert.
@@ -235,26 +270,25 @@ impl Engine {
             });
         }
     }
+}
 
-    /// Pending and firing alerts, most severe first, then oldest.
-    pub fn listed(&self) -> Vec<&StoredAlert> {
-        let mut all: Vec<&StoredAlert> = self.all().collect();
-        all.sort_by(|a, b| {
-            (
-                std::cmp::Reverse(a.severity),
-                a.state != AlertState::Firing,
-                a.since,
-                a.id,
-            )
-                .cmp(&(
-                    std::cmp::Reverse(b.severity),
-                    b.state != AlertState::Firing,
-                    b.since,
-                    b.id,
-                ))
-        });
-        all
-    }
+/// Orders alerts as `GET /alerts` lists them: most severe first, firing before pending, then
+/// oldest.
+pub fn sort_listed(all: &mut [&StoredAlert]) {
+    all.sort_by(|a, b| {
+        (
+            std::cmp::Reverse(a.severity),
+            a.state != AlertState::Firing,
+            a.since,
+            a.id,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                b.state != AlertState::Firing,
+                b.since,
+                b.id,
+            ))
+    });
 }
 
 /// `alert`'s row goes into the write as it is now (replacing an earlier copy in the same

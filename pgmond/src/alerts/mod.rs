@@ -40,9 +40,11 @@ use crate::api::ApiError;
 use crate::collector::LatestSample;
 use crate::fleet::Fleet;
 use crate::history::HistoryStore;
-use crate::history::alerts::{AlertWrite, HistoryFilter};
+use crate::history::alerts::{AlertWrite, HistoryFilter, StoredAlert};
 use crate::monitor::Monitor;
+use crate::store::Shared;
 use crate::store::documents::{ConfigStore, Needs};
+use crate::store::leases::Leases;
 use channels::{CHANNELS_FILE, StoredChannel};
 use engine::{ActiveSilence, Engine};
 use rules::RuleConfigs;
@@ -51,6 +53,9 @@ pub const RULES_FILE: &str = "alert_rules.json";
 /// Retention and ended silences are looked at this often.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
 const MAX_COMMENT: usize = 1_000;
+/// With a shared store, a new block of alert ids is taken when fewer than this many are left:
+/// more than any one cycle gives.
+const ID_MARGIN: i64 = 1_000_000;
 
 /// One rule's changes as `alert_rules.json` keeps them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -122,6 +127,15 @@ pub struct Alerts {
     /// The settings of the newest observation (for retention).
     settings: Mutex<Settings>,
     engine: Mutex<Engine>,
+    /// Who judges which server, with a shared store.
+    leases: Arc<Leases>,
+    /// With a shared store: the servers whose alerts the engine carries on, each with the
+    /// lease it took them over with (a server taken again is read from the store again).
+    adopted: Mutex<HashMap<String, u64>>,
+    /// With a shared store: every replica's open alerts as last read, and the list's version.
+    fleet_open: Mutex<(String, Arc<Vec<StoredAlert>>)>,
+    /// With a shared store: changes not written there yet (it was away), by alert id.
+    unsaved: Mutex<HashMap<i64, StoredAlert>>,
     /// Every silence the store holds, ended ones too (`GET /alerts/silences` answers from
     /// here); with a shared store, read again whenever a replica announces a change.
     silences: Mutex<Arc<Vec<ActiveSilence>>>,
@@ -175,6 +189,7 @@ impl Alerts {
         config: Arc<ConfigStore>,
         fleet: Arc<Fleet>,
         monitor: Arc<Monitor>,
+        leases: Arc<Leases>,
     ) -> Alerts {
         let dir = Arc::clone(config.dir());
         let root = dir.root().to_owned();
@@ -196,6 +211,10 @@ impl Alerts {
             fleet,
             monitor,
             engine: Mutex::new(Engine::default()),
+            leases,
+            adopted: Mutex::default(),
+            fleet_open: Mutex::default(),
+            unsaved: Mutex::default(),
             silences: Mutex::default(),
             waiting: Mutex::default(),
             gone: Mutex::default(),
@@ -233,19 +252,26 @@ impl Alerts {
     }
 
     /// Loads the open alerts and the silences, then judges samples as they come and delivers
-    /// what is owed, until `shutdown`.
+    /// what is owed, until `shutdown`. With a shared store the engine starts with no alert
+    /// and no id: each server's alerts are read from the store when it is first judged here,
+    /// and ids come in blocks from the store.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        match self.store.run(|s| s.open_alerts()).await {
-            Ok((open, max_id)) => *lock(&self.engine) = Engine::new(open, max_id),
-            Err(e) => tracing::error!(error = %e, "reading open alerts failed: starting with none"),
+        let shared = self.config.shared().cloned();
+        match &shared {
+            Some(_) => lock(&self.engine).take_ids(1, 0),
+            None => match self.store.run(|s| s.open_alerts()).await {
+                Ok((open, max_id)) => *lock(&self.engine) = Engine::new(open, max_id),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading open alerts failed: starting with none")
+                }
+            },
         }
         self.reload_silences().await;
         self.update_gauges();
         let deliver = tokio::spawn(outbox::run(Arc::clone(&self), shutdown.clone()));
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
-        let shared = self.config.shared().cloned();
-        let silences_changed = async || match &shared {
-            Some(store) => crate::store::next_look(&store.wakes.silences, &shutdown).await,
+        let changed = async |wake: fn(&Shared) -> &Notify| match &shared {
+            Some(store) => crate::store::next_look(wake(store), &shutdown).await,
             None => std::future::pending().await,
         };
         loop {
@@ -253,17 +279,160 @@ impl Alerts {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => self.judge_waiting().await,
                 _ = housekeeping.tick() => self.housekeeping().await,
-                true = silences_changed() => self.reload_silences().await,
+                _ = self.leases.changed.notified() => self.let_go_lost(),
+                true = changed(|s| &s.wakes.silences) => self.reload_silences().await,
+                true = changed(|s| &s.wakes.alerts) => self.reload_fleet_alerts().await,
             }
         }
         let _ = deliver.await;
     }
 
+    /// Whether this replica's engine judges `server` now (always, without a shared store).
+    fn judged_here(&self, adopted: &HashMap<String, u64>, server: &str) -> bool {
+        self.leases.shared().is_none()
+            || adopted
+                .get(server)
+                .is_some_and(|round| self.leases.held(server) == Some(*round))
+    }
+
+    /// Lets go of the alerts of servers another replica judges now (its lease moved): they
+    /// stay open, in the store, for that replica to carry on.
+    fn let_go_lost(&self) {
+        if self.leases.shared().is_none() {
+            return;
+        }
+        let mut engine = lock(&self.engine);
+        let mut adopted = lock(&self.adopted);
+        let before = adopted.len();
+        adopted.retain(|server, round| self.leases.held(server) == Some(*round));
+        engine.let_go(|server| adopted.contains_key(server));
+        let dropped = adopted.len() != before;
+        drop((engine, adopted));
+        if dropped {
+            self.update_gauges();
+        }
+    }
+
+    /// With a shared store, before a cycle: observations of servers this replica no longer
+    /// holds are dropped; the alerts of servers it just took over are read from the store;
+    /// ids are at hand. What cannot be judged yet (the store is away) waits for the next
+    /// sample.
+    async fn follow_leases(&self, shared: &Shared, batch: &mut Vec<(String, Observation)>) {
+        self.let_go_lost();
+        batch.retain(|(server, _)| self.leases.held(server).is_some());
+        let fresh: Vec<String> = {
+            let adopted = lock(&self.adopted);
+            batch
+                .iter()
+                .filter(|(server, _)| !adopted.contains_key(server))
+                .map(|(server, _)| server.clone())
+                .collect()
+        };
+        let mut later: Vec<String> = Vec::new();
+        if !fresh.is_empty() {
+            match shared.open_alerts_of(&fresh).await {
+                Ok(mut found) => {
+                    let carried = !found.is_empty();
+                    {
+                        let mut engine = lock(&self.engine);
+                        let mut adopted = lock(&self.adopted);
+                        for server in fresh {
+                            if let Some(round) = self.leases.held(&server) {
+                                engine.adopt(&server, found.remove(&server).unwrap_or_default());
+                                adopted.insert(server, round);
+                            }
+                        }
+                    }
+                    if carried {
+                        self.update_gauges();
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "reading the alerts of servers taken over failed");
+                    later = fresh;
+                }
+            }
+        }
+        if lock(&self.engine).ids_left() < ID_MARGIN {
+            match shared.alert_ids().await {
+                Ok((first, last)) => lock(&self.engine).take_ids(first, last),
+                Err(e) => {
+                    tracing::debug!(error = %e, "taking alert ids from the shared store failed");
+                    later = batch.iter().map(|(server, _)| server.clone()).collect();
+                }
+            }
+        }
+        if later.is_empty() {
+            return;
+        }
+        let later: std::collections::HashSet<String> = later.into_iter().collect();
+        let (now, wait): (Vec<_>, Vec<_>) = std::mem::take(batch)
+            .into_iter()
+            .partition(|(server, _)| !later.contains(server));
+        *batch = now;
+        let mut waiting = lock(&self.waiting);
+        for (server, o) in wait {
+            // A newer sample that came meanwhile is the one to judge.
+            waiting.entry(server).or_insert(o);
+        }
+    }
+
+    /// Writes alert changes to the shared store, with any an earlier write could not.
+    async fn save_shared(&self, shared: &Shared, changed: Vec<StoredAlert>) {
+        let all: Vec<StoredAlert> = {
+            let mut unsaved = lock(&self.unsaved);
+            for a in changed {
+                unsaved.insert(a.id, a);
+            }
+            unsaved.values().cloned().collect()
+        };
+        if all.is_empty() {
+            return;
+        }
+        match shared.put_alerts(&all).await {
+            Ok(()) => {
+                let mut unsaved = lock(&self.unsaved);
+                for a in &all {
+                    if unsaved.get(&a.id) == Some(a) {
+                        unsaved.remove(&a.id);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, waiting = all.len(), "writing alerts to the shared store failed")
+            }
+        }
+    }
+
+    /// Reads every replica's open alerts again, if the list changed.
+    async fn reload_fleet_alerts(&self) {
+        let Some(shared) = self.config.shared() else {
+            return;
+        };
+        let known = lock(&self.fleet_open).0.clone();
+        match shared.alerts_version().await {
+            Ok(version) if version == known => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!(error = %e, "looking for alert changes failed");
+                return;
+            }
+        }
+        match shared.open_alerts().await {
+            Ok((version, list)) => *lock(&self.fleet_open) = (version, Arc::new(list)),
+            Err(e) => tracing::debug!(error = %e, "reading the fleet's alerts failed"),
+        }
+    }
+
     /// Judges every sample waiting, writes what changed and what is owed, then keeps the
     /// evidence of what fired.
     async fn judge_waiting(&self) {
-        let batch: Vec<(String, Observation)> = lock(&self.waiting).drain().collect();
+        let mut batch: Vec<(String, Observation)> = lock(&self.waiting).drain().collect();
         let gone: Vec<String> = std::mem::take(&mut *lock(&self.gone));
+        let shared = self.config.shared().cloned();
+        if let Some(shared) = &shared {
+            self.follow_leases(shared, &mut batch).await;
+        }
         if batch.is_empty() && gone.is_empty() {
             return;
         }
@@ -288,16 +457,28 @@ impl Alerts {
                 &mut w,
             )
         };
+        // Counts move only with alerts that changed.
+        let recount = !w.alerts.is_empty();
         if !w.is_empty() {
             let write = std::mem::take(&mut w);
             let owed = !write.notifications.is_empty();
-            match self.store.run(move |s| s.write_alerts(&write)).await {
-                Ok(()) if owed => self.outbox.notify_one(),
-                Ok(()) => {}
-                Err(e) => tracing::error!(error = %e, "writing alerts to the store failed"),
+            let changed = shared.as_ref().map(|_| write.alerts.clone());
+            let written = self.store.run(move |s| s.write_alerts(&write)).await;
+            if let Err(e) = &written {
+                tracing::error!(error = %e, "writing alerts to the store failed");
+            }
+            // In the shared store before the outbox is woken: a replica that takes the server
+            // over once this one is told carries on what was sent.
+            if let (Some(shared), Some(changed)) = (&shared, changed) {
+                self.save_shared(shared, changed).await;
+            }
+            if written.is_ok() && owed {
+                self.outbox.notify_one();
             }
         }
-        self.update_gauges();
+        if recount {
+            self.update_gauges();
+        }
         let samples: HashMap<String, Arc<LatestSample>> = batch
             .into_iter()
             .map(|(name, o)| (name, o.sample))
@@ -309,17 +490,21 @@ impl Alerts {
         }
     }
 
+    /// Counted here, then set: the family's map is touched once per state and severity, not
+    /// once per alert.
     fn update_gauges(&self) {
-        let engine = lock(&self.engine);
-        self.metrics.alerts.clear();
-        for a in engine.all() {
-            self.metrics
-                .alerts
-                .get_or_create(&StateLabels {
+        let mut counts: HashMap<StateLabels, i64> = HashMap::new();
+        for a in lock(&self.engine).all() {
+            *counts
+                .entry(StateLabels {
                     state: a.state.as_str(),
                     severity: a.severity.as_str(),
                 })
-                .inc();
+                .or_default() += 1;
+        }
+        self.metrics.alerts.clear();
+        for (labels, n) in counts {
+            self.metrics.alerts.get_or_create(&labels).set(n);
         }
     }
 
@@ -355,22 +540,49 @@ impl Alerts {
             Ok(n) => tracing::info!(alerts = n, "forgot alerts past alert_retention_days"),
             Err(e) => tracing::warn!(error = %e, "alert retention failed"),
         }
-        if let Some(shared) = self.config.shared()
-            && let Err(e) = shared.forget_silences(cutoff).await
-        {
-            tracing::warn!(error = %e, "silence retention in the shared store failed");
+        if let Some(shared) = self.config.shared() {
+            if let Err(e) = shared.forget_silences(cutoff).await {
+                tracing::warn!(error = %e, "silence retention in the shared store failed");
+            }
+            let fleet: Vec<String> = self
+                .fleet
+                .get()
+                .servers
+                .iter()
+                .map(|s| s.name.clone())
+                .collect();
+            if let Err(e) = shared.forget_alerts_but(&fleet).await {
+                tracing::warn!(error = %e, "removing alerts of removed servers from the shared store failed");
+            }
+            self.save_shared(shared, Vec::new()).await;
         }
         self.reload_silences().await;
     }
 
-    /// `GET /alerts`.
+    /// `GET /alerts`: the engine's, and with a shared store the other replicas' as last read
+    /// (servers still in the fleet).
     pub fn list(&self) -> AlertList {
         let now = now_ms();
         let silences = Arc::clone(&lock(&self.silences));
+        let others = Arc::clone(&lock(&self.fleet_open).1);
+        let fleet = self.fleet.get();
+        let names: std::collections::HashSet<&str> = match others.is_empty() {
+            true => Default::default(),
+            false => fleet.servers.iter().map(|s| s.name.as_str()).collect(),
+        };
         let engine = lock(&self.engine);
+        let adopted = lock(&self.adopted);
+        let mut all: Vec<&StoredAlert> =
+            engine
+                .all()
+                .filter(|a| self.judged_here(&adopted, a.server()))
+                .chain(others.iter().filter(|a| {
+                    names.contains(a.server()) && !self.judged_here(&adopted, a.server())
+                }))
+                .collect();
+        engine::sort_listed(&mut all);
         AlertList {
-            alerts: engine
-                .listed()
+            alerts: all
                 .into_iter()
                 .map(|a| a.view(engine::silenced(&silences, a, now)))
                 .collect(),

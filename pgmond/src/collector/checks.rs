@@ -2,7 +2,8 @@
 //! (the first once its last run in the store is that old, spread by a jitter), and a run on
 //! demand; never two at once for one server, and at most [`RUNS_AT_ONCE`] servers at a time,
 //! each one database (one session) at a time. A run's findings are merged into the store and
-//! kept in memory for the API and `/metrics`: a reader never starts a check.
+//! kept in memory for the API and `/metrics`: a reader never starts a check. With a shared
+//! store, findings are written there too, and every replica's are taken into memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,6 +13,7 @@ use pgmon_common::api::checks::ServerChecks;
 use pgmon_common::servers::Server;
 use rand::Rng;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::{Collector, MAX_JITTER, lock};
 use crate::history::HistoryError;
@@ -86,7 +88,40 @@ impl Collector {
             "health checks ran"
         );
         lock(&self.checks.latest).insert(server.name.clone(), Arc::clone(&found));
+        if let Some(shared) = self.leases.shared()
+            && let Err(e) = shared.put_checks(&server.name, &found).await
+        {
+            tracing::warn!(server = %server.name, error = %e, "writing health checks to the shared store failed");
+        }
         Ok(found)
+    }
+
+    /// With a shared store: takes every replica's findings into memory as they are written
+    /// (what memory holds stays when it ran later), until `shutdown`.
+    pub async fn follow_shared_checks(self: Arc<Self>, shutdown: CancellationToken) {
+        let Some(shared) = self.leases.shared().cloned() else {
+            return;
+        };
+        let mut seen = 0;
+        while crate::store::next_look(&shared.wakes.checks, &shutdown).await {
+            let written = match shared.checks_after(seen).await {
+                Ok(written) => written,
+                Err(e) => {
+                    tracing::debug!(error = %e, "reading health checks from the shared store failed");
+                    continue;
+                }
+            };
+            let mut latest = lock(&self.checks.latest);
+            for (version, server, checks) in written {
+                seen = version;
+                let newer = latest
+                    .get(&server)
+                    .is_none_or(|known| last_run_ms(known) <= last_run_ms(&checks));
+                if newer {
+                    latest.insert(server, Arc::new(checks));
+                }
+            }
+        }
     }
 
     /// `server`'s open findings and last run, from memory (read from the store once).

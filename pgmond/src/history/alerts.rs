@@ -13,8 +13,8 @@ use rusqlite::{Transaction, params};
 use super::HistoryError;
 use super::embedded::Embedded;
 
-/// An alert as the engine keeps it.
-#[derive(Clone, Debug, PartialEq)]
+/// An alert as the engine keeps it (and the shared store, in JSON).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoredAlert {
     pub id: i64,
     pub key: String,

@@ -657,6 +657,34 @@ impl Embedded {
         self.write(|tx| samples.iter().try_for_each(|s| record_in(tx, s)))
     }
 
+    /// Records samples copied from the shared store and how far the copy went (`mark` =
+    /// `upto` in `meta`) in one transaction: a copy that stops between the two cannot be
+    /// taken twice, and no file is written beside the store.
+    pub fn record_copied(
+        &self,
+        samples: &[ServerSample],
+        mark: &str,
+        upto: i64,
+    ) -> Result<(), HistoryError> {
+        self.write(|tx| {
+            samples.iter().try_for_each(|s| record_in(tx, s))?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = ?2",
+                params![mark, upto],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A number kept in `meta` under `key`.
+    pub fn mark(&self, key: &str) -> Result<Option<i64>, HistoryError> {
+        self.read(|tx| {
+            tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+        })
+    }
+
     /// Notes the databases of a server that is not sampled (see `catalogue`).
     /// Moves the history of server `old` to `new` (renamed); history already kept under
     /// `new` is retired first.

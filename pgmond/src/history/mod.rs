@@ -219,6 +219,21 @@ impl HistoryStore {
         self.run(move |s| s.record_all(&samples)).await
     }
 
+    /// Records samples copied from the shared store, and how far the copy went, together.
+    pub async fn record_copied(
+        &self,
+        samples: Vec<ServerSample>,
+        mark: String,
+        upto: i64,
+    ) -> Result<(), HistoryError> {
+        self.run(move |s| s.record_copied(&samples, &mark, upto))
+            .await
+    }
+
+    pub async fn mark(&self, key: String) -> Result<Option<i64>, HistoryError> {
+        self.run(move |s| s.mark(&key)).await
+    }
+
     pub async fn record_catalogue(
         &self,
         server: &str,

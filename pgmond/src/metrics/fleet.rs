@@ -276,15 +276,19 @@ impl Series for FleetSeries {
 
 impl FleetSeries {
     /// Health-check findings by kind and severity (only the counts that are not zero), and
-    /// each server's last run: from the collector's memory.
+    /// each server's last run: from the collector's memory, for the servers collected here.
     fn encode_checks(
         &self,
         e: &mut DescriptorEncoder<'_>,
         servers: &[pgmon_common::servers::Server],
     ) -> Result {
         let known = self.collector.checks_in_memory();
+        let leases = self.collector.leases();
+        // With a shared store, memory holds every replica's findings: a replica's series are
+        // those of the servers it collects, as its other series.
         let checked: Vec<(&str, &pgmon_common::api::checks::ServerChecks)> = servers
             .iter()
+            .filter(|s| leases.held(&s.name).is_some())
             .filter_map(|s| known.get(&s.name).map(|c| (s.name.as_str(), &**c)))
             .collect();
         let mut counts = Vec::new();

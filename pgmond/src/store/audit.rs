@@ -31,15 +31,12 @@ impl Shared {
         let before = before.unwrap_or(i64::MAX);
         let since = since.map(str::to_owned);
         let rows = self
-            .call(async |c| {
-                c.query(
-                    "SELECT id, entry FROM pgmon.audit
+            .rows(
+                "SELECT id, entry FROM pgmon.audit
                      WHERE id < $1 AND ($2::text IS NULL OR entry->>'time' >= $2)
                      ORDER BY id DESC LIMIT $3",
-                    &[&before, &since, &READ_BATCH],
-                )
-                .await
-            })
+                &[&before, &since, &READ_BATCH],
+            )
             .await?;
         Ok(rows
             .iter()

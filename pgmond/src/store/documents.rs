@@ -251,14 +251,11 @@ impl ConfigStore {
         let mut copied = self.copied.lock().await;
         let seen = copied.seen;
         let rows = shared
-            .call(async |c| {
-                c.query(
-                    "SELECT path, body, version FROM pgmon.document WHERE version > $1
+            .rows(
+                "SELECT path, body, version FROM pgmon.document WHERE version > $1
                      ORDER BY version",
-                    &[&seen],
-                )
-                .await
-            })
+                &[&seen],
+            )
             .await?;
         if rows.is_empty() && seen == 0 {
             let root = self.dir.root().to_owned();

@@ -340,7 +340,10 @@ impl Shared {
 
     async fn all_documents(&self) -> Result<super::documents::Documents, StoreError> {
         let rows = self
-            .rows("SELECT path, body FROM pgmon.document WHERE body IS NOT NULL ORDER BY path")
+            .rows(
+                "SELECT path, body FROM pgmon.document WHERE body IS NOT NULL ORDER BY path",
+                &[],
+            )
             .await?;
         Ok(rows
             .iter()
@@ -353,7 +356,7 @@ impl Shared {
 
     async fn all_audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = self
-            .rows("SELECT entry FROM pgmon.audit ORDER BY id")
+            .rows("SELECT entry FROM pgmon.audit ORDER BY id", &[])
             .await?;
         Ok(rows
             .iter()

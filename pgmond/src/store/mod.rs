@@ -1,6 +1,7 @@
 //! The shared store (SPEC B7): with `store = "postgres://..."` in pgmond.toml, several pgmond
 //! replicas keep one PostgreSQL database: the config dir's documents, sessions and
-//! revocations, the audit trail, who samples which server (leases) and the samples. Each
+//! revocations, the audit trail, who samples which server (leases), the samples, silences,
+//! open alerts and health-check findings. Each
 //! replica still answers from memory and from its own config dir and embedded history store,
 //! which follow the database: a change is announced with `NOTIFY`, and every replica also
 //! looks for what it missed once a second. While the database is away, reads go on from what
@@ -8,7 +9,9 @@
 //!
 //! Without `store`, none of this runs and the config dir is the store, as it always was.
 
+pub mod alerts;
 pub mod audit;
+pub mod checks;
 pub mod documents;
 pub mod leases;
 pub mod migrate;
@@ -31,8 +34,9 @@ use tokio_util::sync::CancellationToken;
 /// The environment variable that gives the store when pgmond.toml does not.
 pub const STORE_ENV: &str = "PGMON_STORE";
 /// The schema this pgmond writes; a newer one in the database is refused.
-pub const SCHEMA_VERSION: usize = 1;
-const MIGRATIONS: [&str; SCHEMA_VERSION] = [include_str!("schema_1.sql")];
+pub const SCHEMA_VERSION: usize = 2;
+const MIGRATIONS: [&str; SCHEMA_VERSION] =
+    [include_str!("schema_1.sql"), include_str!("schema_2.sql")];
 
 /// Every call to the store gives up after this long: a store that does not answer is away.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(3);
@@ -48,6 +52,8 @@ mod locks {
     pub const SESSIONS: i64 = 0x7067_6d6e_0000_0003;
     pub const LEASES: i64 = 0x7067_6d6e_0000_0004;
     pub const SAMPLES: i64 = 0x7067_6d6e_0000_0005;
+    pub const ALERTS: i64 = 0x7067_6d6e_0000_0006;
+    pub const CHECKS: i64 = 0x7067_6d6e_0000_0007;
 }
 
 /// Notification channels.
@@ -57,6 +63,8 @@ mod channels {
     pub const SAMPLES: &str = "pgmon_samples";
     pub const LOGINS: &str = "pgmon_logins";
     pub const SILENCES: &str = "pgmon_silences";
+    pub const ALERTS: &str = "pgmon_alerts";
+    pub const CHECKS: &str = "pgmon_checks";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +145,8 @@ pub struct Wakes {
     pub sessions: Notify,
     pub samples: Notify,
     pub silences: Notify,
+    pub alerts: Notify,
+    pub checks: Notify,
 }
 
 pub struct Shared {
@@ -306,9 +316,13 @@ impl Shared {
         outcome
     }
 
-    /// Every row of `sql`, a query without parameters, through [`Shared::call`].
-    pub async fn rows(&self, sql: &str) -> Result<Vec<tokio_postgres::Row>, StoreError> {
-        self.call(async |c| c.query(sql, &[]).await).await
+    /// Every row of `sql`, through [`Shared::call`].
+    pub async fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        self.call(async |c| c.query(sql, params).await).await
     }
 
     fn note(&self, error: Option<String>) {
@@ -397,12 +411,14 @@ impl Shared {
         });
         let listening = client
             .batch_execute(&format!(
-                "LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}",
+                "LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}",
                 channels::DOCUMENTS,
                 channels::SESSIONS,
                 channels::SAMPLES,
                 channels::LOGINS,
-                channels::SILENCES
+                channels::SILENCES,
+                channels::ALERTS,
+                channels::CHECKS
             ))
             .await;
         let outcome = match listening {
@@ -413,6 +429,8 @@ impl Shared {
                     &self.wakes.sessions,
                     &self.wakes.samples,
                     &self.wakes.silences,
+                    &self.wakes.alerts,
+                    &self.wakes.checks,
                 ] {
                     n.notify_one();
                 }
@@ -442,6 +460,8 @@ impl Shared {
             channels::SESSIONS => self.wakes.sessions.notify_one(),
             channels::SAMPLES => self.wakes.samples.notify_one(),
             channels::SILENCES => self.wakes.silences.notify_one(),
+            channels::ALERTS => self.wakes.alerts.notify_one(),
+            channels::CHECKS => self.wakes.checks.notify_one(),
             channels::LOGINS => {
                 if let Ok(o) = serde_json::from_str::<LoginOutcome>(payload)
                     && o.replica != self.replica

@@ -22,8 +22,9 @@ pub const BUFFER_BYTES: usize = 16 << 20;
 const GATHER: std::time::Duration = std::time::Duration::from_millis(250);
 /// Samples copied per query.
 const COPY_BATCH: i64 = 1_000;
-/// Where a replica keeps how far it copied, in its config dir.
-const CURSOR_FILE: &str = "shared_store_cursor.json";
+/// The key of `meta` in a replica's history store under which it keeps how far it copied
+/// (the store's identity follows).
+const COPIED_MARK: &str = "shared_copied:";
 
 /// A sample on its way to the store.
 struct Pending {
@@ -40,13 +41,6 @@ struct Pending {
 pub struct Outbox {
     queue: Mutex<(VecDeque<Pending>, usize)>,
     wake: Notify,
-}
-
-#[derive(serde::Serialize, serde::Deserialize, Default)]
-struct Cursor {
-    /// The store's identity: a cursor of another store means nothing.
-    store: String,
-    copied: i64,
 }
 
 impl Pending {
@@ -227,13 +221,10 @@ impl Shared {
         limit: i64,
     ) -> Result<Vec<(i64, ServerSample)>, StoreError> {
         let rows = self
-            .call(async |c| {
-                c.query(
-                    "SELECT id, body FROM pgmon.sample WHERE id > $1 ORDER BY id LIMIT $2",
-                    &[&after, &limit],
-                )
-                .await
-            })
+            .rows(
+                "SELECT id, body FROM pgmon.sample WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &limit],
+            )
             .await?;
         Ok(rows
             .iter()
@@ -316,33 +307,29 @@ impl Shared {
 }
 
 /// Copies every replica's samples into `history` as they are announced, from where the last
-/// copy (kept in `config_dir`) ended, until `shutdown`.
-pub async fn copy_into(
-    store: Arc<Shared>,
-    history: HistoryStore,
-    config_dir: std::path::PathBuf,
-    shutdown: CancellationToken,
-) {
-    let path = config_dir.join(CURSOR_FILE);
-    let mut cursor: Cursor = tokio::fs::read(&path)
-        .await
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let mut identity = None;
+/// copy ended (kept in `history` with the samples, under the store's identity: a copy from
+/// another store starts from its beginning), until `shutdown`.
+pub async fn copy_into(store: Arc<Shared>, history: HistoryStore, shutdown: CancellationToken) {
+    let mut cursor: Option<(String, i64)> = None;
     while super::next_look(&store.wakes.samples, &shutdown).await {
-        if identity.is_none() {
-            identity = store.identity().await.ok();
-        }
-        let Some(identity) = &identity else { continue };
-        if cursor.store != *identity {
-            cursor = Cursor {
-                store: identity.clone(),
-                copied: 0,
+        if cursor.is_none() {
+            let Ok(identity) = store.identity().await else {
+                continue;
             };
+            let mark = format!("{COPIED_MARK}{identity}");
+            match history.mark(mark.clone()).await {
+                Ok(copied) => cursor = Some((mark, copied.unwrap_or(0))),
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading how far samples were copied failed");
+                    continue;
+                }
+            }
         }
+        let Some((mark, copied)) = &mut cursor else {
+            continue;
+        };
         loop {
-            let rows = match store.history_after(cursor.copied, COPY_BATCH).await {
+            let rows = match store.history_after(*copied, COPY_BATCH).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::debug!(error = %e, "copying samples from the shared store failed");
@@ -354,24 +341,11 @@ pub async fn copy_into(
                 break;
             };
             let samples = rows.into_iter().map(|(_, s)| s).collect();
-            if let Err(e) = history.record_all(samples).await {
+            if let Err(e) = history.record_copied(samples, mark.clone(), last).await {
                 tracing::warn!(error = %e, "keeping copied samples failed");
                 break;
             }
-            cursor.copied = last;
-            let (text, at) = (
-                serde_json::to_vec(&cursor).expect("cursor serializes"),
-                path.clone(),
-            );
-            match tokio::task::spawn_blocking(move || pgmon_common::store::write_atomic(&at, &text))
-                .await
-            {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "keeping how far samples were copied failed")
-                }
-                Err(e) => tracing::warn!(error = %e, "keeping how far samples were copied failed"),
-            }
+            *copied = last;
             if (n as i64) < COPY_BATCH {
                 break;
             }

@@ -45,14 +45,11 @@ impl Shared {
         limit: i64,
     ) -> Result<Vec<(i64, Value)>, StoreError> {
         let rows = self
-            .call(async |c| {
-                c.query(
-                    "SELECT id, change FROM pgmon.session_change WHERE id > $1
+            .rows(
+                "SELECT id, change FROM pgmon.session_change WHERE id > $1
                      ORDER BY id LIMIT $2",
-                    &[&after, &limit],
-                )
-                .await
-            })
+                &[&after, &limit],
+            )
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }

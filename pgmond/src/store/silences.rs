@@ -14,6 +14,7 @@ impl Shared {
             .rows(
                 "SELECT id, server, rule, database, created, until, author, comment
                  FROM pgmon.silence ORDER BY id",
+                &[],
             )
             .await?;
         Ok(rows

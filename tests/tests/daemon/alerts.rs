@@ -43,15 +43,18 @@ fn mails(smtp: &SmtpSink, what: &str) -> usize {
     smtp.messages().iter().filter(|m| m.contains(what)).count()
 }
 
-async fn firing(api: &Api, rule: &str) -> Option<Value> {
+/// What `GET /alerts` lists.
+pub async fn listed(api: &Api) -> Vec<Value> {
     let list = api.get("/alerts").await;
     assert_eq!(list.status, 200, "{}", list.body);
-    list.body["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    list.body["alerts"].as_array().unwrap().clone()
+}
+
+async fn firing(api: &Api, rule: &str) -> Option<Value> {
+    listed(api)
+        .await
+        .into_iter()
         .find(|a| a["rule"] == rule && a["state"] == "firing")
-        .cloned()
 }
 
 async fn add_channel(admin: &Api, body: Value) {

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use pgmon_tests::http::Api;
-use pgmon_tests::net::eventually;
+use pgmon_tests::net::{eventually, free_port};
 use pgmon_tests::postgres::TestCluster;
+use pgmon_tests::receivers::WebhookSink;
 use pgmon_tests::replicas::{Haproxy, Replica, replicas};
 use serde_json::json;
 
@@ -935,4 +936,154 @@ async fn store_over_checked_tls() {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("certificate"), "{said}");
+}
+
+/// The `server_down` alerts `api` lists: (id, state).
+async fn down_alerts(api: &Api) -> Vec<(i64, String)> {
+    crate::alerts::listed(api)
+        .await
+        .iter()
+        .filter(|a| a["rule"] == "server_down")
+        .map(|a| {
+            (
+                a["id"].as_i64().unwrap(),
+                a["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// An alert follows its server from a killed replica to the one that takes it over: every
+/// replica lists it under one id, it is told once when it fires and not again after the
+/// takeover, and its end is told by the replica that took it over. Health-check findings are
+/// every replica's too.
+#[tokio::test]
+async fn an_alert_follows_its_server_to_another_replica() {
+    let cluster = TestCluster::start();
+    let url = store_on(&cluster).await;
+    let store = cluster.client("pgmon_store").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut set = replicas(&tmp, 2, &url, INTERVAL as u64);
+    let hook = WebhookSink::start();
+    let admin = set[0].daemon().api_as("admin", "admin-pass-1").await;
+    let a = admin
+        .post(
+            "/alerts/channels",
+            &json!({"name": "hook", "kind": "webhook", "url": hook.url()}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    // Nothing listens on its port: `server_down` fires with its first sample.
+    let a = admin
+        .post(
+            "/servers?check=false",
+            &json!({"name": "down-0", "host": "127.0.0.1", "port": free_port(),
+                    "user": "postgres", "password": "unused", "dbname": "postgres"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let told = |kind: &'static str| {
+        hook.received()
+            .iter()
+            .filter(|r| {
+                r.body["kind"] == kind
+                    && r.body["alerts"]
+                        .as_array()
+                        .is_some_and(|l| l.iter().any(|x| x["rule"] == "server_down"))
+            })
+            .count()
+    };
+    hook.wait_for(Duration::from_secs(30), "server_down firing", |r| {
+        r.body["kind"] == "firing"
+    })
+    .await;
+    let second = set[1].daemon().api_as("admin", "admin-pass-1").await;
+    let mut id = None;
+    eventually(
+        "one firing alert, the same on both replicas",
+        Duration::from_secs(5),
+        async || {
+            let (a, b) = (down_alerts(&admin).await, down_alerts(&second).await);
+            id = a.first().map(|x| x.0);
+            a.len() == 1 && a == b && a[0].1 == "firing"
+        },
+    )
+    .await;
+
+    // Its replica killed, the other takes the server over and carries the alert on.
+    let holder: String = store
+        .query_one(
+            "SELECT holder FROM pgmon.lease WHERE server = 'down-0'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let mut victim = 0;
+    for (i, r) in set.iter().enumerate() {
+        if r.api().get("/api/health").await.body["store"]["replica"] == holder.as_str() {
+            victim = i;
+        }
+    }
+    let other = 1 - victim;
+    set[victim].kill();
+    let survivor = set[other].daemon().api_as("admin", "admin-pass-1").await;
+    eventually(
+        "the server taken over",
+        Duration::from_secs(10),
+        async || {
+            survivor.get("/api/health").await.body["store"]["servers_collected"].as_u64() == Some(1)
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3 * INTERVAL as u64)).await;
+    assert_eq!(
+        down_alerts(&survivor).await,
+        vec![(id.unwrap(), "firing".to_owned())]
+    );
+    assert_eq!(told("firing"), 1, "told again after the takeover");
+
+    // Back: the alert resolves, and the replica that took it over tells the channel.
+    let mut entry = survivor.get("/servers/down-0").await.body;
+    entry["port"] = json!(cluster.port);
+    let a = survivor.put("/servers/down-0?check=false", &entry).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    hook.wait_for(Duration::from_secs(30), "server_down resolved", |r| {
+        r.body["kind"] == "resolved"
+    })
+    .await;
+    eventually("no alert left", Duration::from_secs(5), async || {
+        down_alerts(&survivor).await.is_empty()
+    })
+    .await;
+    assert_eq!((told("firing"), told("resolved")), (1, 1));
+    let resolved = store
+        .query_one("SELECT count(*) FROM pgmon.alert", &[])
+        .await
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(resolved, 0, "the store still holds an open alert");
+
+    // The killed replica back lists no stale alert.
+    set[victim].start();
+    let back = set[victim].daemon().api_as("admin", "admin-pass-1").await;
+    eventually(
+        "nothing listed on the restarted replica",
+        Duration::from_secs(5),
+        async || down_alerts(&back).await.is_empty(),
+    )
+    .await;
+
+    // Health checks run on one replica are every replica's within a second.
+    let ran = survivor.post("/server/down-0/checks", &json!({})).await;
+    assert_eq!(ran.status, 200, "{}", ran.body);
+    assert!(ran.body["ran_at"].is_string(), "{}", ran.body);
+    eventually(
+        "the findings on the other replica",
+        Duration::from_secs(1),
+        async || back.get("/server/down-0/checks").await.body == ran.body,
+    )
+    .await;
+    let fleet = back.get("/checks").await.body;
+    assert_eq!(fleet["runs"][0]["ran_at"], ran.body["ran_at"], "{fleet}");
 }
