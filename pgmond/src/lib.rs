@@ -236,7 +236,7 @@ impl Daemon {
         let leases = state.collector.leases().clone();
         tokio::spawn(state.monitor.clone().refresh_statuses(
             state.fleet.clone(),
-            move |server| leases.held(server).is_some(),
+            move |servers| leases.hold_each(servers.iter().map(|s| s.name.as_str())),
             shutdown.clone(),
         ));
         if let Some(tcp) = listeners.metrics {

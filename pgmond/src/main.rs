@@ -12,6 +12,9 @@ const BLOCKING_GRACE: Duration = Duration::from_secs(2);
 /// Threads for blocking work at most.
 const MAX_BLOCKING_THREADS: usize = 64;
 
+/// How often glibc is asked to give back the free pages inside its heaps.
+const TRIM_EVERY: Duration = Duration::from_secs(30);
+
 fn main() -> std::process::ExitCode {
     // glibc gives each thread that allocates an arena of its own, and keeps what it freed
     // there: with the runtime's and the blocking pool's threads that is most of pgmond's
@@ -40,6 +43,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    runtime.spawn(give_back_free_memory());
     let outcome = runtime.block_on(pgmond::run(flags));
     // Dropping a runtime waits for its blocking threads without end; the drain bound would
     // mean little if one long job could still hold the exit up.
@@ -51,6 +55,18 @@ fn main() -> std::process::ExitCode {
             eprintln!("pgmond: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// glibc returns memory to the system only from the top of a heap: pages freed in the middle
+/// (a checks run's findings, a burst of samples copied, a large answer) stay resident until
+/// `malloc_trim` hands them back (a pass walks the free chunks of the two arenas).
+async fn give_back_free_memory() {
+    let mut every = tokio::time::interval(TRIM_EVERY);
+    loop {
+        every.tick().await;
+        // SAFETY: malloc_trim only returns free pages; it takes the arenas' locks itself.
+        let _ = tokio::task::spawn_blocking(|| unsafe { nix::libc::malloc_trim(0) }).await;
     }
 }
 

@@ -10,7 +10,9 @@
 //! end of the five minutes in which a start keeps its servers' statuses fresh (every 2.5 s,
 //! as one pgmond does); the first health-checks run of its servers, which starts five minutes
 //! after the start, spread over a minute, and lasts until every server it holds has been
-//! checked (then one every six hours); and two minutes of the steady state after that. Its
+//! checked (then one every six hours); and two minutes of the steady state after that, once
+//! the simulated replicas' findings and open alerts are in the store too (copies of the real
+//! one's, one alert a server), since every replica keeps the whole fleet's in memory. Its
 //! servers' samples are counted in the store: each once per interval.
 //!
 //!     cargo build --release --workspace && cargo bench -p pgmon-tests --bench replica_scale
@@ -76,6 +78,47 @@ async fn checked(store: &tokio_postgres::Client) -> usize {
         .await
         .unwrap()
         .get::<_, i64>(0) as usize
+}
+
+/// The simulated replicas' health-check findings and open alerts, which every replica keeps
+/// in memory for the whole fleet: for each server the real replica does not hold, a copy of
+/// the findings and of the open alert of one of its own (it has one each: the fleet's
+/// databases are alike), announced as a replica's writes are. How many servers got them.
+async fn others_findings(store: &tokio_postgres::Client) -> u64 {
+    let servers = store
+        .execute(
+            "INSERT INTO pgmon.checks (server, version, checks)
+             SELECT n.s, nextval('pgmon.checks_version'), t.checks
+             FROM generate_series(0, $1 - 1) i,
+                  LATERAL (SELECT format('pg-%s', lpad(i::text, 4, '0')) AS s) n,
+                  (SELECT checks FROM pgmon.checks LIMIT 1) t
+             WHERE n.s NOT IN (SELECT server FROM pgmon.lease)
+             ON CONFLICT (server) DO NOTHING",
+            &[&(SERVERS as i32)],
+        )
+        .await
+        .unwrap();
+    store
+        .batch_execute(
+            "WITH t AS (SELECT server, key, alert FROM pgmon.alert LIMIT 1),
+                  b AS (SELECT nextval('pgmon.alert_block') * 1000000000 AS first),
+                  c AS (SELECT server, row_number() OVER () AS n FROM pgmon.checks
+                        WHERE server NOT IN (SELECT server FROM pgmon.lease))
+             INSERT INTO pgmon.alert (server, key, alert)
+             SELECT c.server, replace(t.key, t.server, c.server),
+                    jsonb_set(jsonb_set(jsonb_set(t.alert,
+                        '{labels,server}', to_jsonb(c.server)),
+                        '{key}', to_jsonb(replace(t.key, t.server, c.server))),
+                        '{id}', to_jsonb(b.first + c.n))
+             FROM c, t, b
+             ON CONFLICT DO NOTHING;
+             UPDATE pgmon.meta SET value = (value::int8 + 1)::text WHERE key = 'alerts_version';
+             NOTIFY pgmon_checks;
+             NOTIFY pgmon_alerts;",
+        )
+        .await
+        .unwrap();
+    servers
 }
 
 /// A sample as a simulated replica writes it: one server, 10 databases.
@@ -201,6 +244,10 @@ async fn main() {
     .await;
     let checks_seconds = checks.cpu / 100.0 * checks.seconds;
     let checked = checked(&store).await;
+    let others = others_findings(&store).await;
+    // Taken in by the replica before the steady state: in a real fleet they come during the
+    // other replicas' own first runs, beside this one's.
+    tokio::time::sleep(Duration::from_secs(20)).await;
     let steady_from = started.elapsed();
     let from = chrono::Utc::now().timestamp().div_euclid(INTERVAL) * INTERVAL + INTERVAL;
     let steady = measure(&replica, Instant::now() + MEASURE, async || false).await;
@@ -238,7 +285,10 @@ async fn main() {
         .unwrap()
         .get(0);
     let open_alerts: i64 = store
-        .query_one("SELECT count(*) FROM pgmon.alert", &[])
+        .query_one(
+            "SELECT count(*) FROM pgmon.alert a JOIN pgmon.lease l USING (server)",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -286,6 +336,9 @@ async fn main() {
         );
     }
     println!("  samples in the store (every replica's, copied into this one's history): {copied}");
+    println!(
+        "  the other replicas' findings and one open alert each, for {others} servers, in the store and so in this one's memory"
+    );
     println!(
         "  at the end: RSS {anon:.1} MiB anonymous + {file:.1} MiB of files; open alerts of its servers {open_alerts}, \
          health checks kept of {checked} servers"

@@ -16,6 +16,7 @@ pub mod payload;
 pub mod rules;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -132,6 +133,8 @@ pub struct Alerts {
     /// With a shared store: the servers whose alerts the engine carries on, each with the
     /// lease it took them over with (a server taken again is read from the store again).
     adopted: Mutex<HashMap<String, u64>>,
+    /// Which change of the leases `let_go_lost` last looked at.
+    lost_looked: AtomicU64,
     /// With a shared store: every replica's open alerts as last read, and the list's version.
     fleet_open: Mutex<(String, Arc<Vec<StoredAlert>>)>,
     /// With a shared store: changes not written there yet (it was away), by alert id.
@@ -213,6 +216,7 @@ impl Alerts {
             engine: Mutex::new(Engine::default()),
             leases,
             adopted: Mutex::default(),
+            lost_looked: AtomicU64::new(0),
             fleet_open: Mutex::default(),
             unsaved: Mutex::default(),
             silences: Mutex::default(),
@@ -299,6 +303,12 @@ impl Alerts {
     /// stay open, in the store, for that replica to carry on.
     fn let_go_lost(&self) {
         if self.leases.shared().is_none() {
+            return;
+        }
+        // This runs before every judging: only a change of what is held is worth a look
+        // (the counter moves after the change, so a look never misses one).
+        let changes = self.leases.changes();
+        if self.lost_looked.swap(changes, Ordering::SeqCst) == changes {
             return;
         }
         let mut engine = lock(&self.engine);

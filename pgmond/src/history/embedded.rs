@@ -274,10 +274,10 @@ fn record_in(tx: &Transaction<'_>, s: &ServerSample) -> rusqlite::Result<()> {
 }
 
 fn raw_cutoff(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+    // Cached: asked once a sample, and a fresh statement is parsed each time.
     Ok(tx
-        .query_row("SELECT value FROM meta WHERE key = 'raw_cutoff'", [], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT value FROM meta WHERE key = 'raw_cutoff'")?
+        .query_row([], |r| r.get(0))
         .optional()?
         .unwrap_or(i64::MIN))
 }

@@ -286,10 +286,12 @@ impl FleetSeries {
         let leases = self.collector.leases();
         // With a shared store, memory holds every replica's findings: a replica's series are
         // those of the servers it collects, as its other series.
+        let held = leases.hold_each(servers.iter().map(|s| s.name.as_str()));
         let checked: Vec<(&str, &pgmon_common::api::checks::ServerChecks)> = servers
             .iter()
-            .filter(|s| leases.held(&s.name).is_some())
-            .filter_map(|s| known.get(&s.name).map(|c| (s.name.as_str(), &**c)))
+            .zip(held)
+            .filter(|(_, held)| *held)
+            .filter_map(|(s, _)| known.get(&s.name).map(|c| (s.name.as_str(), &**c)))
             .collect();
         let mut counts = Vec::new();
         for (server, checks) in &checked {

@@ -225,9 +225,10 @@ impl Latest {
         }
     }
 
-    fn due(&self, server: &Server, ttl: Duration) -> bool {
+    /// Whether the entry under `key` (see [`key`]) is due for a check.
+    fn due(&self, key: &str, ttl: Duration) -> bool {
         lock(&self.entries)
-            .get(&key(server))
+            .get(key)
             .is_none_or(|e| e.at.elapsed() >= if e.ok { ttl / 2 } else { RECHECK_FAILED })
     }
 
@@ -381,17 +382,21 @@ impl Monitor {
     pub async fn refresh_statuses(
         self: Arc<Self>,
         fleet: Arc<Fleet>,
-        collects: impl Fn(&str) -> bool + Send + 'static,
+        collects: impl Fn(&[Server]) -> Vec<bool> + Send + 'static,
         shutdown: CancellationToken,
     ) {
         let started = Instant::now();
         loop {
             let listed = self.latest.wanted();
             if listed || started.elapsed() < DEMAND_WINDOW {
+                // Four times a second over the whole fleet: the keys are the list's (made
+                // once per config), and what this replica collects is asked once a loop.
                 let snapshot = fleet.get();
-                for server in snapshot.servers.iter() {
-                    if (listed || collects(&server.name))
-                        && self.latest.due(server, self.ttls.status)
+                let keys = self.latest.keys_of(&snapshot.servers);
+                let ours = (!listed).then(|| collects(&snapshot.servers));
+                for (i, server) in snapshot.servers.iter().enumerate() {
+                    if ours.as_ref().is_none_or(|o| o[i])
+                        && self.latest.due(&keys[i], self.ttls.status)
                     {
                         self.check_in_background(server, &snapshot.keys);
                     }

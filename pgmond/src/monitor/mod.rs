@@ -317,7 +317,7 @@ impl Monitor {
     }
 
     /// Lets go of every pool no entry of `servers` uses any more.
-    pub fn keep_pools_of(&self, servers: &[Server]) {
+    pub fn keep_pools_of(&self, servers: &Arc<Vec<Server>>) {
         self.pools.keep_only(servers);
     }
 

@@ -11,7 +11,7 @@
 //! that `/api/pools/status` shows, and the credentials, so an entry with a wrong password never
 //! borrows another entry's session.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -70,6 +70,9 @@ pub struct Pools {
     tls: Arc<TlsFiles>,
     /// The backend pids of the sessions pgmon has open.
     pub own: Arc<OwnPids>,
+    /// The owners of a list of servers, as `keep_only` last made them: it runs every few
+    /// seconds over the whole fleet, which changes far less often.
+    owners: Mutex<Option<(Arc<Vec<Server>>, Arc<HashSet<String>>)>>,
 }
 
 /// `host:port:user:db`, the key the Python backend showed in `/api/pools/status`.
@@ -120,6 +123,7 @@ impl Pools {
             pools: Mutex::new(HashMap::new()),
             tls,
             own: Arc::default(),
+            owners: Mutex::default(),
         }
     }
 
@@ -186,8 +190,18 @@ impl Pools {
 
     /// Closes every pool that no entry of `servers` could use: one a check or sample in flight
     /// made again for an entry just changed or removed is let go on the next pass.
-    pub fn keep_only(&self, servers: &[Server]) {
-        let owners: std::collections::HashSet<String> = servers.iter().map(owner_key).collect();
+    pub fn keep_only(&self, servers: &Arc<Vec<Server>>) {
+        let owners = {
+            let mut cached = self.owners.lock().unwrap_or_else(|p| p.into_inner());
+            match &*cached {
+                Some((of, owners)) if Arc::ptr_eq(of, servers) => Arc::clone(owners),
+                _ => {
+                    let owners = Arc::new(servers.iter().map(owner_key).collect::<HashSet<_>>());
+                    *cached = Some((Arc::clone(servers), Arc::clone(&owners)));
+                    owners
+                }
+            }
+        };
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         pools.retain(|_, e| {
             let keep = owners.contains(&e.owner);
@@ -335,7 +349,7 @@ mod tests {
         let names: Vec<String> = pools.statuses().into_keys().collect();
         assert_eq!(names.len(), 2, "{names:?}");
         assert!(names.iter().all(|n| n.contains('#')), "{names:?}");
-        pools.keep_only(std::slice::from_ref(&b));
+        pools.keep_only(&Arc::new(vec![b]));
         assert_eq!(pools.count(), 1);
     }
 }

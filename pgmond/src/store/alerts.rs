@@ -80,10 +80,7 @@ impl Shared {
         let bodies: Vec<Json<&StoredAlert>> = open.iter().map(|a| Json(*a)).collect();
         let (gone_servers, gone_keys) = (servers(&resolved), keys(&resolved));
         let gone_ids: Vec<i64> = resolved.iter().map(|a| a.id).collect();
-        self.call(async |c| {
-            let tx = c.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::ALERTS])
-                .await?;
+        self.announced(Some(locks::ALERTS), channels::ALERTS, async |tx| {
             tx.execute(
                 "DELETE FROM pgmon.alert a
                  USING unnest($1::text[], $2::text[], $3::int8[]) AS g(server, key, id)
@@ -98,8 +95,7 @@ impl Shared {
                 &[&open_servers, &open_keys, &bodies],
             )
             .await?;
-            bump(&tx).await?;
-            tx.commit().await
+            bump(tx).await
         })
         .await
     }
@@ -107,20 +103,17 @@ impl Shared {
     /// Removes the alerts of servers no longer in the fleet (`fleet`: the names that are);
     /// how many. Every replica's housekeeping runs it, to the same end.
     pub async fn forget_alerts_but(&self, fleet: &[String]) -> Result<u64, StoreError> {
-        self.call(async |c| {
-            let tx = c.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::ALERTS])
-                .await?;
+        // Announced even when none went: the others see the list's version unchanged.
+        self.announced(Some(locks::ALERTS), channels::ALERTS, async |tx| {
             let n = tx
                 .execute(
-                    "DELETE FROM pgmon.alert WHERE NOT server = ANY($1)",
+                    "DELETE FROM pgmon.alert WHERE server NOT IN (SELECT unnest($1::text[]))",
                     &[&fleet],
                 )
                 .await?;
             if n > 0 {
-                bump(&tx).await?;
+                bump(tx).await?;
             }
-            tx.commit().await?;
             Ok(n)
         })
         .await
@@ -151,14 +144,12 @@ impl Shared {
     }
 }
 
-/// A new version of the alerts' list, announced at commit.
+/// A new version of the alerts' list.
 async fn bump(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_postgres::Error> {
     tx.execute(
         "UPDATE pgmon.meta SET value = (value::int8 + 1)::text WHERE key = 'alerts_version'",
         &[],
     )
-    .await?;
-    tx.execute("SELECT pg_notify($1, '')", &[&channels::ALERTS])
-        .await?;
-    Ok(())
+    .await
+    .map(drop)
 }

@@ -12,10 +12,7 @@ use super::{Shared, StoreError, channels, locks};
 impl Shared {
     /// Writes `server`'s findings and tells the other replicas.
     pub async fn put_checks(&self, server: &str, checks: &ServerChecks) -> Result<(), StoreError> {
-        self.call(async |c| {
-            let tx = c.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::CHECKS])
-                .await?;
+        self.announced(Some(locks::CHECKS), channels::CHECKS, async |tx| {
             tx.execute(
                 "INSERT INTO pgmon.checks (server, version, checks)
                  VALUES ($1, nextval('pgmon.checks_version'), $2)
@@ -23,10 +20,8 @@ impl Shared {
                      checks = excluded.checks",
                 &[&server, &Json(checks)],
             )
-            .await?;
-            tx.execute("SELECT pg_notify($1, '')", &[&channels::CHECKS])
-                .await?;
-            tx.commit().await
+            .await
+            .map(drop)
         })
         .await
     }

@@ -344,10 +344,7 @@ async fn push(shared: &Shared, copied: &mut Copied, changes: &Documents) -> Resu
         .map(|b| b.as_deref().map(<[u8]>::to_vec))
         .collect();
     let written = shared
-        .call(async |c| {
-            let tx = c.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::DOCUMENTS])
-                .await?;
+        .announced(Some(locks::DOCUMENTS), channels::DOCUMENTS, async |tx| {
             let newer: Vec<String> = tx
                 .query(
                     "SELECT d.path FROM pgmon.document d
@@ -360,6 +357,7 @@ async fn push(shared: &Shared, copied: &mut Copied, changes: &Documents) -> Resu
                 .map(|r| r.get(0))
                 .collect();
             if !newer.is_empty() {
+                // Nothing written: the announcement finds nothing new.
                 return Ok(Err(newer));
             }
             let mut versions = Vec::new();
@@ -377,9 +375,6 @@ async fn push(shared: &Shared, copied: &mut Copied, changes: &Documents) -> Resu
                     .get(0);
                 versions.push(v);
             }
-            tx.execute("SELECT pg_notify($1, '')", &[&channels::DOCUMENTS])
-                .await?;
-            tx.commit().await?;
             Ok(Ok(versions))
         })
         .await?;

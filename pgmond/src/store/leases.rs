@@ -92,9 +92,7 @@ impl Leases {
         if self.store.is_none() {
             return Some(0);
         }
-        let reachable = self.store.as_ref().is_some_and(|s| s.reachable());
-        let valid = *self.valid_until.read().unwrap_or_else(|p| p.into_inner()) > Instant::now();
-        if reachable && !valid {
+        if !self.usable() {
             return None;
         }
         self.held
@@ -102,6 +100,23 @@ impl Leases {
             .unwrap_or_else(|p| p.into_inner())
             .get(server)
             .copied()
+    }
+
+    /// Whether this replica holds each of `servers` now, asked under one lock (for loops
+    /// over the whole fleet).
+    pub fn hold_each<'a>(&self, servers: impl Iterator<Item = &'a str>) -> Vec<bool> {
+        if self.store.is_none() || !self.usable() {
+            return servers.map(|_| self.store.is_none()).collect();
+        }
+        let held = self.held.read().unwrap_or_else(|p| p.into_inner());
+        servers.map(|s| held.contains_key(s)).collect()
+    }
+
+    /// Whether what is held may be worked on: the leases were renewed in time, or the store
+    /// is away (then samples wait for it, and the leases are renewed when it is back).
+    fn usable(&self) -> bool {
+        let reachable = self.store.as_ref().is_some_and(|s| s.reachable());
+        !reachable || *self.valid_until.read().unwrap_or_else(|p| p.into_inner()) > Instant::now()
     }
 
     /// How many times what is held has changed (and so which servers this replica works on).
@@ -181,43 +196,46 @@ impl Leases {
                     .iter()
                     .map(|r| r.get(0))
                     .collect();
+                // Only the servers this replica goes to travel, not the fleet: a lease of a
+                // server that left the fleet is given up by its holder, or runs out.
+                let mine: Vec<&str> = servers
+                    .iter()
+                    .filter(|s| owner(s, &live) == Some(me.as_str()))
+                    .map(String::as_str)
+                    .collect();
                 tx.execute(
                     "DELETE FROM pgmon.lease
-                     WHERE until < now() OR server NOT IN (SELECT unnest($1::text[]))",
-                    &[&servers],
+                     WHERE until < now()
+                        OR holder = $1 AND server NOT IN (SELECT unnest($2::text[]))",
+                    &[&me, &mine],
                 )
                 .await?;
-                let leases: HashMap<String, String> = tx
-                    .query("SELECT server, holder FROM pgmon.lease", &[])
+                // Taken or renewed where free or ours; what another still holds is answered
+                // (none, but while a server moves).
+                let refused: HashSet<String> = tx
+                    .query(
+                        "WITH taken AS (
+                             INSERT INTO pgmon.lease (server, holder, until)
+                             SELECT s, $1, now() + make_interval(secs => $3)
+                             FROM unnest($2::text[]) s
+                             ON CONFLICT (server) DO UPDATE SET holder = excluded.holder,
+                                 until = excluded.until
+                             WHERE pgmon.lease.holder = excluded.holder
+                             RETURNING server)
+                         SELECT s FROM unnest($2::text[]) s
+                         WHERE s NOT IN (SELECT server FROM taken)",
+                        &[&me, &mine, &ttl],
+                    )
                     .await?
                     .iter()
-                    .map(|r| (r.get(0), r.get(1)))
+                    .map(|r| r.get(0))
                     .collect();
-                let (mut keep, mut give) = (Vec::new(), Vec::new());
-                for s in &servers {
-                    let mine = owner(s, &live) == Some(me.as_str());
-                    match (mine, leases.get(s)) {
-                        (true, None) => keep.push(s.clone()),
-                        (true, Some(h)) if *h == me => keep.push(s.clone()),
-                        (false, Some(h)) if *h == me => give.push(s.clone()),
-                        _ => {}
-                    }
-                }
-                tx.execute(
-                    "DELETE FROM pgmon.lease WHERE holder = $1 AND server = ANY($2)",
-                    &[&me, &give],
-                )
-                .await?;
-                tx.execute(
-                    "INSERT INTO pgmon.lease (server, holder, until)
-                     SELECT s, $1, now() + make_interval(secs => $3) FROM unnest($2::text[]) s
-                     ON CONFLICT (server) DO UPDATE SET holder = excluded.holder,
-                         until = excluded.until",
-                    &[&me, &keep, &ttl],
-                )
-                .await?;
                 tx.commit().await?;
-                Ok(keep.into_iter().collect())
+                Ok(mine
+                    .into_iter()
+                    .filter(|s| !refused.contains(*s))
+                    .map(str::to_owned)
+                    .collect())
             })
             .await?;
         let mut current = self.held.write().unwrap_or_else(|p| p.into_inner());

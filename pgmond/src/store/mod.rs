@@ -316,6 +316,29 @@ impl Shared {
         outcome
     }
 
+    /// Runs `work` in a transaction, through [`Shared::call`]: first advisory lock `lock`
+    /// when given (writers of one kind commit in the order they wrote), and `channel`'s
+    /// listeners told at commit, so the other replicas look.
+    pub async fn announced<T>(
+        &self,
+        lock: Option<i64>,
+        channel: &str,
+        work: impl AsyncFnOnce(&tokio_postgres::Transaction<'_>) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<T, StoreError> {
+        self.call(async |c| {
+            let tx = c.transaction().await?;
+            if let Some(lock) = lock {
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])
+                    .await?;
+            }
+            let out = work(&tx).await?;
+            tx.execute("SELECT pg_notify($1, '')", &[&channel]).await?;
+            tx.commit().await?;
+            Ok(out)
+        })
+        .await
+    }
+
     /// Every row of `sql`, through [`Shared::call`].
     pub async fn rows(
         &self,

@@ -157,10 +157,7 @@ impl Shared {
         let months: HashSet<(chrono::NaiveDate, chrono::NaiveDate)> =
             batch.iter().map(|p| month_of(p.slot_ms)).collect();
         let me = self.replica.clone();
-        self.call(async |c| {
-            let tx = c.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::SAMPLES])
-                .await?;
+        self.announced(Some(locks::SAMPLES), channels::SAMPLES, async |tx| {
             for (first, next) in &months {
                 let name = format!("pgmon.sample_{}", first.format("%Y%m"));
                 let exists: bool = tx
@@ -189,10 +186,8 @@ impl Shared {
                  ON CONFLICT (server, slot) DO NOTHING",
                 &[&servers, &slots, &ats, &me, &bodies],
             )
-            .await?;
-            tx.execute("SELECT pg_notify($1, '')", &[&channels::SAMPLES])
-                .await?;
-            tx.commit().await
+            .await
+            .map(drop)
         })
         .await
     }

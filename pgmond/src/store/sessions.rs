@@ -19,10 +19,7 @@ impl Shared {
             .iter()
             .map(|c| (c.until as f64, &c.change))
             .collect();
-        self.call(async |c| {
-            let tx = c.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::SESSIONS])
-                .await?;
+        self.announced(Some(locks::SESSIONS), channels::SESSIONS, async |tx| {
             for (until, change) in &rows {
                 tx.execute(
                     "INSERT INTO pgmon.session_change (until, change)
@@ -31,9 +28,7 @@ impl Shared {
                 )
                 .await?;
             }
-            tx.execute("SELECT pg_notify($1, '')", &[&channels::SESSIONS])
-                .await?;
-            tx.commit().await
+            Ok(())
         })
         .await
     }

@@ -39,9 +39,8 @@ impl Shared {
         author: &str,
         comment: &str,
     ) -> Result<i64, StoreError> {
-        self.call(async |c| {
-            let tx = c.transaction().await?;
-            let id: i64 = tx
+        self.announced(None, channels::SILENCES, async |tx| {
+            Ok(tx
                 .query_one(
                     "INSERT INTO pgmon.silence
                          (server, rule, database, created, until, author, comment)
@@ -57,28 +56,20 @@ impl Shared {
                     ],
                 )
                 .await?
-                .get(0);
-            tx.execute("SELECT pg_notify($1, '')", &[&channels::SILENCES])
-                .await?;
-            tx.commit().await?;
-            Ok(id)
+                .get(0))
         })
         .await
     }
 
     /// Ends silence `id` at `now` and tells the other replicas; whether one was running.
     pub async fn expire_silence(&self, id: i64, now: i64) -> Result<bool, StoreError> {
-        self.call(async |c| {
-            let tx = c.transaction().await?;
+        self.announced(None, channels::SILENCES, async |tx| {
             let n = tx
                 .execute(
                     "UPDATE pgmon.silence SET until = $2 WHERE id = $1 AND until > $2",
                     &[&id, &now],
                 )
                 .await?;
-            tx.execute("SELECT pg_notify($1, '')", &[&channels::SILENCES])
-                .await?;
-            tx.commit().await?;
             Ok(n > 0)
         })
         .await
