@@ -72,8 +72,11 @@ pub struct Pools {
     pub own: Arc<OwnPids>,
     /// The owners of a list of servers, as `keep_only` last made them: it runs every few
     /// seconds over the whole fleet, which changes far less often.
-    owners: Mutex<Option<(Arc<Vec<Server>>, Arc<HashSet<String>>)>>,
+    owners: Mutex<Option<OwnersOf>>,
 }
+
+/// A server list and the owner keys of its entries.
+type OwnersOf = (Arc<Vec<Server>>, Arc<HashSet<String>>);
 
 /// `host:port:user:db`, the key the Python backend showed in `/api/pools/status`.
 pub fn pool_key(server: &Server, db: &str) -> String {
