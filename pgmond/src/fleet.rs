@@ -5,7 +5,7 @@
 //! background check every 100 ms, which costs a `stat` per unchanged file.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use pgmon_common::ConfigDir;
@@ -15,6 +15,45 @@ use pgmon_common::users::User;
 use tokio_util::sync::CancellationToken;
 
 const REVALIDATE_EVERY: Duration = Duration::from_millis(100);
+
+/// A value made from one list of servers (a snapshot's), kept until the list is another: for
+/// work over the whole fleet that runs every few seconds, when the list changes far less
+/// often.
+pub struct PerServerList<T> {
+    made: Mutex<Option<Made<T>>>,
+}
+
+/// The list a value was made of, and the value.
+struct Made<T> {
+    of: Arc<Vec<Server>>,
+    value: Arc<T>,
+}
+
+impl<T> Default for PerServerList<T> {
+    fn default() -> Self {
+        PerServerList {
+            made: Mutex::default(),
+        }
+    }
+}
+
+impl<T> PerServerList<T> {
+    /// The value of `servers`, made by `make` when it was made of another list.
+    pub fn get(&self, servers: &Arc<Vec<Server>>, make: impl FnOnce(&[Server]) -> T) -> Arc<T> {
+        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        match &*made {
+            Some(m) if Arc::ptr_eq(&m.of, servers) => Arc::clone(&m.value),
+            _ => {
+                let value = Arc::new(make(servers));
+                *made = Some(Made {
+                    of: Arc::clone(servers),
+                    value: Arc::clone(&value),
+                });
+                value
+            }
+        }
+    }
+}
 
 /// The three lists as loaded: shared, never copied.
 pub struct Snapshot {

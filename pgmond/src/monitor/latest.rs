@@ -20,7 +20,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::{Monitor, live_db, pools};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, PerServerList};
 
 /// How long after the last list the background checks go on.
 const DEMAND_WINDOW: Duration = Duration::from_secs(300);
@@ -60,7 +60,7 @@ pub(super) struct Latest {
     in_flight: Mutex<HashSet<String>>,
     demand: Mutex<Option<Instant>>,
     /// The memory's keys of the servers of one config, made once per config.
-    keys: Mutex<Option<KeysOf>>,
+    keys: PerServerList<Vec<String>>,
     /// Checks at once, from the list and the background loop together.
     checks: Semaphore,
     /// Counts changes to `entries`, so a built list knows whether it still holds.
@@ -77,7 +77,7 @@ impl Default for Latest {
             entries: Mutex::default(),
             in_flight: Mutex::default(),
             demand: Mutex::default(),
-            keys: Mutex::default(),
+            keys: PerServerList::default(),
             checks: Semaphore::new(CHECK_CONCURRENCY),
             version: AtomicU64::new(0),
             recorded: Notify::new(),
@@ -145,9 +145,6 @@ fn join(servers: &[Server], keys: &[SshKeyMeta], parts: Vec<Option<Arc<str>>>) -
     Bytes::from(out)
 }
 
-/// A config's servers and their keys in the memory.
-type KeysOf = (Arc<Vec<Server>>, Arc<Vec<String>>);
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -214,15 +211,7 @@ impl Latest {
 
     /// The memory's key of each of `servers`, computed once per config.
     fn keys_of(&self, servers: &Arc<Vec<Server>>) -> Arc<Vec<String>> {
-        let mut cached = lock(&self.keys);
-        match &*cached {
-            Some((of, keys)) if Arc::ptr_eq(of, servers) => Arc::clone(keys),
-            _ => {
-                let keys = Arc::new(servers.iter().map(key).collect::<Vec<_>>());
-                *cached = Some((Arc::clone(servers), Arc::clone(&keys)));
-                keys
-            }
-        }
+        self.keys.get(servers, |s| s.iter().map(key).collect())
     }
 
     /// Whether the entry under `key` (see [`key`]) is due for a check.

@@ -24,6 +24,7 @@ use super::connect::{GuardedConnect, OwnPids};
 use super::error::MonitorError;
 use super::tls::TlsSettings;
 use super::tls_files::TlsFiles;
+use crate::fleet::PerServerList;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How pgmon's sessions name themselves in `pg_stat_activity` (for the DBA's eye: pgmon knows
@@ -72,11 +73,8 @@ pub struct Pools {
     pub own: Arc<OwnPids>,
     /// The owners of a list of servers, as `keep_only` last made them: it runs every few
     /// seconds over the whole fleet, which changes far less often.
-    owners: Mutex<Option<OwnersOf>>,
+    owners: PerServerList<HashSet<String>>,
 }
-
-/// A server list and the owner keys of its entries.
-type OwnersOf = (Arc<Vec<Server>>, Arc<HashSet<String>>);
 
 /// `host:port:user:db`, the key the Python backend showed in `/api/pools/status`.
 pub fn pool_key(server: &Server, db: &str) -> String {
@@ -126,7 +124,7 @@ impl Pools {
             pools: Mutex::new(HashMap::new()),
             tls,
             own: Arc::default(),
-            owners: Mutex::default(),
+            owners: PerServerList::default(),
         }
     }
 
@@ -194,17 +192,9 @@ impl Pools {
     /// Closes every pool that no entry of `servers` could use: one a check or sample in flight
     /// made again for an entry just changed or removed is let go on the next pass.
     pub fn keep_only(&self, servers: &Arc<Vec<Server>>) {
-        let owners = {
-            let mut cached = self.owners.lock().unwrap_or_else(|p| p.into_inner());
-            match &*cached {
-                Some((of, owners)) if Arc::ptr_eq(of, servers) => Arc::clone(owners),
-                _ => {
-                    let owners = Arc::new(servers.iter().map(owner_key).collect::<HashSet<_>>());
-                    *cached = Some((Arc::clone(servers), Arc::clone(&owners)));
-                    owners
-                }
-            }
-        };
+        let owners = self
+            .owners
+            .get(servers, |s| s.iter().map(owner_key).collect());
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         pools.retain(|_, e| {
             let keep = owners.contains(&e.owner);
