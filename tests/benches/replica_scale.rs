@@ -12,7 +12,7 @@
 //! after the start, spread over a minute, and lasts until every server it holds has been
 //! checked (then one every six hours); and two minutes of the steady state after that, once
 //! the simulated replicas' findings and open alerts are in the store too (copies of the real
-//! one's, one alert a server), since every replica keeps the whole fleet's in memory. Its
+//! one's, one alert a server), since every replica follows the whole fleet's runs. Its
 //! servers' samples are counted in the store: each once per interval.
 //!
 //!     cargo build --release --workspace && cargo bench -p pgmon-tests --bench replica_scale
@@ -80,8 +80,8 @@ async fn checked(store: &tokio_postgres::Client) -> usize {
         .get::<_, i64>(0) as usize
 }
 
-/// The simulated replicas' health-check findings and open alerts, which every replica keeps
-/// in memory for the whole fleet: for each server the real replica does not hold, a copy of
+/// The simulated replicas' health-check findings and open alerts, which every replica takes
+/// in (each run's time and counts) or reads when asked: for each server the real replica does not hold, a copy of
 /// the findings and of the open alert of one of its own (it has one each: the fleet's
 /// databases are alike), announced as a replica's writes are. How many servers got them.
 async fn others_findings(store: &tokio_postgres::Client) -> u64 {
@@ -112,9 +112,7 @@ async fn others_findings(store: &tokio_postgres::Client) -> u64 {
                         '{id}', to_jsonb(b.first + c.n))
              FROM c, t, b
              ON CONFLICT DO NOTHING;
-             UPDATE pgmon.meta SET value = (value::int8 + 1)::text WHERE key = 'alerts_version';
-             NOTIFY pgmon_checks;
-             NOTIFY pgmon_alerts;",
+             NOTIFY pgmon_checks;",
         )
         .await
         .unwrap();
@@ -337,7 +335,7 @@ async fn main() {
     }
     println!("  samples in the store (every replica's, copied into this one's history): {copied}");
     println!(
-        "  the other replicas' findings and one open alert each, for {others} servers, in the store and so in this one's memory"
+        "  the other replicas' findings and one open alert each, for {others} servers, in the store (in this one's memory in brief)"
     );
     println!(
         "  at the end: RSS {anon:.1} MiB anonymous + {file:.1} MiB of files; open alerts of its servers {open_alerts}, \

@@ -135,8 +135,6 @@ pub struct Alerts {
     adopted: Mutex<HashMap<String, u64>>,
     /// Which change of the leases `let_go_lost` last looked at.
     lost_looked: AtomicU64,
-    /// With a shared store: every replica's open alerts as last read, and the list's version.
-    fleet_open: Mutex<(String, Arc<Vec<StoredAlert>>)>,
     /// With a shared store: changes not written there yet (it was away), by alert id.
     unsaved: Mutex<HashMap<i64, StoredAlert>>,
     /// Every silence the store holds, ended ones too (`GET /alerts/silences` answers from
@@ -217,7 +215,6 @@ impl Alerts {
             leases,
             adopted: Mutex::default(),
             lost_looked: AtomicU64::new(0),
-            fleet_open: Mutex::default(),
             unsaved: Mutex::default(),
             silences: Mutex::default(),
             waiting: Mutex::default(),
@@ -285,7 +282,6 @@ impl Alerts {
                 _ = housekeeping.tick() => self.housekeeping().await,
                 _ = self.leases.changed.notified() => self.let_go_lost(),
                 true = changed(|s| &s.wakes.silences) => self.reload_silences().await,
-                true = changed(|s| &s.wakes.alerts) => self.reload_fleet_alerts().await,
             }
         }
         let _ = deliver.await;
@@ -411,26 +407,6 @@ impl Alerts {
             Err(e) => {
                 tracing::debug!(error = %e, waiting = all.len(), "writing alerts to the shared store failed")
             }
-        }
-    }
-
-    /// Reads every replica's open alerts again, if the list changed.
-    async fn reload_fleet_alerts(&self) {
-        let Some(shared) = self.config.shared() else {
-            return;
-        };
-        let known = lock(&self.fleet_open).0.clone();
-        match shared.alerts_version().await {
-            Ok(version) if version == known => return,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::debug!(error = %e, "looking for alert changes failed");
-                return;
-            }
-        }
-        match shared.open_alerts().await {
-            Ok((version, list)) => *lock(&self.fleet_open) = (version, Arc::new(list)),
-            Err(e) => tracing::debug!(error = %e, "reading the fleet's alerts failed"),
         }
     }
 
@@ -569,12 +545,29 @@ impl Alerts {
         self.reload_silences().await;
     }
 
-    /// `GET /alerts`: the engine's, and with a shared store the other replicas' as last read
-    /// (servers still in the fleet).
-    pub fn list(&self) -> AlertList {
+    /// `GET /alerts`: the engine's, and with a shared store the other servers' as the store
+    /// has them now (servers still in the fleet); while the store is away, the engine's.
+    pub async fn list(&self) -> AlertList {
+        let others = match self.config.shared() {
+            None => Vec::new(),
+            Some(shared) => {
+                let here: Vec<String> = {
+                    let adopted = lock(&self.adopted);
+                    adopted
+                        .keys()
+                        .filter(|s| self.judged_here(&adopted, s))
+                        .cloned()
+                        .collect()
+                };
+                // While the store is away: the engine's alone.
+                shared
+                    .read_if_reachable("the other servers' alerts", shared.open_alerts_but(&here))
+                    .await
+                    .unwrap_or_default()
+            }
+        };
         let now = now_ms();
         let silences = Arc::clone(&lock(&self.silences));
-        let others = Arc::clone(&lock(&self.fleet_open).1);
         let fleet = self.fleet.get();
         let names: std::collections::HashSet<&str> = match others.is_empty() {
             true => Default::default(),

@@ -18,13 +18,14 @@ use crate::state::AppState;
 
 /// Alerts pending or firing now.
 ///
-/// From pgmond's memory, most severe first; `silenced` ones show but notify no one.
+/// From pgmond's memory (with replicas, the servers others judge from the shared store),
+/// most severe first; `silenced` ones show but notify no one.
 #[utoipa::path(
     get, path = "/alerts", tag = "alerts",
     responses((status = 200, body = AlertList), Auth<Viewer>)
 )]
 pub async fn list(_: Auth<Viewer>, State(state): State<AppState>) -> Json<AlertList> {
-    Json(state.alerts.list())
+    Json(state.alerts.list().await)
 }
 
 /// Alerts that fired, newest first.

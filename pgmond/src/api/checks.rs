@@ -11,6 +11,7 @@ use super::ApiError;
 use super::extract::QueryParams;
 use super::stats::server;
 use crate::auth::{Auth, Operator, Viewer};
+use crate::collector::FleetFindings;
 use crate::state::AppState;
 
 /// A server's health-check findings.
@@ -68,8 +69,9 @@ pub async fn run_checks(
 /// The fleet's health-check findings.
 ///
 /// Every server's open findings, most severe first, and each server's last run, from pgmond's
-/// memory. Filters `severity` (at least), `kind`, `server`, `database`; `resolved=true` reads
-/// the findings' history from the store.
+/// memory (with replicas, those of the servers others check from the shared store; while it
+/// is away, their last run only). Filters `severity` (at least), `kind`, `server`,
+/// `database`; `resolved=true` reads the findings' history from the store.
 #[utoipa::path(
     get, path = "/checks", tag = "checks", params(ChecksQuery),
     responses((status = 200, body = FleetChecks), Auth<Viewer>)
@@ -81,16 +83,19 @@ pub async fn fleet_checks(
 ) -> Result<Json<FleetChecks>, ApiError> {
     let snapshot = state.fleet.get();
     let known = if q.resolved == Some(true) {
-        state
-            .collector
-            .store()
-            .all_checks(true)
-            .await?
-            .into_iter()
-            .map(|(k, v)| (k, std::sync::Arc::new(v)))
-            .collect()
+        FleetFindings {
+            full: state
+                .collector
+                .store()
+                .all_checks(true)
+                .await?
+                .into_iter()
+                .map(|(k, v)| (k, std::sync::Arc::new(v)))
+                .collect(),
+            brief: Default::default(),
+        }
     } else {
-        state.collector.checks_in_memory()
+        state.collector.fleet_findings().await
     };
     let mut out = FleetChecks::default();
     let mut names: Vec<&str> = snapshot.servers.iter().map(|s| s.name.as_str()).collect();
@@ -99,7 +104,18 @@ pub async fn fleet_checks(
         if q.server.as_deref().is_some_and(|s| s != name) {
             continue;
         }
-        let checks = known.get(name);
+        // A server known only in brief (the shared store away): its run, no findings.
+        if let Some(brief) = known.brief.get(name) {
+            let c = brief.counts;
+            out.runs.push(CheckRun {
+                server: name.to_owned(),
+                ran_at: brief.ran_at.clone(),
+                findings: usize::try_from(c.critical + c.warning + c.info).unwrap_or(usize::MAX),
+                errors: Vec::new(),
+            });
+            continue;
+        }
+        let checks = known.full.get(name);
         let mine = checks.map(|c| c.checks.as_slice()).unwrap_or_default();
         let admitted = mine.iter().filter(|f| q.admits(f)).map(|f| {
             let mut f = f.clone();

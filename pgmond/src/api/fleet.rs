@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use pgmon_common::api::checks::CheckSeverity;
 use pgmon_common::api::fleet::{
     FindingCounts, FleetOverview, FleetServer, ServerTimeline, SessionCounts,
 };
@@ -39,7 +38,7 @@ pub async fn overview(
     let statuses: Vec<ServerStatus> = serde_json::from_slice(&list.json)
         .map_err(|e| ApiError::Internal(format!("the status list did not read back: {e}")))?;
     let samples = state.collector.latest();
-    let checks = state.collector.checks_in_memory();
+    let checks = state.collector.check_briefs();
     let servers = statuses
         .into_iter()
         .map(|s| {
@@ -86,14 +85,8 @@ pub async fn overview(
                     Err(e) => out.sample_error = Some(e.clone()),
                 }
             }
-            if let Some(found) = checks.get(&out.name) {
-                for f in &found.checks {
-                    match f.severity {
-                        CheckSeverity::Critical => out.findings.critical += 1,
-                        CheckSeverity::Warning => out.findings.warning += 1,
-                        CheckSeverity::Info => out.findings.info += 1,
-                    }
-                }
+            if let Some(brief) = checks.get(&out.name) {
+                out.findings = brief.counts;
             }
             out
         })

@@ -3,13 +3,16 @@
 //! demand; never two at once for one server, and at most [`RUNS_AT_ONCE`] servers at a time,
 //! each one database (one session) at a time. A run's findings are merged into the store and
 //! kept in memory for the API and `/metrics`: a reader never starts a check. With a shared
-//! store, findings are written there too, and every replica's are taken into memory.
+//! store, findings are written there too; memory keeps the findings of the servers this
+//! replica checks and, of every other server, its last run in brief (the fleet's overview and
+//! a takeover's schedule need no more): a reader of the others' findings reads the store.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pgmon_common::api::checks::ServerChecks;
+use pgmon_common::api::checks::{CheckSeverity, ServerChecks};
+use pgmon_common::api::fleet::FindingCounts;
 use pgmon_common::servers::Server;
 use rand::Rng;
 use tokio::sync::Semaphore;
@@ -26,10 +29,50 @@ const RUNS_AT_ONCE: usize = 4;
 /// every server each time (those checked before wait until their run is due).
 const FIRST_RUN: Duration = Duration::from_secs(300);
 
+/// Rows of the shared store's findings read at a time.
+const PAGE: i64 = 100;
+
+/// A server's last run in brief: when, and its open findings by severity.
+#[derive(Clone, Debug, Default)]
+pub struct RunBrief {
+    pub ran_at: Option<String>,
+    pub counts: FindingCounts,
+}
+
+impl RunBrief {
+    pub fn of(checks: &ServerChecks) -> RunBrief {
+        let mut counts = FindingCounts::default();
+        for f in &checks.checks {
+            match f.severity {
+                CheckSeverity::Critical => counts.critical += 1,
+                CheckSeverity::Warning => counts.warning += 1,
+                CheckSeverity::Info => counts.info += 1,
+            }
+        }
+        RunBrief {
+            ran_at: checks.ran_at.clone(),
+            counts,
+        }
+    }
+}
+
+/// The fleet's findings for a reader.
+#[derive(Default)]
+pub struct FleetFindings {
+    /// Each server's open findings and last run, from memory or the shared store.
+    pub full: HashMap<String, Arc<ServerChecks>>,
+    /// The servers whose findings could not be read (the shared store away): their last run
+    /// in brief, as memory has it.
+    pub brief: HashMap<String, RunBrief>,
+}
+
 /// What the collector keeps of the checks.
 pub struct Checks {
-    /// Each server's open findings and last run, as its last run left them in the store.
+    /// The open findings and last run of each server checked here (every server without a
+    /// shared store; those it holds with one), as its last run left them in the store.
     latest: Mutex<HashMap<String, Arc<ServerChecks>>>,
+    /// With a shared store: every server's last run in brief, whichever replica ran it.
+    briefs: Mutex<HashMap<String, RunBrief>>,
     /// One run at a time per server: a second asker waits and gets the run's answer.
     running: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     permits: Semaphore,
@@ -39,6 +82,7 @@ impl Default for Checks {
     fn default() -> Checks {
         Checks {
             latest: Mutex::default(),
+            briefs: Mutex::default(),
             running: Mutex::default(),
             permits: Semaphore::new(RUNS_AT_ONCE),
         }
@@ -49,15 +93,27 @@ impl Checks {
     /// Forgets what memory holds of `server` (removed or renamed: the store follows it).
     pub fn forget(&self, server: &str) {
         lock(&self.latest).remove(server);
+        lock(&self.briefs).remove(server);
         lock(&self.running).remove(server);
     }
+
+    /// Lets go of the findings of `server`, which another replica checks now (its brief
+    /// stays).
+    pub fn let_go(&self, server: &str) {
+        lock(&self.latest).remove(server);
+    }
+}
+
+/// When a run that ended at `ran_at` (RFC 3339) ran, in milliseconds since the epoch.
+fn ran_ms(ran_at: Option<&str>) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(ran_at?)
+        .ok()
+        .map(|t| t.timestamp_millis())
 }
 
 /// When `checks` last ran, in milliseconds since the epoch.
 pub fn last_run_ms(checks: &ServerChecks) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(checks.ran_at.as_deref()?)
-        .ok()
-        .map(|t| t.timestamp_millis())
+    ran_ms(checks.ran_at.as_deref())
 }
 
 impl Collector {
@@ -96,45 +152,88 @@ impl Collector {
         Ok(found)
     }
 
-    /// With a shared store: takes every replica's findings into memory as they are written
-    /// (what memory holds stays when it ran later), until `shutdown`.
+    /// With a shared store: follows every replica's runs as they are written, a page at a
+    /// time, until `shutdown`: the findings of the servers held here (when they ran later than
+    /// what memory has), every server's run in brief.
     pub async fn follow_shared_checks(self: Arc<Self>, shutdown: CancellationToken) {
         let Some(shared) = self.leases.shared().cloned() else {
             return;
         };
         let mut seen = 0;
         while crate::store::next_look(&shared.wakes.checks, &shutdown).await {
-            let written = match shared.checks_after(seen).await {
-                Ok(written) => written,
-                Err(e) => {
-                    tracing::debug!(error = %e, "reading health checks from the shared store failed");
-                    continue;
+            loop {
+                let page = match shared.checks_after(seen, PAGE).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "reading health checks from the shared store failed");
+                        break;
+                    }
+                };
+                let last = page.len() < PAGE as usize;
+                let held: Vec<bool> = self
+                    .leases
+                    .hold_each(page.iter().map(|(_, s, _)| s.as_str()));
+                let mut latest = lock(&self.checks.latest);
+                let mut briefs = lock(&self.checks.briefs);
+                for ((version, server, checks), held) in page.into_iter().zip(held) {
+                    seen = version;
+                    let brief = RunBrief::of(&checks);
+                    let known = briefs.get(&server).map(|b| ran_ms(b.ran_at.as_deref()));
+                    if known.is_some_and(|k| k > ran_ms(brief.ran_at.as_deref())) {
+                        continue;
+                    }
+                    match held {
+                        true => {
+                            latest.insert(server.clone(), Arc::new(checks));
+                        }
+                        false => {
+                            latest.remove(&server);
+                        }
+                    }
+                    briefs.insert(server, brief);
                 }
-            };
-            let mut latest = lock(&self.checks.latest);
-            for (version, server, checks) in written {
-                seen = version;
-                let newer = latest
-                    .get(&server)
-                    .is_none_or(|known| last_run_ms(known) <= last_run_ms(&checks));
-                if newer {
-                    latest.insert(server, Arc::new(checks));
+                if last {
+                    break;
                 }
             }
         }
     }
 
-    /// `server`'s open findings and last run, from memory (read from the store once).
+    /// `server`'s open findings and last run: from memory, or read once from the store
+    /// (with a shared store, the shared one first; kept in memory if it is held here).
     pub async fn server_checks(&self, name: &str) -> Result<Arc<ServerChecks>, HistoryError> {
         if let Some(known) = lock(&self.checks.latest).get(name) {
             return Ok(Arc::clone(known));
         }
+        let keep = match self.leases.shared() {
+            None => true,
+            Some(shared) => match shared
+                .read_if_reachable("health checks", shared.checks_of(name))
+                .await
+            {
+                Some(Some(found)) => {
+                    let found = Arc::new(found);
+                    if self.leases.held(name).is_some() {
+                        lock(&self.checks.latest).insert(name.to_owned(), Arc::clone(&found));
+                    }
+                    return Ok(found);
+                }
+                // Never run by any replica: what this one's store has (nothing, or a run
+                // whose write to the shared store failed).
+                Some(None) => self.leases.held(name).is_some(),
+                // The shared store away: what this one's store has, for now.
+                None => false,
+            },
+        };
         let stored = Arc::new(self.store.server_checks(name, false).await?);
-        lock(&self.checks.latest).insert(name.to_owned(), Arc::clone(&stored));
+        if keep {
+            lock(&self.checks.latest).insert(name.to_owned(), Arc::clone(&stored));
+        }
         Ok(stored)
     }
 
-    /// What memory holds of every server's checks (for `/metrics` and `GET /checks`).
+    /// The findings memory holds: every server's without a shared store, those of the
+    /// servers checked here with one (for `/metrics` and the alert rules).
     pub fn checks_in_memory(&self) -> HashMap<String, Arc<ServerChecks>> {
         lock(&self.checks.latest).clone()
     }
@@ -144,8 +243,51 @@ impl Collector {
         lock(&self.checks.latest).get(server).cloned()
     }
 
-    /// Fills memory with every server's findings from the store (at start).
+    /// Every server's last run in brief, from memory (for the fleet's overview).
+    pub fn check_briefs(&self) -> HashMap<String, RunBrief> {
+        let mut all = lock(&self.checks.briefs).clone();
+        for (name, checks) in lock(&self.checks.latest).iter() {
+            all.insert(name.clone(), RunBrief::of(checks));
+        }
+        all
+    }
+
+    /// Every server's findings for `GET /checks`: memory's, and with a shared store the
+    /// others' read from it; while it is away, the others' runs in brief.
+    pub async fn fleet_findings(&self) -> FleetFindings {
+        let mut full = self.checks_in_memory();
+        let Some(shared) = self.leases.shared() else {
+            return FleetFindings {
+                full,
+                brief: HashMap::new(),
+            };
+        };
+        let here: Vec<String> = full.keys().cloned().collect();
+        let others = shared
+            .read_if_reachable("health checks", shared.checks_but(&here))
+            .await;
+        match others {
+            Some(rows) => {
+                full.extend(rows.into_iter().map(|(_, s, c)| (s, Arc::new(c))));
+                FleetFindings {
+                    full,
+                    brief: HashMap::new(),
+                }
+            }
+            None => {
+                let mut brief = lock(&self.checks.briefs).clone();
+                brief.retain(|name, _| !full.contains_key(name));
+                FleetFindings { full, brief }
+            }
+        }
+    }
+
+    /// Fills memory with every server's findings from the store (at start; with a shared
+    /// store, memory follows that one instead, and each server's as it is taken).
     pub(super) async fn load_checks(&self) {
+        if self.leases.shared().is_some() {
+            return;
+        }
         match self.store.all_checks(false).await {
             Ok(all) => {
                 let mut latest = lock(&self.checks.latest);
@@ -162,8 +304,9 @@ impl Collector {
     }
 
     pub(super) async fn checks_loop(self: Arc<Self>, server: Server) {
-        let since_last = self
-            .server_checks(&server.name)
+        // The task waits hours between runs holding only its loop: what a run and the first
+        // read take is boxed, for as long as they last (a replica has thousands of these).
+        let since_last = Box::pin(self.server_checks(&server.name))
             .await
             .ok()
             .and_then(|c| last_run_ms(&c))
@@ -183,7 +326,7 @@ impl Collector {
         .await;
         loop {
             let started = Instant::now();
-            if let Err(e) = self.run_checks(&server).await {
+            if let Err(e) = Box::pin(self.run_checks(&server)).await {
                 tracing::warn!(server = %server.name, error = %e, "storing health checks failed");
             }
             self.wait_until(started, Self::checks_interval).await;

@@ -5,7 +5,7 @@
 //! path: the API reads what the store and this module's memory hold.
 
 mod checks;
-pub use checks::last_run_ms;
+pub use checks::{FleetFindings, last_run_ms};
 mod legacy;
 pub mod sample;
 pub mod settings_file;
@@ -349,6 +349,8 @@ impl Collector {
                 lock(&self.latest).remove(&old.name);
                 self.checks.forget(&old.name);
                 self.alerts.forget_server(&old.name);
+            } else if !ours.contains_key(old.name.as_str()) {
+                self.checks.let_go(&old.name);
             }
         }
         let mut tasks = lock(&self.tasks);
@@ -466,8 +468,8 @@ impl Collector {
         let mut taken = Taken::default();
         loop {
             let started = Instant::now();
-            let sample = self.sample_once(&server, &mut taken).await;
-            if let Err(e) = self.store.record(sample).await {
+            let sample = Box::pin(self.sample_once(&server, &mut taken)).await;
+            if let Err(e) = Box::pin(self.store.record(sample)).await {
                 tracing::warn!(server = %server.name, error = %e, "storing a sample failed");
             }
             self.wait_until(started, |me| me.interval_of(&server)).await;
@@ -505,14 +507,15 @@ impl Collector {
                     if done.is_some_and(|d| s <= d)
                         || outbox.holds(&server.name, slot_ms)
                         || (fresh
-                            && store
-                                .has_sample(&server.name, slot_ms)
+                            && Box::pin(store.has_sample(&server.name, slot_ms))
                                 .await
                                 .unwrap_or(false))
                     {
                         continue;
                     }
-                    let sample = self.sample_once(&server, &mut taken).await;
+                    // Boxed, as every await of the loops: between samples a task holds only
+                    // its loop's state (a replica has thousands of tasks).
+                    let sample = Box::pin(self.sample_once(&server, &mut taken)).await;
                     outbox.put(&sample, slot_ms);
                     done = Some(s);
                 }

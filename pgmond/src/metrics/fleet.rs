@@ -284,8 +284,8 @@ impl FleetSeries {
     ) -> Result {
         let known = self.collector.checks_in_memory();
         let leases = self.collector.leases();
-        // With a shared store, memory holds every replica's findings: a replica's series are
-        // those of the servers it collects, as its other series.
+        // With a shared store, memory may still hold a server another replica just took: a
+        // replica's series are those of the servers it collects, as its other series.
         let held = leases.hold_each(servers.iter().map(|s| s.name.as_str()));
         let checked: Vec<(&str, &pgmon_common::api::checks::ServerChecks)> = servers
             .iter()

@@ -1,14 +1,16 @@
 //! Open alerts in the shared store: the replica that judges a server writes its pending and
 //! firing alerts here and removes them as they resolve, so every replica lists the whole
-//! fleet's, and the replica that takes a server over carries its alerts on (what fired stays
-//! fired, the channels told are not told again). Ids come in blocks, one block per replica at
-//! a time, so two replicas never give the same id.
+//! fleet's (the others' read from here when asked, not kept in memory), and the replica that
+//! takes a server over carries its alerts on (what fired stays fired, the channels told are
+//! not told again). Ids come in blocks, one block per replica at a time, so two replicas
+//! never give the same id. (Schema 2's `alerts_version` in `pgmon.meta` is no longer
+//! written: nobody follows the list.)
 
 use std::collections::HashMap;
 
 use tokio_postgres::types::Json;
 
-use super::{Shared, StoreError, channels, locks};
+use super::{Shared, StoreError, locks};
 use crate::history::alerts::StoredAlert;
 
 /// Ids in a block.
@@ -80,7 +82,7 @@ impl Shared {
         let bodies: Vec<Json<&StoredAlert>> = open.iter().map(|a| Json(*a)).collect();
         let (gone_servers, gone_keys) = (servers(&resolved), keys(&resolved));
         let gone_ids: Vec<i64> = resolved.iter().map(|a| a.id).collect();
-        self.announced(Some(locks::ALERTS), channels::ALERTS, async |tx| {
+        self.locked(locks::ALERTS, async |tx| {
             tx.execute(
                 "DELETE FROM pgmon.alert a
                  USING unnest($1::text[], $2::text[], $3::int8[]) AS g(server, key, id)
@@ -94,8 +96,8 @@ impl Shared {
                  ON CONFLICT (server, key) DO UPDATE SET alert = excluded.alert",
                 &[&open_servers, &open_keys, &bodies],
             )
-            .await?;
-            bump(tx).await
+            .await
+            .map(drop)
         })
         .await
     }
@@ -103,53 +105,28 @@ impl Shared {
     /// Removes the alerts of servers no longer in the fleet (`fleet`: the names that are);
     /// how many. Every replica's housekeeping runs it, to the same end.
     pub async fn forget_alerts_but(&self, fleet: &[String]) -> Result<u64, StoreError> {
-        // Announced even when none went: the others see the list's version unchanged.
-        self.announced(Some(locks::ALERTS), channels::ALERTS, async |tx| {
-            let n = tx
-                .execute(
-                    "DELETE FROM pgmon.alert WHERE server NOT IN (SELECT unnest($1::text[]))",
-                    &[&fleet],
-                )
-                .await?;
-            if n > 0 {
-                bump(tx).await?;
-            }
-            Ok(n)
+        self.locked(locks::ALERTS, async |tx| {
+            tx.execute(
+                "DELETE FROM pgmon.alert WHERE server NOT IN (SELECT unnest($1::text[]))",
+                &[&fleet],
+            )
+            .await
         })
         .await
     }
 
-    /// Which version of the alerts' list the store holds.
-    pub async fn alerts_version(&self) -> Result<String, StoreError> {
+    /// The open alerts of every server but `judged_here` (those another replica judges, or
+    /// nobody does now), read when asked: memory holds only the alerts a replica judges.
+    pub async fn open_alerts_but(
+        &self,
+        judged_here: &[String],
+    ) -> Result<Vec<StoredAlert>, StoreError> {
         let rows = self
             .rows(
-                "SELECT value FROM pgmon.meta WHERE key = 'alerts_version'",
-                &[],
+                "SELECT alert FROM pgmon.alert WHERE server NOT IN (SELECT unnest($1::text[]))",
+                &[&judged_here],
             )
             .await?;
-        Ok(rows.first().map(|r| r.get(0)).unwrap_or_default())
+        Ok(parse(&rows, 0))
     }
-
-    /// Every open alert, with the version of the list they make (one snapshot).
-    pub async fn open_alerts(&self) -> Result<(String, Vec<StoredAlert>), StoreError> {
-        let rows = self
-            .rows(
-                "SELECT m.value, a.alert FROM pgmon.meta m LEFT JOIN pgmon.alert a ON true
-                 WHERE m.key = 'alerts_version'",
-                &[],
-            )
-            .await?;
-        let version = rows.first().map(|r| r.get(0)).unwrap_or_default();
-        Ok((version, parse(&rows, 1)))
-    }
-}
-
-/// A new version of the alerts' list.
-async fn bump(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_postgres::Error> {
-    tx.execute(
-        "UPDATE pgmon.meta SET value = (value::int8 + 1)::text WHERE key = 'alerts_version'",
-        &[],
-    )
-    .await
-    .map(drop)
 }

@@ -4,7 +4,9 @@
 //! open alerts and health-check findings. Each
 //! replica still answers from memory and from its own config dir and embedded history store,
 //! which follow the database: a change is announced with `NOTIFY`, and every replica also
-//! looks for what it missed once a second. While the database is away, reads go on from what
+//! looks for what it missed once a second. The findings and open alerts of the servers other
+//! replicas collect are the exception: read from the database when asked, so that what a
+//! replica holds grows with its share of the fleet. While the database is away, reads go on from what
 //! the replica holds and changes are refused (503).
 //!
 //! Without `store`, none of this runs and the config dir is the store, as it always was.
@@ -63,7 +65,6 @@ mod channels {
     pub const SAMPLES: &str = "pgmon_samples";
     pub const LOGINS: &str = "pgmon_logins";
     pub const SILENCES: &str = "pgmon_silences";
-    pub const ALERTS: &str = "pgmon_alerts";
     pub const CHECKS: &str = "pgmon_checks";
 }
 
@@ -145,7 +146,6 @@ pub struct Wakes {
     pub sessions: Notify,
     pub samples: Notify,
     pub silences: Notify,
-    pub alerts: Notify,
     pub checks: Notify,
 }
 
@@ -325,6 +325,25 @@ impl Shared {
         channel: &str,
         work: impl AsyncFnOnce(&tokio_postgres::Transaction<'_>) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
+        self.transaction(lock, Some(channel), work).await
+    }
+
+    /// Like [`Shared::announced`], for writes the other replicas do not follow (they read
+    /// them when asked).
+    pub async fn locked<T>(
+        &self,
+        lock: i64,
+        work: impl AsyncFnOnce(&tokio_postgres::Transaction<'_>) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<T, StoreError> {
+        self.transaction(Some(lock), None, work).await
+    }
+
+    async fn transaction<T>(
+        &self,
+        lock: Option<i64>,
+        channel: Option<&str>,
+        work: impl AsyncFnOnce(&tokio_postgres::Transaction<'_>) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<T, StoreError> {
         self.call(async |c| {
             let tx = c.transaction().await?;
             if let Some(lock) = lock {
@@ -332,7 +351,9 @@ impl Shared {
                     .await?;
             }
             let out = work(&tx).await?;
-            tx.execute("SELECT pg_notify($1, '')", &[&channel]).await?;
+            if let Some(channel) = channel {
+                tx.execute("SELECT pg_notify($1, '')", &[&channel]).await?;
+            }
             tx.commit().await?;
             Ok(out)
         })
@@ -376,6 +397,23 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .reachable
+    }
+
+    /// For a reader that can answer without the store: `read`'s answer; none while the
+    /// store is away (not waited for: `read` is not run) or when it fails (logged, as `what`).
+    pub async fn read_if_reachable<T>(
+        &self,
+        what: &str,
+        read: impl Future<Output = Result<T, StoreError>>,
+    ) -> Option<T> {
+        if !self.reachable() {
+            return None;
+        }
+        read.await
+            .inspect_err(
+                |e| tracing::debug!(error = %e, "reading {what} from the shared store failed"),
+            )
+            .ok()
     }
 
     /// Tells the other replicas of a login's outcome (for their throttles); best effort.
@@ -434,13 +472,12 @@ impl Shared {
         });
         let listening = client
             .batch_execute(&format!(
-                "LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}",
+                "LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}; LISTEN {}",
                 channels::DOCUMENTS,
                 channels::SESSIONS,
                 channels::SAMPLES,
                 channels::LOGINS,
                 channels::SILENCES,
-                channels::ALERTS,
                 channels::CHECKS
             ))
             .await;
@@ -452,7 +489,6 @@ impl Shared {
                     &self.wakes.sessions,
                     &self.wakes.samples,
                     &self.wakes.silences,
-                    &self.wakes.alerts,
                     &self.wakes.checks,
                 ] {
                     n.notify_one();
@@ -483,7 +519,6 @@ impl Shared {
             channels::SESSIONS => self.wakes.sessions.notify_one(),
             channels::SAMPLES => self.wakes.samples.notify_one(),
             channels::SILENCES => self.wakes.silences.notify_one(),
-            channels::ALERTS => self.wakes.alerts.notify_one(),
             channels::CHECKS => self.wakes.checks.notify_one(),
             channels::LOGINS => {
                 if let Ok(o) = serde_json::from_str::<LoginOutcome>(payload)

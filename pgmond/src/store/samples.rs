@@ -22,6 +22,8 @@ pub const BUFFER_BYTES: usize = 16 << 20;
 const GATHER: std::time::Duration = std::time::Duration::from_millis(250);
 /// Samples copied per query.
 const COPY_BATCH: i64 = 1_000;
+/// Samples written by one statement.
+const ROWS_A_STATEMENT: usize = 100;
 /// The key of `meta` in a replica's history store under which it keeps how far it copied
 /// (the store's identity follows).
 const COPIED_MARK: &str = "shared_copied:";
@@ -172,22 +174,25 @@ impl Shared {
                     .await?;
                 }
             }
-            // One statement for the batch: a round trip per sample would cost the store and
-            // this replica more than the rows do.
-            let servers: Vec<&str> = batch.iter().map(|p| p.server.as_str()).collect();
-            let slots: Vec<f64> = batch.iter().map(|p| p.slot_ms as f64).collect();
-            let ats: Vec<f64> = batch.iter().map(|p| p.at as f64).collect();
-            let bodies: Vec<&str> = batch.iter().map(|p| p.body.as_str()).collect();
-            tx.execute(
-                "INSERT INTO pgmon.sample (server, slot, at, replica, body)
-                 SELECT server, to_timestamp(slot / 1000), to_timestamp(at), $4, body::jsonb
-                 FROM unnest($1::text[], $2::float8[], $3::float8[], $5::text[])
-                      AS b(server, slot, at, body)
-                 ON CONFLICT (server, slot) DO NOTHING",
-                &[&servers, &slots, &ats, &me, &bodies],
-            )
-            .await
-            .map(drop)
+            // A statement per hundred samples: a round trip per sample would cost the store and
+            // this replica more than the rows do, and one for a large batch (after an outage)
+            // would leave a buffer that size in the connection for good.
+            for part in batch.chunks(ROWS_A_STATEMENT) {
+                let servers: Vec<&str> = part.iter().map(|p| p.server.as_str()).collect();
+                let slots: Vec<f64> = part.iter().map(|p| p.slot_ms as f64).collect();
+                let ats: Vec<f64> = part.iter().map(|p| p.at as f64).collect();
+                let bodies: Vec<&str> = part.iter().map(|p| p.body.as_str()).collect();
+                tx.execute(
+                    "INSERT INTO pgmon.sample (server, slot, at, replica, body)
+                     SELECT server, to_timestamp(slot / 1000), to_timestamp(at), $4, body::jsonb
+                     FROM unnest($1::text[], $2::float8[], $3::float8[], $5::text[])
+                          AS b(server, slot, at, body)
+                     ON CONFLICT (server, slot) DO NOTHING",
+                    &[&servers, &slots, &ats, &me, &bodies],
+                )
+                .await?;
+            }
+            Ok(())
         })
         .await
     }
