@@ -1,6 +1,7 @@
 //! The health checks' schedule (SPEC B10): a run of every server every `checks_interval`
-//! (the first once its last run in the store is that old, spread by a jitter), and a run on
-//! demand; never two at once for one server, and at most [`RUNS_AT_ONCE`] servers at a time,
+//! (the first once its last run in the store is that old, spread by a jitter; a server never
+//! checked waits five minutes and a share of a spread that grows with the servers), and a run
+//! on demand; never two at once for one server, and at most [`RUNS_AT_ONCE`] servers at a time,
 //! each one database (one session) at a time. A run's findings are merged into the store and
 //! kept in memory for the API and `/metrics`: a reader never starts a check. With a shared
 //! store, findings are written there too; memory keeps the findings of the servers this
@@ -28,6 +29,19 @@ const RUNS_AT_ONCE: usize = 4;
 /// a new server gets results within minutes, a pgmond that restarts often does not check
 /// every server each time (those checked before wait until their run is due).
 const FIRST_RUN: Duration = Duration::from_secs(300);
+
+/// The first runs of servers never checked are spread over this long a server (at least
+/// [`MAX_JITTER`], at most half the checks interval): a round of 2,000 servers over a bit more
+/// than an hour, a few percent of a core, rather than four servers at a time for five minutes
+/// at a fifth of one; the rounds after keep the spread, each server `checks_interval` after
+/// its last.
+const FIRST_ROUND_EACH: Duration = Duration::from_secs(2);
+
+/// Over how long the first runs of `servers` never checked are spread.
+fn first_round_spread(servers: usize, checks_interval: Duration) -> Duration {
+    let each = FIRST_ROUND_EACH.saturating_mul(u32::try_from(servers).unwrap_or(u32::MAX));
+    each.min(checks_interval / 2).max(MAX_JITTER)
+}
 
 /// Rows of the shared store's findings read at a time.
 const PAGE: i64 = 100;
@@ -314,7 +328,11 @@ impl Collector {
                 let ago = chrono::Utc::now().timestamp_millis().saturating_sub(ms);
                 Duration::from_millis(u64::try_from(ago).unwrap_or(0))
             });
-        let jitter = rand::rng().random_range(Duration::ZERO..=MAX_JITTER);
+        let spread = match since_last {
+            Some(_) => MAX_JITTER,
+            None => first_round_spread(lock(&self.tasks).len(), self.checks_interval()),
+        };
+        let jitter = rand::rng().random_range(Duration::ZERO..=spread);
         let first = Instant::now();
         self.wait_until(first, |me| {
             let due = match since_last {
@@ -331,5 +349,27 @@ impl Collector {
             }
             self.wait_until(started, Self::checks_interval).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_round_is_spread_by_the_servers_it_has() {
+        let six_hours = Duration::from_secs(21_600);
+        assert_eq!(first_round_spread(0, six_hours), MAX_JITTER);
+        assert_eq!(first_round_spread(10, six_hours), MAX_JITTER);
+        assert_eq!(
+            first_round_spread(2_000, six_hours),
+            Duration::from_secs(4_000)
+        );
+        assert_eq!(first_round_spread(100_000, six_hours), six_hours / 2);
+        // A short interval still leaves every server its minute.
+        assert_eq!(
+            first_round_spread(2_000, Duration::from_secs(60)),
+            MAX_JITTER
+        );
     }
 }
